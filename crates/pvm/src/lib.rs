@@ -1,1 +1,40 @@
-//! stub
+//! An exactly conformant interpreter of the JAM Polkadot Virtual Machine (Gray Paper
+//! appendix A, version 0.8.0, as PolkaVM 0.37's `JamV1` instruction set implements it),
+//! with a switch for GP 0.7 programs.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use pvm::{Exit, GpVersion, Instance, Program};
+//!
+//! // load_imm r7, 42 ; jump_ind r0 (r0 = the halt address)
+//! let blob = [0, 0, 5, 51, 7, 42, 50, 0, 0b1001];
+//! let program = Arc::new(Program::from_blob_bytes(&blob, GpVersion::V0_8).unwrap());
+//! let mut vm = Instance::new(program, 1_000).unwrap();
+//! vm.set_reg(0, 0xFFFF_0000);
+//! assert_eq!(vm.run(), Exit::Halt);
+//! assert_eq!(vm.reg(7), Some(42));
+//! ```
+//!
+//! Data flow: bytes → [`format`] (raw blob, JAM standard program) or [`container`]
+//! (`.polkavm`) → [`Program`] (validation, pre-decoding, block gas costs from [`gas`]) →
+//! [`Instance`] (registers, gas, [`Memory`]) → [`Instance::run`] → [`Exit`].
+
+#![deny(missing_docs)]
+
+pub mod container;
+pub mod decode;
+pub mod disasm;
+pub mod format;
+pub mod gas;
+mod instance;
+pub mod interpreter;
+pub mod isa;
+pub mod memory;
+mod program;
+
+pub use decode::{Instruction, REG_COUNT};
+pub use instance::{Exit, Instance, InstanceError};
+pub use interpreter::{Observer, HALT_ADDRESS};
+pub use isa::{GpVersion, Opcode};
+pub use memory::{Access, Memory, MemoryError};
+pub use program::{Program, ProgramError};

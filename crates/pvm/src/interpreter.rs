@@ -1,0 +1,419 @@
+//! The interpreter loop over pre-decoded instructions.
+//!
+//! Gas is charged per basic block: when a terminator transfers control, the cost of the
+//! block it enters is taken before that block runs; nothing is charged per instruction.
+
+use crate::isa::Opcode;
+use crate::memory::{Fault, Memory};
+use crate::program::{Instr, Program, NO_INDEX};
+use crate::Exit;
+
+/// The dynamic jump address that halts the machine (2^32 − 2^16).
+pub const HALT_ADDRESS: u32 = 0xFFFF_0000;
+
+/// Called before every instruction the interpreter executes. The default no-op observer
+/// compiles away.
+pub trait Observer {
+    /// Whether the interpreter should call [`Observer::before_instruction`].
+    const ENABLED: bool;
+    /// `pc` is about to execute with these registers and this much gas left.
+    fn before_instruction(&mut self, pc: u32, regs: &[u64; 13], gas: u64);
+}
+
+/// The observer that observes nothing.
+pub struct NoObserver;
+
+impl Observer for NoObserver {
+    const ENABLED: bool = false;
+    #[inline(always)]
+    fn before_instruction(&mut self, _: u32, _: &[u64; 13], _: u64) {}
+}
+
+/// The mutable machine state the loop works on.
+pub(crate) struct Core {
+    pub regs: [u64; 13],
+    pub gas: u64,
+    pub memory: Memory,
+    /// Index of the instruction to execute next (or that caused the last exit).
+    pub index: u32,
+}
+
+#[inline(always)]
+fn sext32(value: u64) -> u64 {
+    value as u32 as i32 as i64 as u64
+}
+
+#[inline(always)]
+fn imm(value: u32) -> u64 {
+    value as i32 as i64 as u64
+}
+
+/// Runs from `core.index` (whose block is already paid for) until an exit. On return
+/// `core.index` is the instruction that caused the exit (for out-of-gas: the block start
+/// that could not be paid). The boolean says whether the block at `core.index` is paid.
+pub(crate) fn run<O: Observer>(
+    core: &mut Core,
+    program: &Program,
+    observer: &mut O,
+) -> (Exit, bool) {
+    let instrs: &[Instr] = &program.instrs;
+    let jump_targets: &[u32] = &program.jump_targets;
+    let mut index = core.index as usize;
+    let regs = &mut core.regs;
+    let memory = &mut core.memory;
+    let mut gas = core.gas;
+
+    macro_rules! exit {
+        ($exit:expr, $paid:expr) => {{
+            core.index = index as u32;
+            core.gas = gas;
+            return ($exit, $paid);
+        }};
+    }
+    // Enter the block starting at instruction `$target`, paying its cost.
+    macro_rules! enter {
+        ($target:expr) => {{
+            let target = $target as usize;
+            let cost = u64::from(instrs[target].block_cost);
+            if gas < cost {
+                index = target;
+                exit!(Exit::OutOfGas, false);
+            }
+            gas -= cost;
+            index = target;
+            continue;
+        }};
+    }
+    macro_rules! jump_static {
+        ($target:expr) => {{
+            let target = $target;
+            if target == NO_INDEX {
+                exit!(Exit::Panic, true);
+            }
+            enter!(target)
+        }};
+    }
+    macro_rules! jump_dynamic {
+        ($address:expr) => {{
+            let address: u32 = $address;
+            if address == HALT_ADDRESS {
+                exit!(Exit::Halt, true);
+            }
+            let slot = (address / 2) as usize;
+            if address == 0 || address % 2 != 0 || slot > jump_targets.len() {
+                exit!(Exit::Panic, true);
+            }
+            jump_static!(jump_targets[slot - 1])
+        }};
+    }
+    macro_rules! branch {
+        ($instr:expr, $condition:expr) => {{
+            if $condition {
+                jump_static!($instr.imm2)
+            }
+            enter!(index + 1)
+        }};
+    }
+    macro_rules! fault {
+        ($fault:expr) => {
+            match $fault {
+                Fault::Panic => exit!(Exit::Panic, true),
+                Fault::PageFault(address) => exit!(Exit::PageFault { address }, true),
+            }
+        };
+    }
+    macro_rules! load {
+        ($dst:expr, $address:expr, $n:literal, $convert:expr) => {{
+            match memory.load::<$n>($address) {
+                Ok(bytes) => regs[$dst as usize] = $convert(bytes),
+                Err(fault) => fault!(fault),
+            }
+        }};
+    }
+    macro_rules! store {
+        ($address:expr, $value:expr, $ty:ty) => {{
+            let value = $value as $ty;
+            if let Err(fault) = memory.store($address, value.to_le_bytes()) {
+                fault!(fault)
+            }
+        }};
+    }
+
+    loop {
+        let instr = instrs[index];
+        if O::ENABLED {
+            observer.before_instruction(program.pcs[index], regs, gas);
+        }
+        let (a, b, d) = (instr.a as usize, instr.b as usize, instr.d as usize);
+        let x = imm(instr.imm);
+        match instr.opcode {
+            Opcode::Trap => exit!(Exit::Panic, true),
+            Opcode::Fallthrough => enter!(index + 1),
+            Opcode::Unlikely => {}
+            Opcode::Ecalli => exit!(Exit::HostCall { id: instr.imm }, true),
+            Opcode::LoadImm64 => regs[a] = u64::from(instr.imm) | (u64::from(instr.imm2) << 32),
+            Opcode::StoreImmU8 => store!(instr.imm, imm(instr.imm2), u8),
+            Opcode::StoreImmU16 => store!(instr.imm, imm(instr.imm2), u16),
+            Opcode::StoreImmU32 => store!(instr.imm, imm(instr.imm2), u32),
+            Opcode::StoreImmU64 => store!(instr.imm, imm(instr.imm2), u64),
+            Opcode::Jump => jump_static!(instr.imm2),
+            Opcode::JumpInd => jump_dynamic!(regs[a].wrapping_add(x) as u32),
+            Opcode::LoadImm => regs[a] = x,
+            Opcode::LoadU8 => load!(a, instr.imm, 1, |b: [u8; 1]| u64::from(b[0])),
+            Opcode::LoadI8 => load!(a, instr.imm, 1, |b: [u8; 1]| b[0] as i8 as i64 as u64),
+            Opcode::LoadU16 => load!(a, instr.imm, 2, |b| u64::from(u16::from_le_bytes(b))),
+            Opcode::LoadI16 => load!(a, instr.imm, 2, |b| i16::from_le_bytes(b) as i64 as u64),
+            Opcode::LoadU32 => load!(a, instr.imm, 4, |b| u64::from(u32::from_le_bytes(b))),
+            Opcode::LoadI32 => load!(a, instr.imm, 4, |b| i32::from_le_bytes(b) as i64 as u64),
+            Opcode::LoadU64 => load!(a, instr.imm, 8, u64::from_le_bytes),
+            Opcode::StoreU8 => store!(instr.imm, regs[a], u8),
+            Opcode::StoreU16 => store!(instr.imm, regs[a], u16),
+            Opcode::StoreU32 => store!(instr.imm, regs[a], u32),
+            Opcode::StoreU64 => store!(instr.imm, regs[a], u64),
+            Opcode::StoreImmIndU8 => store!(regs[a].wrapping_add(x) as u32, imm(instr.imm2), u8),
+            Opcode::StoreImmIndU16 => store!(regs[a].wrapping_add(x) as u32, imm(instr.imm2), u16),
+            Opcode::StoreImmIndU32 => store!(regs[a].wrapping_add(x) as u32, imm(instr.imm2), u32),
+            Opcode::StoreImmIndU64 => store!(regs[a].wrapping_add(x) as u32, imm(instr.imm2), u64),
+            Opcode::LoadImmJump => {
+                regs[a] = x;
+                jump_static!(instr.imm2)
+            }
+            Opcode::BranchEqImm => branch!(instr, regs[a] == x),
+            Opcode::BranchNeImm => branch!(instr, regs[a] != x),
+            Opcode::BranchLtUImm => branch!(instr, regs[a] < x),
+            Opcode::BranchLeUImm => branch!(instr, regs[a] <= x),
+            Opcode::BranchGeUImm => branch!(instr, regs[a] >= x),
+            Opcode::BranchGtUImm => branch!(instr, regs[a] > x),
+            Opcode::BranchLtSImm => branch!(instr, (regs[a] as i64) < x as i64),
+            Opcode::BranchLeSImm => branch!(instr, (regs[a] as i64) <= x as i64),
+            Opcode::BranchGeSImm => branch!(instr, (regs[a] as i64) >= x as i64),
+            Opcode::BranchGtSImm => branch!(instr, (regs[a] as i64) > x as i64),
+            Opcode::MoveReg => regs[d] = regs[a],
+            Opcode::Sbrk => regs[d] = memory.sbrk(regs[a]).map_or(0, u64::from),
+            Opcode::CountSetBits64 => regs[d] = u64::from(regs[a].count_ones()),
+            Opcode::CountSetBits32 => regs[d] = u64::from((regs[a] as u32).count_ones()),
+            Opcode::LeadingZeroBits64 => regs[d] = u64::from(regs[a].leading_zeros()),
+            Opcode::LeadingZeroBits32 => regs[d] = u64::from((regs[a] as u32).leading_zeros()),
+            Opcode::TrailingZeroBits64 => regs[d] = u64::from(regs[a].trailing_zeros()),
+            Opcode::TrailingZeroBits32 => regs[d] = u64::from((regs[a] as u32).trailing_zeros()),
+            Opcode::SignExtend8 => regs[d] = regs[a] as i8 as i64 as u64,
+            Opcode::SignExtend16 => regs[d] = regs[a] as i16 as i64 as u64,
+            Opcode::ZeroExtend16 => regs[d] = u64::from(regs[a] as u16),
+            Opcode::ReverseBytes => regs[d] = regs[a].swap_bytes(),
+            Opcode::StoreIndU8 => store!(regs[b].wrapping_add(x) as u32, regs[a], u8),
+            Opcode::StoreIndU16 => store!(regs[b].wrapping_add(x) as u32, regs[a], u16),
+            Opcode::StoreIndU32 => store!(regs[b].wrapping_add(x) as u32, regs[a], u32),
+            Opcode::StoreIndU64 => store!(regs[b].wrapping_add(x) as u32, regs[a], u64),
+            Opcode::LoadIndU8 => {
+                load!(
+                    a,
+                    regs[b].wrapping_add(x) as u32,
+                    1,
+                    |b: [u8; 1]| u64::from(b[0])
+                )
+            }
+            Opcode::LoadIndI8 => load!(
+                a,
+                regs[b].wrapping_add(x) as u32,
+                1,
+                |b: [u8; 1]| b[0] as i8 as i64 as u64
+            ),
+            Opcode::LoadIndU16 => load!(a, regs[b].wrapping_add(x) as u32, 2, |b| u64::from(
+                u16::from_le_bytes(b)
+            )),
+            Opcode::LoadIndI16 => load!(
+                a,
+                regs[b].wrapping_add(x) as u32,
+                2,
+                |b| i16::from_le_bytes(b) as i64 as u64
+            ),
+            Opcode::LoadIndU32 => load!(a, regs[b].wrapping_add(x) as u32, 4, |b| u64::from(
+                u32::from_le_bytes(b)
+            )),
+            Opcode::LoadIndI32 => load!(
+                a,
+                regs[b].wrapping_add(x) as u32,
+                4,
+                |b| i32::from_le_bytes(b) as i64 as u64
+            ),
+            Opcode::LoadIndU64 => load!(a, regs[b].wrapping_add(x) as u32, 8, u64::from_le_bytes),
+            Opcode::AddImm32 => regs[a] = sext32(regs[b].wrapping_add(x)),
+            Opcode::AndImm => regs[a] = regs[b] & x,
+            Opcode::XorImm => regs[a] = regs[b] ^ x,
+            Opcode::OrImm => regs[a] = regs[b] | x,
+            Opcode::MulImm32 => regs[a] = sext32(regs[b].wrapping_mul(x)),
+            Opcode::SetLtUImm => regs[a] = u64::from(regs[b] < x),
+            Opcode::SetLtSImm => regs[a] = u64::from((regs[b] as i64) < x as i64),
+            Opcode::ShloLImm32 => regs[a] = sext32(u64::from((regs[b] as u32) << (x & 31))),
+            Opcode::ShloRImm32 => regs[a] = sext32(u64::from((regs[b] as u32) >> (x & 31))),
+            Opcode::SharRImm32 => regs[a] = ((regs[b] as i32) >> (x & 31)) as i64 as u64,
+            Opcode::NegAddImm32 => regs[a] = sext32(x.wrapping_sub(regs[b])),
+            Opcode::SetGtUImm => regs[a] = u64::from(regs[b] > x),
+            Opcode::SetGtSImm => regs[a] = u64::from((regs[b] as i64) > x as i64),
+            Opcode::ShloLImmAlt32 => regs[a] = sext32(u64::from((x as u32) << (regs[b] & 31))),
+            Opcode::ShloRImmAlt32 => regs[a] = sext32(u64::from((x as u32) >> (regs[b] & 31))),
+            Opcode::SharRImmAlt32 => regs[a] = ((x as i32) >> (regs[b] & 31)) as i64 as u64,
+            Opcode::CmovIzImm => {
+                if regs[b] == 0 {
+                    regs[a] = x;
+                }
+            }
+            Opcode::CmovNzImm => {
+                if regs[b] != 0 {
+                    regs[a] = x;
+                }
+            }
+            Opcode::AddImm64 => regs[a] = regs[b].wrapping_add(x),
+            Opcode::MulImm64 => regs[a] = regs[b].wrapping_mul(x),
+            Opcode::ShloLImm64 => regs[a] = regs[b] << (x & 63),
+            Opcode::ShloRImm64 => regs[a] = regs[b] >> (x & 63),
+            Opcode::SharRImm64 => regs[a] = ((regs[b] as i64) >> (x & 63)) as u64,
+            Opcode::NegAddImm64 => regs[a] = x.wrapping_sub(regs[b]),
+            Opcode::ShloLImmAlt64 => regs[a] = x << (regs[b] & 63),
+            Opcode::ShloRImmAlt64 => regs[a] = x >> (regs[b] & 63),
+            Opcode::SharRImmAlt64 => regs[a] = ((x as i64) >> (regs[b] & 63)) as u64,
+            Opcode::RotR64Imm => regs[a] = regs[b].rotate_right((x & 63) as u32),
+            Opcode::RotR64ImmAlt => regs[a] = x.rotate_right((regs[b] & 63) as u32),
+            Opcode::RotR32Imm => {
+                regs[a] = sext32(u64::from((regs[b] as u32).rotate_right((x & 31) as u32)))
+            }
+            Opcode::RotR32ImmAlt => {
+                regs[a] = sext32(u64::from((x as u32).rotate_right((regs[b] & 31) as u32)))
+            }
+            Opcode::BranchEq => branch!(instr, regs[a] == regs[b]),
+            Opcode::BranchNe => branch!(instr, regs[a] != regs[b]),
+            Opcode::BranchLtU => branch!(instr, regs[a] < regs[b]),
+            Opcode::BranchLtS => branch!(instr, (regs[a] as i64) < regs[b] as i64),
+            Opcode::BranchGeU => branch!(instr, regs[a] >= regs[b]),
+            Opcode::BranchGeS => branch!(instr, (regs[a] as i64) >= regs[b] as i64),
+            Opcode::LoadImmJumpInd => {
+                let address = regs[b].wrapping_add(imm(instr.imm2)) as u32;
+                regs[a] = x;
+                jump_dynamic!(address)
+            }
+            Opcode::Add32 => regs[d] = sext32(regs[a].wrapping_add(regs[b])),
+            Opcode::Sub32 => regs[d] = sext32(regs[a].wrapping_sub(regs[b])),
+            Opcode::Mul32 => regs[d] = sext32(regs[a].wrapping_mul(regs[b])),
+            Opcode::DivU32 => regs[d] = div_u32(regs[a] as u32, regs[b] as u32),
+            Opcode::DivS32 => regs[d] = div_s32(regs[a] as i32, regs[b] as i32),
+            Opcode::RemU32 => regs[d] = rem_u32(regs[a] as u32, regs[b] as u32),
+            Opcode::RemS32 => regs[d] = rem_s32(regs[a] as i32, regs[b] as i32),
+            Opcode::ShloL32 => regs[d] = sext32(u64::from((regs[a] as u32) << (regs[b] & 31))),
+            Opcode::ShloR32 => regs[d] = sext32(u64::from((regs[a] as u32) >> (regs[b] & 31))),
+            Opcode::SharR32 => regs[d] = ((regs[a] as i32) >> (regs[b] & 31)) as i64 as u64,
+            Opcode::Add64 => regs[d] = regs[a].wrapping_add(regs[b]),
+            Opcode::Sub64 => regs[d] = regs[a].wrapping_sub(regs[b]),
+            Opcode::Mul64 => regs[d] = regs[a].wrapping_mul(regs[b]),
+            Opcode::DivU64 => regs[d] = regs[a].checked_div(regs[b]).unwrap_or(u64::MAX),
+            Opcode::DivS64 => regs[d] = div_s64(regs[a] as i64, regs[b] as i64),
+            Opcode::RemU64 => regs[d] = regs[a].checked_rem(regs[b]).unwrap_or(regs[a]),
+            Opcode::RemS64 => regs[d] = rem_s64(regs[a] as i64, regs[b] as i64),
+            Opcode::ShloL64 => regs[d] = regs[a] << (regs[b] & 63),
+            Opcode::ShloR64 => regs[d] = regs[a] >> (regs[b] & 63),
+            Opcode::SharR64 => regs[d] = ((regs[a] as i64) >> (regs[b] & 63)) as u64,
+            Opcode::And => regs[d] = regs[a] & regs[b],
+            Opcode::Xor => regs[d] = regs[a] ^ regs[b],
+            Opcode::Or => regs[d] = regs[a] | regs[b],
+            Opcode::MulUpperSS => {
+                regs[d] = ((i128::from(regs[a] as i64) * i128::from(regs[b] as i64)) >> 64) as u64
+            }
+            Opcode::MulUpperUU => {
+                regs[d] = ((u128::from(regs[a]) * u128::from(regs[b])) >> 64) as u64
+            }
+            Opcode::MulUpperSU => {
+                regs[d] =
+                    (i128::from(regs[a] as i64).wrapping_mul(i128::from(regs[b])) >> 64) as u64
+            }
+            Opcode::SetLtU => regs[d] = u64::from(regs[a] < regs[b]),
+            Opcode::SetLtS => regs[d] = u64::from((regs[a] as i64) < regs[b] as i64),
+            Opcode::CmovIz => {
+                if regs[b] == 0 {
+                    regs[d] = regs[a];
+                }
+            }
+            Opcode::CmovNz => {
+                if regs[b] != 0 {
+                    regs[d] = regs[a];
+                }
+            }
+            Opcode::RotL64 => regs[d] = regs[a].rotate_left((regs[b] & 63) as u32),
+            Opcode::RotL32 => {
+                regs[d] = sext32(u64::from(
+                    (regs[a] as u32).rotate_left((regs[b] & 31) as u32),
+                ))
+            }
+            Opcode::RotR64 => regs[d] = regs[a].rotate_right((regs[b] & 63) as u32),
+            Opcode::RotR32 => {
+                regs[d] = sext32(u64::from(
+                    (regs[a] as u32).rotate_right((regs[b] & 31) as u32),
+                ))
+            }
+            Opcode::AndInv => regs[d] = regs[a] & !regs[b],
+            Opcode::OrInv => regs[d] = regs[a] | !regs[b],
+            Opcode::Xnor => regs[d] = !(regs[a] ^ regs[b]),
+            Opcode::Max => regs[d] = (regs[a] as i64).max(regs[b] as i64) as u64,
+            Opcode::MaxU => regs[d] = regs[a].max(regs[b]),
+            Opcode::Min => regs[d] = (regs[a] as i64).min(regs[b] as i64) as u64,
+            Opcode::MinU => regs[d] = regs[a].min(regs[b]),
+        }
+        index += 1;
+    }
+}
+
+fn div_u32(a: u32, b: u32) -> u64 {
+    a.checked_div(b).map_or(u64::MAX, |q| sext32(u64::from(q)))
+}
+
+fn rem_u32(a: u32, b: u32) -> u64 {
+    sext32(u64::from(a.checked_rem(b).unwrap_or(a)))
+}
+
+fn div_s32(a: i32, b: i32) -> u64 {
+    if b == 0 {
+        u64::MAX
+    } else {
+        a.wrapping_div(b) as i64 as u64
+    }
+}
+
+fn rem_s32(a: i32, b: i32) -> u64 {
+    if b == 0 {
+        a as i64 as u64
+    } else {
+        a.wrapping_rem(b) as i64 as u64
+    }
+}
+
+fn div_s64(a: i64, b: i64) -> u64 {
+    if b == 0 {
+        u64::MAX
+    } else {
+        a.wrapping_div(b) as u64
+    }
+}
+
+fn rem_s64(a: i64, b: i64) -> u64 {
+    if b == 0 {
+        a as u64
+    } else {
+        a.wrapping_rem(b) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn division_corner_cases() {
+        assert_eq!(div_u32(7, 0), u64::MAX);
+        assert_eq!(div_s32(i32::MIN, -1), i32::MIN as i64 as u64);
+        assert_eq!(rem_s32(i32::MIN, -1), 0);
+        assert_eq!(rem_s32(-7, 0), -7i64 as u64);
+        assert_eq!(rem_s32(-7, 2), -1i64 as u64);
+        assert_eq!(rem_u32(0x8000_0000, 0), 0xFFFF_FFFF_8000_0000);
+        assert_eq!(div_s64(i64::MIN, -1), i64::MIN as u64);
+        assert_eq!(rem_s64(i64::MIN, -1), 0);
+        assert_eq!(div_s64(5, 0), u64::MAX);
+    }
+}

@@ -1,0 +1,391 @@
+//! A loaded program: validated, pre-decoded into a compact instruction array, with its
+//! basic blocks, resolved jump targets and the gas cost of every block computed once.
+
+use crate::decode::{Code, Instruction};
+use crate::format::{FormatError, RawBlob};
+use crate::gas::{self, GasModel};
+use crate::isa::{GpVersion, Opcode, OperandForm};
+
+/// Marks a missing instruction index (an invalid jump target, or a code offset that is
+/// not an instruction start).
+pub(crate) const NO_INDEX: u32 = u32::MAX;
+
+/// Why a program was rejected at load time.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ProgramError {
+    /// The file could not be parsed.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    /// The code section is empty.
+    #[error("the program has no code")]
+    EmptyCode,
+    /// GP 0.8 validation: the byte at `pc` is not a valid instruction start.
+    #[error("invalid instruction at pc {pc}: {reason}")]
+    InvalidInstruction {
+        /// Code offset.
+        pc: u32,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// GP 0.8 validation: the last instruction can fall through past the end.
+    #[error("the last instruction (at pc {pc}, `{opcode}`) does not end the program: it must be trap, jump, jump_ind, load_imm_jump or load_imm_jump_ind")]
+    MissingFinalTerminator {
+        /// Code offset of the last instruction.
+        pc: u32,
+        /// Its opcode.
+        opcode: Opcode,
+    },
+}
+
+/// A pre-decoded instruction: 16 bytes, operands resolved.
+///
+/// `imm`/`imm2` hold the 32-bit immediates (sign-extended on use) or, for static jumps and
+/// branches, the target's instruction index in `imm2` ([`NO_INDEX`] when the target is not
+/// a valid basic-block start). `load_imm_64` keeps its low word in `imm`, high in `imm2`.
+/// `block_cost` is the gas charged when control enters this instruction's basic block
+/// through it (non-zero only at block starts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub(crate) struct Instr {
+    pub opcode: Opcode,
+    pub a: u8,
+    pub b: u8,
+    pub d: u8,
+    pub imm: u32,
+    pub imm2: u32,
+    pub block_cost: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<Instr>() == 16);
+
+/// A validated, pre-decoded program, shareable between instances.
+#[derive(Clone, Debug)]
+pub struct Program {
+    version: GpVersion,
+    code: Code,
+    jump_table: Vec<u32>,
+    /// Pre-decoded instructions in code order (plus the implicit trap in GP 0.7 mode).
+    pub(crate) instrs: Vec<Instr>,
+    /// Instruction index → code offset.
+    pub(crate) pcs: Vec<u32>,
+    /// Code offset → instruction index (`NO_INDEX` if not an instruction start).
+    index_of_pc: Vec<u32>,
+    /// Instruction index → index of the start of its basic block.
+    pub(crate) block_start: Vec<u32>,
+    /// Instruction index → may a jump land here (a valid basic-block start)?
+    jumpable: Vec<bool>,
+    /// Jump-table entry → instruction index of its target (`NO_INDEX` if invalid).
+    pub(crate) jump_targets: Vec<u32>,
+}
+
+impl Program {
+    /// Parses and loads a raw program blob.
+    pub fn from_blob_bytes(bytes: &[u8], version: GpVersion) -> Result<Program, ProgramError> {
+        Self::new(&RawBlob::parse(bytes)?, version)
+    }
+
+    /// Loads a program from its code, packed bitmask and jump table.
+    pub fn new(blob: &RawBlob, version: GpVersion) -> Result<Program, ProgramError> {
+        Self::from_parts(&blob.code, &blob.bitmask, &blob.jump_table, version)
+    }
+
+    /// Loads a program from its parts.
+    pub fn from_parts(
+        code_bytes: &[u8],
+        bitmask: &[u8],
+        jump_table: &[u32],
+        version: GpVersion,
+    ) -> Result<Program, ProgramError> {
+        if code_bytes.is_empty() && version == GpVersion::V0_8 {
+            return Err(ProgramError::EmptyCode);
+        }
+        let code = Code::new(code_bytes, bitmask);
+        let decoded = walk(&code, version)?;
+        let len = decoded.len();
+
+        let mut index_of_pc = vec![NO_INDEX; code_bytes.len() + 1];
+        let mut pcs = Vec::with_capacity(len);
+        for (index, (pc, _)) in decoded.iter().enumerate() {
+            index_of_pc[*pc as usize] = index as u32;
+            pcs.push(*pc);
+        }
+
+        // Basic-block starts (ϖ): offset 0 and every successor of a terminator, restricted
+        // to valid instructions.
+        let mut is_block_start = vec![false; len];
+        let mut jumpable = vec![false; len];
+        if len > 0 {
+            is_block_start[0] = true;
+        }
+        for index in 0..len {
+            if index > 0
+                && decoded[index - 1]
+                    .1
+                    .is_none_or(|i| i.opcode.is_terminator())
+            {
+                is_block_start[index] = true;
+            }
+            let (pc, ins) = decoded[index];
+            jumpable[index] = is_block_start[index] && ins.is_some() && pc < code.len();
+        }
+
+        let model = GasModel::for_version(version);
+        let decode_at = |pc: u32| {
+            let index = *index_of_pc.get(pc as usize)?;
+            decoded.get(index as usize)?.1
+        };
+        let mut block_start = Vec::with_capacity(len);
+        let mut instrs = Vec::with_capacity(len);
+        let mut current_block = 0u32;
+        for index in 0..len {
+            let (pc, ins) = decoded[index];
+            let ins = ins.unwrap_or_else(|| code.decode_operands(Opcode::Trap, pc));
+            let mut cost = 0;
+            if is_block_start[index] {
+                current_block = index as u32;
+                cost = gas::block_cost(model, &code, pc, decode_at);
+            }
+            block_start.push(current_block);
+            let target_index = |target: u32| {
+                let index = index_of_pc
+                    .get(target as usize)
+                    .copied()
+                    .unwrap_or(NO_INDEX);
+                if index != NO_INDEX && jumpable[index as usize] {
+                    index
+                } else {
+                    NO_INDEX
+                }
+            };
+            let mut instr = lower(&ins, target_index);
+            instr.block_cost = cost;
+            // GP 0.8: a branch panics, taken or not, unless both its target and its
+            // fall-through successor are valid block starts.
+            if version == GpVersion::V0_8
+                && ins.opcode.is_branch()
+                && (instr.imm2 == NO_INDEX || !jumpable.get(index + 1).copied().unwrap_or(false))
+            {
+                instr.opcode = Opcode::Trap;
+            }
+            instrs.push(instr);
+        }
+
+        let jump_targets = jump_table
+            .iter()
+            .map(|&target| {
+                let index = index_of_pc
+                    .get(target as usize)
+                    .copied()
+                    .unwrap_or(NO_INDEX);
+                if index != NO_INDEX && jumpable[index as usize] {
+                    index
+                } else {
+                    NO_INDEX
+                }
+            })
+            .collect();
+
+        Ok(Program {
+            version,
+            code,
+            jump_table: jump_table.to_vec(),
+            instrs,
+            pcs,
+            index_of_pc,
+            block_start,
+            jumpable,
+            jump_targets,
+        })
+    }
+
+    /// The Gray Paper version whose rules the program follows.
+    pub fn version(&self) -> GpVersion {
+        self.version
+    }
+
+    /// The code and bitmask.
+    pub fn code(&self) -> &Code {
+        &self.code
+    }
+
+    /// The dynamic jump table (code offsets).
+    pub fn jump_table(&self) -> &[u32] {
+        &self.jump_table
+    }
+
+    /// Number of instructions.
+    pub fn instruction_count(&self) -> usize {
+        self.instrs.len()
+    }
+
+    /// The instruction index at code offset `pc`, if an instruction starts there.
+    pub(crate) fn index_of(&self, pc: u32) -> Option<u32> {
+        self.index_of_pc
+            .get(pc as usize)
+            .copied()
+            .filter(|&i| i != NO_INDEX)
+    }
+
+    /// The decoded instruction starting at `pc` (invalid bytes decode as `trap` in GP 0.7).
+    pub fn instruction_at(&self, pc: u32) -> Option<Instruction> {
+        self.index_of(pc)?;
+        Some(
+            self.code
+                .decode(pc, self.version)
+                .unwrap_or_else(|| self.code.decode_operands(Opcode::Trap, pc)),
+        )
+    }
+
+    /// All instructions in code order.
+    pub fn instructions(&self) -> impl Iterator<Item = Instruction> + '_ {
+        self.pcs.iter().filter_map(|&pc| self.instruction_at(pc))
+    }
+
+    /// Whether `pc` starts a basic block that jumps may target.
+    pub fn is_block_start(&self, pc: u32) -> bool {
+        self.index_of(pc).is_some_and(|i| self.jumpable[i as usize])
+    }
+
+    /// The code offset of the start of the basic block containing `pc`.
+    pub fn block_start_of(&self, pc: u32) -> Option<u32> {
+        let index = self.index_of(pc)?;
+        Some(self.pcs[self.block_start[index as usize] as usize])
+    }
+
+    /// `(pc, cost)` of every basic block, in code order.
+    pub fn block_costs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.instrs
+            .iter()
+            .zip(&self.pcs)
+            .enumerate()
+            .filter(|(index, _)| self.block_start[*index] == *index as u32)
+            .map(|(_, (instr, pc))| (*pc, instr.block_cost))
+    }
+
+    /// The gas cost of the block starting at `pc`.
+    pub fn block_cost_at(&self, pc: u32) -> Option<u32> {
+        let index = self.index_of(pc)?;
+        (self.block_start[index as usize] == index).then(|| self.instrs[index as usize].block_cost)
+    }
+}
+
+/// Walks the code from offset 0 by `1 + skip`, decoding every instruction. GP 0.8 rejects
+/// invalid instructions and a final instruction that can fall through; GP 0.7 decodes
+/// them as `trap` (`None`) and appends the implicit `trap` past the end.
+fn walk(code: &Code, version: GpVersion) -> Result<Vec<(u32, Option<Instruction>)>, ProgramError> {
+    let mut decoded = Vec::new();
+    let mut pc = 0u32;
+    while pc < code.len() {
+        let ins = if code.is_start(pc) {
+            code.decode(pc, version)
+        } else {
+            None
+        };
+        if version == GpVersion::V0_8 && ins.is_none() {
+            let reason = if code.is_start(pc) {
+                "unknown opcode"
+            } else {
+                "not marked as an instruction start in the bitmask"
+            };
+            return Err(ProgramError::InvalidInstruction { pc, reason });
+        }
+        decoded.push((pc, ins));
+        pc = code.next_pc(pc) as u32;
+    }
+    match version {
+        GpVersion::V0_8 => {
+            if let Some(&(pc, Some(last))) = decoded.last() {
+                if last.opcode.can_fall_through() {
+                    return Err(ProgramError::MissingFinalTerminator {
+                        pc,
+                        opcode: last.opcode,
+                    });
+                }
+            }
+        }
+        GpVersion::V0_7 => {
+            // ζ reads zeros past the end: an implicit trap sits at |c|.
+            decoded.push((
+                code.len(),
+                Some(code.decode_operands(Opcode::Trap, code.len())),
+            ));
+        }
+    }
+    Ok(decoded)
+}
+
+/// Lowers a decoded instruction into its pre-decoded form.
+fn lower(ins: &Instruction, target_index: impl Fn(u32) -> u32) -> Instr {
+    let mut instr = Instr {
+        opcode: ins.opcode,
+        a: ins.a,
+        b: ins.b,
+        d: ins.d,
+        imm: ins.imm as u32,
+        imm2: ins.imm2 as u32,
+        block_cost: 0,
+    };
+    match ins.opcode.form() {
+        OperandForm::RegImm64 => instr.imm2 = (ins.imm >> 32) as u32,
+        OperandForm::Offset | OperandForm::RegRegOffset | OperandForm::RegImmOffset => {
+            instr.imm2 = target_index(ins.target().unwrap_or(u32::MAX));
+        }
+        _ => {}
+    }
+    instr
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blob(code: &[u8], bitmask: &[u8]) -> RawBlob {
+        RawBlob {
+            code: code.to_vec(),
+            bitmask: bitmask.to_vec(),
+            jump_table: vec![],
+        }
+    }
+
+    #[test]
+    fn gp08_rejects_a_program_that_can_fall_off_the_end() {
+        // load_imm r7, 1 — no terminator
+        let err = Program::new(&blob(&[51, 7, 1], &[1]), GpVersion::V0_8).unwrap_err();
+        assert!(matches!(
+            err,
+            ProgramError::MissingFinalTerminator { pc: 0, .. }
+        ));
+        // GP 0.7 accepts it and appends the implicit trap.
+        let program = Program::new(&blob(&[51, 7, 1], &[1]), GpVersion::V0_7).unwrap();
+        assert_eq!(program.instruction_count(), 2);
+        assert_eq!(program.block_cost_at(0), Some(2));
+    }
+
+    #[test]
+    fn gp08_rejects_unknown_opcodes_and_unmarked_starts() {
+        let err = Program::new(&blob(&[255, 0], &[0b11]), GpVersion::V0_8).unwrap_err();
+        assert!(matches!(
+            err,
+            ProgramError::InvalidInstruction { pc: 0, .. }
+        ));
+        let err = Program::new(&blob(&[0], &[0]), GpVersion::V0_8).unwrap_err();
+        assert!(matches!(
+            err,
+            ProgramError::InvalidInstruction { pc: 0, .. }
+        ));
+        assert_eq!(
+            Program::new(&blob(&[], &[]), GpVersion::V0_8).unwrap_err(),
+            ProgramError::EmptyCode
+        );
+    }
+
+    #[test]
+    fn block_structure_and_costs() {
+        // 0: fallthrough, 1: trap  → two blocks (trap+... ) in the pipeline model
+        let program = Program::new(&blob(&[1, 0], &[0b11]), GpVersion::V0_8).unwrap();
+        let blocks: Vec<_> = program.block_costs().collect();
+        assert_eq!(blocks.len(), 2);
+        assert!(program.is_block_start(1));
+        assert_eq!(program.block_start_of(1), Some(1));
+    }
+}
