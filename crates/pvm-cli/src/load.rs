@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use pvm::container::Container;
 use pvm::format::{FormatError, StandardProgram};
 use pvm::{GpVersion, Instance, InstanceError, Program};
 
@@ -36,9 +37,6 @@ pub enum LoadError {
     /// The program or its memory was rejected.
     #[error(transparent)]
     Instance(#[from] InstanceError),
-    /// The container is invalid.
-    #[error("invalid .polkavm file: {0}")]
-    Container(String),
     /// `--export` names no export.
     #[error("no export named `{name}`; exports: {available}")]
     NoSuchExport {
@@ -105,6 +103,26 @@ pub fn load(path: &Path, format: Format, request: &RunRequest) -> Result<Instanc
 }
 
 fn load_container(bytes: &[u8], request: &RunRequest) -> Result<Instance, LoadError> {
-    let _ = (bytes, request);
-    Err(LoadError::Container("not supported yet".into()))
+    let container = Container::parse(bytes).map_err(InstanceError::from)?;
+    let mut vm = Instance::from_container(&container, request.gas)?;
+    let pc = match (&request.export, request.entry) {
+        (Some(name), _) => {
+            container
+                .export(name)
+                .ok_or_else(|| LoadError::NoSuchExport {
+                    name: name.clone(),
+                    available: container
+                        .exports
+                        .iter()
+                        .map(|e| e.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?
+                .pc
+        }
+        (None, Some(entry)) => entry,
+        (None, None) => 0,
+    };
+    vm.prepare_call(pc, &request.args)?;
+    Ok(vm)
 }

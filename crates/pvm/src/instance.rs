@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::container::{Container, ContainerError, MemoryLayout};
 use crate::format::{StandardProgram, ARGS_ADDRESS, MAX_ARGS_LEN, STACK_TOP};
 use crate::interpreter::{self, Core, NoObserver, Observer, HALT_ADDRESS};
 use crate::memory::{page_align_up, Access, Memory, MemoryError};
@@ -45,6 +46,12 @@ pub enum InstanceError {
     /// Memory could not be set up.
     #[error(transparent)]
     Memory(#[from] MemoryError),
+    /// The `.polkavm` container is invalid.
+    #[error(transparent)]
+    Container(#[from] ContainerError),
+    /// More call arguments than argument registers.
+    #[error("{0} arguments given; at most 9 fit in registers")]
+    TooManyArguments(usize),
     /// Argument data larger than Z_I (16 MiB).
     #[error("argument data is {0} bytes, more than the 16 MiB limit")]
     ArgumentsTooLarge(usize),
@@ -67,6 +74,8 @@ pub struct Instance {
     /// The current pc: the instruction to run next, or the one that caused the last exit.
     pc: u32,
     resume: Resume,
+    /// The `.polkavm` memory layout, for instances made by [`Instance::from_container`].
+    layout: Option<MemoryLayout>,
 }
 
 impl std::fmt::Debug for Instance {
@@ -92,6 +101,7 @@ impl Instance {
             },
             pc: 0,
             resume: Resume::At { paid: false },
+            layout: None,
         })
     }
 
@@ -129,6 +139,48 @@ impl Instance {
         instance.set_reg(7, u64::from(ARGS_ADDRESS));
         instance.set_reg(8, args.len() as u64);
         Ok(instance)
+    }
+
+    /// Sets up a PolkaVM `.polkavm` program (always GP 0.8 / JamV1): RO data, RW data and
+    /// stack mapped where PolkaVM 0.37 places them. Use [`Instance::prepare_call`] to call
+    /// an export.
+    pub fn from_container(container: &Container, gas: u64) -> Result<Instance, InstanceError> {
+        let layout = container.memory_layout()?;
+        let program = Program::from_parts(
+            &container.code,
+            &container.bitmask,
+            &container.jump_table,
+            GpVersion::V0_8,
+        )?;
+        let mut instance = Instance::new(Arc::new(program), gas)?;
+        let memory = instance.memory_mut();
+        let length = |(start, end): (u32, u32)| u64::from(end - start);
+        memory.map_zeroed(layout.ro_data.0, length(layout.ro_data), Access::Read)?;
+        memory.write_privileged(layout.ro_data.0, &container.ro_data)?;
+        memory.map_zeroed(layout.rw_data.0, length(layout.rw_data), Access::Write)?;
+        memory.write(layout.rw_data.0, &container.rw_data)?;
+        memory.set_heap_end(layout.heap_base);
+        memory.map_zeroed(layout.stack.0, length(layout.stack), Access::Write)?;
+        instance.layout = Some(layout);
+        Ok(instance)
+    }
+
+    /// Prepares a call to the function at `pc` the way PolkaVM does: registers cleared,
+    /// RA (r0) = the halt address so that returning halts, SP (r1) = the stack top,
+    /// arguments in a0–a5 (r7–r12) then t0–t2 (r2–r4).
+    pub fn prepare_call(&mut self, pc: u32, args: &[u64]) -> Result<(), InstanceError> {
+        const ARGUMENT_REGS: [usize; 9] = [7, 8, 9, 10, 11, 12, 2, 3, 4];
+        if args.len() > ARGUMENT_REGS.len() {
+            return Err(InstanceError::TooManyArguments(args.len()));
+        }
+        self.core.regs = [0; REG_COUNT];
+        self.core.regs[0] = u64::from(HALT_ADDRESS);
+        self.core.regs[1] = u64::from(self.layout.map_or(STACK_TOP, |l| l.stack_pointer));
+        for (&reg, &value) in ARGUMENT_REGS.iter().zip(args) {
+            self.core.regs[reg] = value;
+        }
+        self.set_pc(pc);
+        Ok(())
     }
 
     /// The program.

@@ -53,3 +53,15 @@ POLKAVM_EXPORT(uint64_t, sum_history, (void), 0, 1)
     host_log(s, history_len, 0, 0, 0, 0);
     return s;
 }
+
+/*
+ * Reference results under polkavm 0.37 (interpreter, one instance, calls in this
+ * order, host_log returning a0 ^ a1):
+ *   prime_weighted(0) = 0x2222222222222222
+ *   prime_weighted(1) = 0x6666666666666666
+ *   prime_weighted(2) = 0xffffffffffffffff
+ *   prime_weighted(3) = 0xdddddddddddddddc
+ *   prime_weighted(4) = 0xbbbbbbbbbbbbbbc6
+ *   prime_weighted(5) = 0xbbbbbbbbbbbbbbc7
+ *   sum_history()     = 0x6e5d43b2a1908790  (after ecalli 1 with a0 = that value, a1 = 6)
+ */

@@ -1,0 +1,139 @@
+//! C programs compiled to PVM (`guests/`): every non-bench case of `guests/expected.txt`
+//! runs through `load` + `Instance::run` and must return the result the same C code gives
+//! natively. `hostcall` imports `host_add` (ecalli 0), serviced here.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pvm::{Exit, GpVersion, Instance};
+use pvm_cli::load::{load, Format, RunRequest};
+
+struct Case {
+    program: String,
+    export: String,
+    arg: u64,
+    expected: u64,
+}
+
+fn guests_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../guests")
+}
+
+fn small_cases() -> Vec<Case> {
+    let text = std::fs::read_to_string(guests_dir().join("expected.txt")).unwrap();
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .filter(|fields| fields.len() == 4)
+        .map(|f| Case {
+            program: f[0].to_string(),
+            export: f[1].to_string(),
+            arg: f[2].parse().unwrap(),
+            expected: f[3].parse().unwrap(),
+        })
+        .collect()
+}
+
+fn blob(program: &str) -> PathBuf {
+    guests_dir().join("bin").join(format!("{program}.polkavm"))
+}
+
+/// Runs to completion, servicing `host_add` (ecalli 0: a0 + a1 → a0).
+fn run_to_exit(vm: &mut Instance) -> Exit {
+    loop {
+        match vm.run() {
+            Exit::HostCall { id: 0 } => {
+                let sum = vm.reg(7).unwrap().wrapping_add(vm.reg(8).unwrap());
+                vm.set_reg(7, sum);
+            }
+            exit => return exit,
+        }
+    }
+}
+
+fn call(path: &Path, export: &str, arg: u64) -> Instance {
+    let request = RunRequest {
+        export: Some(export.to_string()),
+        entry: None,
+        args: vec![arg],
+        gas: 10_000_000_000,
+        version: GpVersion::V0_8,
+    };
+    load(path, Format::Auto, &request).unwrap()
+}
+
+#[test]
+fn every_guest_case_matches_the_native_result() {
+    let cases = small_cases();
+    assert!(
+        cases.len() >= 20,
+        "expected.txt has {} small cases",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for case in &cases {
+        let mut vm = call(&blob(&case.program), &case.export, case.arg);
+        let exit = run_to_exit(&mut vm);
+        let result = vm.reg(7).unwrap();
+        if exit != Exit::Halt || result != case.expected {
+            failures.push(format!(
+                "{} {}({}): {exit:?} a0={result}, expected {}",
+                case.program, case.export, case.arg, case.expected
+            ));
+        }
+        assert!(vm.gas() < 10_000_000_000, "gas was charged");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn pvm_run_export_prints_the_result() {
+    let output = Command::new(env!("CARGO_BIN_EXE_pvm"))
+        .args(["run", "--json", "--export", "fib", "--arg", "20"])
+        .arg(blob("fib"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["status"], "halt");
+    assert_eq!(json["regs"][7], 6765);
+    assert_eq!(json["regs"][0], 0xFFFF_0000u64);
+}
+
+#[test]
+fn unknown_export_is_bad_input() {
+    let output = Command::new(env!("CARGO_BIN_EXE_pvm"))
+        .args(["run", "--export", "nope"])
+        .arg(blob("fib"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no export named `nope`") && stderr.contains("fib"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn host_calls_exit_once_per_call_and_resume_after_the_ecalli() {
+    let mut vm = call(&blob("hostcall"), "hostcall", 10);
+    let mut calls = 0;
+    let mut ecalli_pc = None;
+    loop {
+        match vm.run() {
+            Exit::HostCall { id } => {
+                assert_eq!(id, 0);
+                // Every call comes from the same ecalli instruction.
+                assert_eq!(*ecalli_pc.get_or_insert(vm.pc()), vm.pc());
+                calls += 1;
+                let sum = vm.reg(7).unwrap().wrapping_add(vm.reg(8).unwrap());
+                vm.set_reg(7, sum);
+            }
+            Exit::Halt => break,
+            other => panic!("unexpected exit {other:?}"),
+        }
+    }
+    assert_eq!(calls, 10);
+    assert_eq!(vm.reg(7), Some(14759));
+}
