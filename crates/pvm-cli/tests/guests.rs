@@ -1,6 +1,8 @@
 //! C programs compiled to PVM (`guests/`): every non-bench case of `guests/expected.txt`
 //! runs through `load` + `Instance::run` and must return the result the same C code gives
-//! natively. `hostcall` imports `host_add` (ecalli 0), serviced here.
+//! natively and use exactly the gas PolkaVM 0.37 uses (`guests/expected-gas.txt`, full
+//! cost model, from `guests/oracle`); every block cost must equal PolkaVM's
+//! (`guests/block-costs/`). `hostcall` imports `host_add` (ecalli 0), serviced here.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -84,6 +86,89 @@ fn every_guest_case_matches_the_native_result() {
         assert!(vm.gas() < 10_000_000_000, "gas was charged");
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `(program, export, arg) → gas used` from PolkaVM, for the non-bench cases.
+fn polkavm_gas() -> Vec<(String, String, u64, u64)> {
+    let text = std::fs::read_to_string(guests_dir().join("expected-gas.txt")).unwrap();
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.len() == 5)
+        .map(|f| {
+            (
+                f[0].into(),
+                f[1].into(),
+                f[2].parse().unwrap(),
+                f[4].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn gas_used_equals_polkavm_to_the_unit() {
+    let small: Vec<(String, String, u64)> = small_cases()
+        .into_iter()
+        .map(|c| (c.program, c.export, c.arg))
+        .collect();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for (program, export, arg, expected_gas) in polkavm_gas() {
+        if !small.contains(&(program.clone(), export.clone(), arg)) {
+            continue; // bench sizes: too slow for a debug-profile test
+        }
+        let mut vm = call(&blob(&program), &export, arg);
+        let initial = vm.gas();
+        assert_eq!(run_to_exit(&mut vm), Exit::Halt);
+        let used = initial - vm.gas();
+        if used != expected_gas {
+            failures.push(format!(
+                "{program} {export}({arg}): used {used}, PolkaVM {expected_gas}"
+            ));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} gas cases");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn block_costs_equal_polkavm() {
+    let dir = guests_dir().join("block-costs");
+    let mut programs = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let expected: Vec<(u32, u32)> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| {
+                let mut f = l.split_whitespace().map(|x| x.parse::<u32>().unwrap());
+                (f.next().unwrap(), f.next().unwrap())
+            })
+            .collect();
+        let vm = call(&blob(&name), guest_export(&name), 0);
+        let actual: Vec<(u32, u32)> = vm.program().block_costs().collect();
+        assert_eq!(actual, expected, "{name}");
+        programs += 1;
+    }
+    assert_eq!(programs, 8);
+}
+
+fn guest_export(program: &str) -> &'static str {
+    match program {
+        "fib" => "fib",
+        "sieve" => "sieve",
+        "sort" => "quicksort",
+        "matmul" => "matmul",
+        "memops" => "memset_memcpy",
+        "bytecode" => "interp",
+        "parser" => "parse",
+        "hostcall" => "hostcall",
+        other => panic!("unknown guest {other}"),
+    }
 }
 
 #[test]
