@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use pvm::{Exit, GpVersion, Instance, Observer};
+use pvm::trace::TraceWriter;
+use pvm::{Exit, GpVersion, Instance};
 use pvm_cli::load::{load, Format, RunRequest};
 use pvm_cli::vectors;
 
@@ -118,36 +119,6 @@ fn prepare(args: &RunArgs) -> Result<Instance, ExitCode> {
     load(&args.file, args.format, &request).map_err(bad_input)
 }
 
-/// Prints one line per instruction: pc, instruction, registers it changed, gas left.
-struct Tracer<'a> {
-    vm_program: &'a pvm::Program,
-    previous: Option<(u32, [u64; 13])>,
-}
-
-impl Tracer<'_> {
-    fn finish_line(&mut self, regs: &[u64; 13], gas: u64) {
-        if let Some((pc, before)) = self.previous.take() {
-            let text = self
-                .vm_program
-                .instruction_at(pc)
-                .map_or_else(|| "<invalid>".to_string(), |i| i.to_string());
-            let changed: Vec<String> = (0..13)
-                .filter(|&r| before[r] != regs[r])
-                .map(|r| format!("r{r}={:#x}", regs[r]))
-                .collect();
-            println!("{pc:>8}: {text:<40} {:<40} gas={gas}", changed.join(" "));
-        }
-    }
-}
-
-impl Observer for Tracer<'_> {
-    const ENABLED: bool = true;
-    fn before_instruction(&mut self, pc: u32, regs: &[u64; 13], gas: u64) {
-        self.finish_line(regs, gas);
-        self.previous = Some((pc, *regs));
-    }
-}
-
 fn run(args: &RunArgs, trace: bool) -> ExitCode {
     let mut vm = match prepare(args) {
         Ok(vm) => vm,
@@ -156,12 +127,9 @@ fn run(args: &RunArgs, trace: bool) -> ExitCode {
     let initial_gas = vm.gas();
     let exit = if trace {
         let program = vm.program().clone();
-        let mut tracer = Tracer {
-            vm_program: &program,
-            previous: None,
-        };
+        let mut tracer = TraceWriter::new(&program, std::io::stdout().lock());
         let exit = vm.run_observed(&mut tracer);
-        tracer.finish_line(vm.regs(), vm.gas());
+        tracer.finish(vm.regs(), vm.gas());
         exit
     } else {
         vm.run()

@@ -31,6 +31,7 @@ pub mod interpreter;
 pub mod isa;
 pub mod memory;
 mod program;
+pub mod trace;
 
 pub use decode::{Instruction, REG_COUNT};
 pub use instance::{Exit, Instance, InstanceError};

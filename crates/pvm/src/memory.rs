@@ -436,6 +436,31 @@ impl Memory {
         }
     }
 
+    /// A view of `[address, address + len)` if every byte is readable (and writable when
+    /// `writable`): guest memory is one flat region, so any such range is contiguous.
+    pub fn slice(&self, address: u32, len: usize, writable: bool) -> Result<&[u8], MemoryError> {
+        let needed = if writable {
+            Access::Write
+        } else {
+            Access::Read
+        };
+        self.check_host(address, len, needed)?;
+        // SAFETY: the range was checked to lie inside the reservation and to be mapped;
+        // the borrow is tied to `&self`, so the guest cannot run while it lives.
+        Ok(unsafe { std::slice::from_raw_parts(self.base.as_ptr().add(address as usize), len) })
+    }
+
+    /// A mutable view of `[address, address + len)` if every byte is writable.
+    pub fn slice_mut(&mut self, address: u32, len: usize) -> Result<&mut [u8], MemoryError> {
+        self.check_host(address, len, Access::Write)?;
+        // SAFETY: as in `slice`; `&mut self` makes the view exclusive.
+        Ok(
+            unsafe {
+                std::slice::from_raw_parts_mut(self.base.as_ptr().add(address as usize), len)
+            },
+        )
+    }
+
     /// The contents of the mapped page at `page_address` (page-aligned), if mapped.
     pub fn page(&self, page_address: u32) -> Option<&[u8]> {
         if page_address % PAGE_SIZE != 0 || self.access(page_address) == Access::None {
