@@ -1,0 +1,1 @@
+//! libpvm: the C ABI (work in progress).
