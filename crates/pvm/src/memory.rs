@@ -274,12 +274,16 @@ impl Memory {
     }
 
     /// Finds the fault for an access of `len` bytes at `address` needing `needed`.
+    ///
+    /// GP A.9: the lowest failing index is taken before reduction mod 2^32, then reduced.
+    /// So an access wrapping past 0xFFFFFFFF page-faults on the last page if that page
+    /// fails, and panics (the wrapped bytes are in low memory) otherwise.
     #[cold]
     fn fault(&self, address: u32, len: u32, needed: Access) -> Option<Fault> {
-        let lowest = (0..len)
-            .map(|i| address.wrapping_add(i))
-            .filter(|&a| a < LOW_MEMORY_END || (self.access(a) as u8) < (needed as u8))
-            .min()?;
+        let fails = |a: u32| a < LOW_MEMORY_END || (self.access(a) as u8) < (needed as u8);
+        let lowest = (0..u64::from(len))
+            .map(|i| u64::from(address) + i)
+            .find(|&raw| fails(raw as u32))? as u32;
         Some(if lowest < LOW_MEMORY_END {
             Fault::Panic
         } else {
@@ -515,8 +519,14 @@ mod tests {
     }
 
     #[test]
-    fn wrapping_access_reaches_low_memory_and_panics() {
+    fn wrapping_access_faults_on_the_last_page_or_panics_in_low_memory() {
         let mut memory = Memory::new().unwrap();
+        // Last page unmapped: its bytes are the lowest failing indices.
+        assert_eq!(
+            memory.load::<4>(0xFFFF_FFFE),
+            Err(Fault::PageFault(0xFFFF_F000))
+        );
+        // Last page mapped: only the wrapped bytes in low memory fail.
         memory.map_zeroed(0xFFFF_F000, 4096, Access::Write).unwrap();
         assert_eq!(memory.load::<4>(0xFFFF_FFFE), Err(Fault::Panic));
     }
