@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::container::{Container, ContainerError, MemoryLayout};
 use crate::format::{StandardProgram, ARGS_ADDRESS, MAX_ARGS_LEN, STACK_TOP};
-use crate::interpreter::{self, Core, NoObserver, Observer, HALT_ADDRESS};
+use crate::interpreter::{self, Core, NoObserver, Observer, HALT_ADDRESS, REG_SLOTS};
 use crate::memory::{page_align_up, Access, Memory, MemoryError};
 use crate::program::{Program, ProgramError};
 use crate::{GpVersion, REG_COUNT};
@@ -83,7 +83,7 @@ impl std::fmt::Debug for Instance {
         f.debug_struct("Instance")
             .field("pc", &self.pc)
             .field("gas", &self.core.gas)
-            .field("regs", &self.core.regs)
+            .field("regs", self.regs())
             .finish()
     }
 }
@@ -94,7 +94,7 @@ impl Instance {
         Ok(Instance {
             program,
             core: Core {
-                regs: [0; REG_COUNT],
+                regs: [0; REG_SLOTS],
                 gas,
                 memory: Memory::new()?,
                 index: 0,
@@ -173,7 +173,7 @@ impl Instance {
         if args.len() > ARGUMENT_REGS.len() {
             return Err(InstanceError::TooManyArguments(args.len()));
         }
-        self.core.regs = [0; REG_COUNT];
+        self.core.regs = [0; REG_SLOTS];
         self.core.regs[0] = u64::from(HALT_ADDRESS);
         self.core.regs[1] = u64::from(self.layout.map_or(STACK_TOP, |l| l.stack_pointer));
         for (&reg, &value) in ARGUMENT_REGS.iter().zip(args) {
@@ -265,17 +265,17 @@ impl Instance {
 
     /// All thirteen registers.
     pub fn regs(&self) -> &[u64; REG_COUNT] {
-        &self.core.regs
+        self.core.regs.first_chunk().expect("REG_SLOTS >= REG_COUNT")
     }
 
     /// Register `index`, or `None` if `index` ≥ 13.
     pub fn reg(&self, index: usize) -> Option<u64> {
-        self.core.regs.get(index).copied()
+        self.regs().get(index).copied()
     }
 
     /// Sets register `index`; returns `false` (and changes nothing) if `index` ≥ 13.
     pub fn set_reg(&mut self, index: usize, value: u64) -> bool {
-        match self.core.regs.get_mut(index) {
+        match self.core.regs[..REG_COUNT].get_mut(index) {
             Some(slot) => {
                 *slot = value;
                 true

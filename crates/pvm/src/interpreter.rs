@@ -29,9 +29,14 @@ impl Observer for NoObserver {
     fn before_instruction(&mut self, _: u32, _: &[u64; 13], _: u64) {}
 }
 
+/// Register slots: 13 registers padded to 16 so that an index masked with `& 15` needs no
+/// bounds check (decoded indices are already clamped to 0..=12).
+pub(crate) const REG_SLOTS: usize = 16;
+
 /// The mutable machine state the loop works on.
 pub(crate) struct Core {
-    pub regs: [u64; 13],
+    /// r0..r12 in slots 0..=12; slots 13..=15 stay zero and are never addressed.
+    pub regs: [u64; REG_SLOTS],
     pub gas: u64,
     pub memory: Memory,
     /// Index of the instruction to execute next (or that caused the last exit).
@@ -139,12 +144,23 @@ pub(crate) fn run<O: Observer>(
         }};
     }
 
+    debug_assert!(index < instrs.len());
     loop {
-        let instr = instrs[index];
+        // SAFETY: `index` is always a valid instruction index. It starts valid (checked
+        // by the caller), static and dynamic targets are resolved to valid indices at load
+        // time (or NO_INDEX, which panics before use), and `index + 1` is only taken after
+        // an instruction that can fall through, which `Program` guarantees is never the
+        // last one (GP 0.8 validation; GP 0.7 appends an implicit trap).
+        let instr = unsafe { *instrs.get_unchecked(index) };
         if O::ENABLED {
-            observer.before_instruction(program.pcs[index], regs, gas);
+            let visible = regs.first_chunk::<13>().expect("16 >= 13");
+            observer.before_instruction(program.pcs[index], visible, gas);
         }
-        let (a, b, d) = (instr.a as usize, instr.b as usize, instr.d as usize);
+        let (a, b, d) = (
+            usize::from(instr.a & 15),
+            usize::from(instr.b & 15),
+            usize::from(instr.d & 15),
+        );
         let x = imm(instr.imm);
         match instr.opcode {
             Opcode::Trap => exit!(Exit::Panic, true),

@@ -81,8 +81,9 @@ pub enum MemoryError {
 pub struct Memory {
     /// Base of the 4 GiB reservation.
     base: NonNull<u8>,
-    /// One [`Access`] byte per page.
-    access: Box<[Access]>,
+    /// One [`Access`] byte per page (a fixed-size array: a page index derived from a u32
+    /// address needs no bounds check).
+    access: Box<[Access; PAGE_COUNT]>,
     /// Pages currently mapped (for snapshots).
     mapped_pages: usize,
     /// The current heap end (`sbrk`), if a heap was set up.
@@ -154,7 +155,10 @@ impl Memory {
             .ok_or_else(|| MemoryError::ReserveFailed("mmap returned null".into()))?;
         Ok(Memory {
             base,
-            access: vec![Access::None; PAGE_COUNT].into_boxed_slice(),
+            access: vec![Access::None; PAGE_COUNT]
+                .into_boxed_slice()
+                .try_into()
+                .expect("exactly PAGE_COUNT entries"),
             mapped_pages: 0,
             heap_end: 0,
         })
