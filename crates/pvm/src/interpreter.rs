@@ -79,7 +79,10 @@ pub(crate) fn run<O: Observer>(
     macro_rules! enter {
         ($target:expr) => {{
             let target = $target as usize;
-            let cost = u64::from(instrs[target].block_cost);
+            debug_assert!(target < instrs.len());
+            // SAFETY: block entries come from resolved targets (valid indices, NO_INDEX
+            // was rejected above) or `index + 1` after a fall-through instruction.
+            let cost = u64::from(unsafe { instrs.get_unchecked(target) }.block_cost);
             if gas < cost {
                 index = target;
                 exit!(Exit::OutOfGas, false);
@@ -128,9 +131,9 @@ pub(crate) fn run<O: Observer>(
         };
     }
     macro_rules! load {
-        ($dst:expr, $address:expr, $n:literal, $convert:expr) => {{
+        ($address:expr, $n:literal, $convert:expr) => {{
             match memory.load::<$n>($address) {
-                Ok(bytes) => regs[$dst as usize] = $convert(bytes),
+                Ok(bytes) => $convert(bytes),
                 Err(fault) => fault!(fault),
             }
         }};
@@ -151,226 +154,266 @@ pub(crate) fn run<O: Observer>(
         // time (or NO_INDEX, which panics before use), and `index + 1` is only taken after
         // an instruction that can fall through, which `Program` guarantees is never the
         // last one (GP 0.8 validation; GP 0.7 appends an implicit trap).
-        let instr = unsafe { *instrs.get_unchecked(index) };
+        let instr = unsafe { instrs.get_unchecked(index) };
+        // Register access by a decoded field. Fields are read lazily in each arm so that an
+        // instruction only pays for the operands it has.
+        macro_rules! reg {
+            ($field:ident) => {{
+                let slot = usize::from(instr.$field);
+                debug_assert!(slot < 13);
+                // SAFETY: decoded register fields are clamped to 0..=12 (`decode::reg`), and
+                // `regs` has 16 slots.
+                unsafe { *regs.get_unchecked(slot) }
+            }};
+        }
+        macro_rules! set {
+            ($field:ident, $value:expr) => {{
+                let value: u64 = $value;
+                let slot = usize::from(instr.$field);
+                debug_assert!(slot < 13);
+                // SAFETY: as in `reg!`.
+                unsafe { *regs.get_unchecked_mut(slot) = value }
+            }};
+        }
+        macro_rules! x {
+            () => {
+                imm(instr.imm)
+            };
+        }
+        // The address of an indirect access: (r_B + X) mod 2^32.
+        macro_rules! indirect {
+            () => {
+                reg!(b).wrapping_add(x!()) as u32
+            };
+        }
         if O::ENABLED {
             let visible = regs.first_chunk::<13>().expect("16 >= 13");
             observer.before_instruction(program.pcs[index], visible, gas);
         }
-        let (a, b, d) = (
-            usize::from(instr.a & 15),
-            usize::from(instr.b & 15),
-            usize::from(instr.d & 15),
-        );
-        let x = imm(instr.imm);
         match instr.opcode {
             Opcode::Trap => exit!(Exit::Panic, true),
             Opcode::Fallthrough => enter!(index + 1),
             Opcode::Unlikely => {}
             Opcode::Ecalli => exit!(Exit::HostCall { id: instr.imm }, true),
-            Opcode::LoadImm64 => regs[a] = u64::from(instr.imm) | (u64::from(instr.imm2) << 32),
+            Opcode::LoadImm64 => set!(a, u64::from(instr.imm) | (u64::from(instr.imm2) << 32)),
             Opcode::StoreImmU8 => store!(instr.imm, imm(instr.imm2), u8),
             Opcode::StoreImmU16 => store!(instr.imm, imm(instr.imm2), u16),
             Opcode::StoreImmU32 => store!(instr.imm, imm(instr.imm2), u32),
             Opcode::StoreImmU64 => store!(instr.imm, imm(instr.imm2), u64),
             Opcode::Jump => jump_static!(instr.imm2),
-            Opcode::JumpInd => jump_dynamic!(regs[a].wrapping_add(x) as u32),
-            Opcode::LoadImm => regs[a] = x,
-            Opcode::LoadU8 => load!(a, instr.imm, 1, |b: [u8; 1]| u64::from(b[0])),
-            Opcode::LoadI8 => load!(a, instr.imm, 1, |b: [u8; 1]| b[0] as i8 as i64 as u64),
-            Opcode::LoadU16 => load!(a, instr.imm, 2, |b| u64::from(u16::from_le_bytes(b))),
-            Opcode::LoadI16 => load!(a, instr.imm, 2, |b| i16::from_le_bytes(b) as i64 as u64),
-            Opcode::LoadU32 => load!(a, instr.imm, 4, |b| u64::from(u32::from_le_bytes(b))),
-            Opcode::LoadI32 => load!(a, instr.imm, 4, |b| i32::from_le_bytes(b) as i64 as u64),
-            Opcode::LoadU64 => load!(a, instr.imm, 8, u64::from_le_bytes),
-            Opcode::StoreU8 => store!(instr.imm, regs[a], u8),
-            Opcode::StoreU16 => store!(instr.imm, regs[a], u16),
-            Opcode::StoreU32 => store!(instr.imm, regs[a], u32),
-            Opcode::StoreU64 => store!(instr.imm, regs[a], u64),
-            Opcode::StoreImmIndU8 => store!(regs[a].wrapping_add(x) as u32, imm(instr.imm2), u8),
-            Opcode::StoreImmIndU16 => store!(regs[a].wrapping_add(x) as u32, imm(instr.imm2), u16),
-            Opcode::StoreImmIndU32 => store!(regs[a].wrapping_add(x) as u32, imm(instr.imm2), u32),
-            Opcode::StoreImmIndU64 => store!(regs[a].wrapping_add(x) as u32, imm(instr.imm2), u64),
+            Opcode::JumpInd => jump_dynamic!(reg!(a).wrapping_add(x!()) as u32),
+            Opcode::LoadImm => set!(a, x!()),
+            Opcode::LoadU8 => set!(a, load!(instr.imm, 1, |b: [u8; 1]| u64::from(b[0]))),
+            Opcode::LoadI8 => set!(
+                a,
+                load!(instr.imm, 1, |b: [u8; 1]| b[0] as i8 as i64 as u64)
+            ),
+            Opcode::LoadU16 => set!(a, load!(instr.imm, 2, |b| u64::from(u16::from_le_bytes(b)))),
+            Opcode::LoadI16 => set!(
+                a,
+                load!(instr.imm, 2, |b| i16::from_le_bytes(b) as i64 as u64)
+            ),
+            Opcode::LoadU32 => set!(a, load!(instr.imm, 4, |b| u64::from(u32::from_le_bytes(b)))),
+            Opcode::LoadI32 => set!(
+                a,
+                load!(instr.imm, 4, |b| i32::from_le_bytes(b) as i64 as u64)
+            ),
+            Opcode::LoadU64 => set!(a, load!(instr.imm, 8, u64::from_le_bytes)),
+            Opcode::StoreU8 => store!(instr.imm, reg!(a), u8),
+            Opcode::StoreU16 => store!(instr.imm, reg!(a), u16),
+            Opcode::StoreU32 => store!(instr.imm, reg!(a), u32),
+            Opcode::StoreU64 => store!(instr.imm, reg!(a), u64),
+            Opcode::StoreImmIndU8 => store!(reg!(a).wrapping_add(x!()) as u32, imm(instr.imm2), u8),
+            Opcode::StoreImmIndU16 => {
+                store!(reg!(a).wrapping_add(x!()) as u32, imm(instr.imm2), u16)
+            }
+            Opcode::StoreImmIndU32 => {
+                store!(reg!(a).wrapping_add(x!()) as u32, imm(instr.imm2), u32)
+            }
+            Opcode::StoreImmIndU64 => {
+                store!(reg!(a).wrapping_add(x!()) as u32, imm(instr.imm2), u64)
+            }
             Opcode::LoadImmJump => {
-                regs[a] = x;
+                set!(a, x!());
                 jump_static!(instr.imm2)
             }
-            Opcode::BranchEqImm => branch!(instr, regs[a] == x),
-            Opcode::BranchNeImm => branch!(instr, regs[a] != x),
-            Opcode::BranchLtUImm => branch!(instr, regs[a] < x),
-            Opcode::BranchLeUImm => branch!(instr, regs[a] <= x),
-            Opcode::BranchGeUImm => branch!(instr, regs[a] >= x),
-            Opcode::BranchGtUImm => branch!(instr, regs[a] > x),
-            Opcode::BranchLtSImm => branch!(instr, (regs[a] as i64) < x as i64),
-            Opcode::BranchLeSImm => branch!(instr, (regs[a] as i64) <= x as i64),
-            Opcode::BranchGeSImm => branch!(instr, (regs[a] as i64) >= x as i64),
-            Opcode::BranchGtSImm => branch!(instr, (regs[a] as i64) > x as i64),
-            Opcode::MoveReg => regs[d] = regs[a],
-            Opcode::Sbrk => regs[d] = memory.sbrk(regs[a]).map_or(0, u64::from),
-            Opcode::CountSetBits64 => regs[d] = u64::from(regs[a].count_ones()),
-            Opcode::CountSetBits32 => regs[d] = u64::from((regs[a] as u32).count_ones()),
-            Opcode::LeadingZeroBits64 => regs[d] = u64::from(regs[a].leading_zeros()),
-            Opcode::LeadingZeroBits32 => regs[d] = u64::from((regs[a] as u32).leading_zeros()),
-            Opcode::TrailingZeroBits64 => regs[d] = u64::from(regs[a].trailing_zeros()),
-            Opcode::TrailingZeroBits32 => regs[d] = u64::from((regs[a] as u32).trailing_zeros()),
-            Opcode::SignExtend8 => regs[d] = regs[a] as i8 as i64 as u64,
-            Opcode::SignExtend16 => regs[d] = regs[a] as i16 as i64 as u64,
-            Opcode::ZeroExtend16 => regs[d] = u64::from(regs[a] as u16),
-            Opcode::ReverseBytes => regs[d] = regs[a].swap_bytes(),
-            Opcode::StoreIndU8 => store!(regs[b].wrapping_add(x) as u32, regs[a], u8),
-            Opcode::StoreIndU16 => store!(regs[b].wrapping_add(x) as u32, regs[a], u16),
-            Opcode::StoreIndU32 => store!(regs[b].wrapping_add(x) as u32, regs[a], u32),
-            Opcode::StoreIndU64 => store!(regs[b].wrapping_add(x) as u32, regs[a], u64),
-            Opcode::LoadIndU8 => {
-                load!(
-                    a,
-                    regs[b].wrapping_add(x) as u32,
-                    1,
-                    |b: [u8; 1]| u64::from(b[0])
-                )
-            }
-            Opcode::LoadIndI8 => load!(
+            Opcode::BranchEqImm => branch!(instr, reg!(a) == x!()),
+            Opcode::BranchNeImm => branch!(instr, reg!(a) != x!()),
+            Opcode::BranchLtUImm => branch!(instr, reg!(a) < x!()),
+            Opcode::BranchLeUImm => branch!(instr, reg!(a) <= x!()),
+            Opcode::BranchGeUImm => branch!(instr, reg!(a) >= x!()),
+            Opcode::BranchGtUImm => branch!(instr, reg!(a) > x!()),
+            Opcode::BranchLtSImm => branch!(instr, (reg!(a) as i64) < x!() as i64),
+            Opcode::BranchLeSImm => branch!(instr, (reg!(a) as i64) <= x!() as i64),
+            Opcode::BranchGeSImm => branch!(instr, (reg!(a) as i64) >= x!() as i64),
+            Opcode::BranchGtSImm => branch!(instr, (reg!(a) as i64) > x!() as i64),
+            Opcode::MoveReg => set!(d, reg!(a)),
+            Opcode::Sbrk => set!(d, memory.sbrk(reg!(a)).map_or(0, u64::from)),
+            Opcode::CountSetBits64 => set!(d, u64::from(reg!(a).count_ones())),
+            Opcode::CountSetBits32 => set!(d, u64::from((reg!(a) as u32).count_ones())),
+            Opcode::LeadingZeroBits64 => set!(d, u64::from(reg!(a).leading_zeros())),
+            Opcode::LeadingZeroBits32 => set!(d, u64::from((reg!(a) as u32).leading_zeros())),
+            Opcode::TrailingZeroBits64 => set!(d, u64::from(reg!(a).trailing_zeros())),
+            Opcode::TrailingZeroBits32 => set!(d, u64::from((reg!(a) as u32).trailing_zeros())),
+            Opcode::SignExtend8 => set!(d, reg!(a) as i8 as i64 as u64),
+            Opcode::SignExtend16 => set!(d, reg!(a) as i16 as i64 as u64),
+            Opcode::ZeroExtend16 => set!(d, u64::from(reg!(a) as u16)),
+            Opcode::ReverseBytes => set!(d, reg!(a).swap_bytes()),
+            Opcode::StoreIndU8 => store!(reg!(b).wrapping_add(x!()) as u32, reg!(a), u8),
+            Opcode::StoreIndU16 => store!(reg!(b).wrapping_add(x!()) as u32, reg!(a), u16),
+            Opcode::StoreIndU32 => store!(reg!(b).wrapping_add(x!()) as u32, reg!(a), u32),
+            Opcode::StoreIndU64 => store!(reg!(b).wrapping_add(x!()) as u32, reg!(a), u64),
+            Opcode::LoadIndU8 => set!(a, load!(indirect!(), 1, |v: [u8; 1]| u64::from(v[0]))),
+            Opcode::LoadIndI8 => set!(a, load!(indirect!(), 1, |v: [u8; 1]| v[0] as i8 as u64)),
+            Opcode::LoadIndU16 => set!(
                 a,
-                regs[b].wrapping_add(x) as u32,
-                1,
-                |b: [u8; 1]| b[0] as i8 as i64 as u64
+                load!(indirect!(), 2, |v| u64::from(u16::from_le_bytes(v)))
             ),
-            Opcode::LoadIndU16 => load!(a, regs[b].wrapping_add(x) as u32, 2, |b| u64::from(
-                u16::from_le_bytes(b)
-            )),
-            Opcode::LoadIndI16 => load!(
+            Opcode::LoadIndI16 => set!(a, load!(indirect!(), 2, |v| i16::from_le_bytes(v) as u64)),
+            Opcode::LoadIndU32 => set!(
                 a,
-                regs[b].wrapping_add(x) as u32,
-                2,
-                |b| i16::from_le_bytes(b) as i64 as u64
+                load!(indirect!(), 4, |v| u64::from(u32::from_le_bytes(v)))
             ),
-            Opcode::LoadIndU32 => load!(a, regs[b].wrapping_add(x) as u32, 4, |b| u64::from(
-                u32::from_le_bytes(b)
-            )),
-            Opcode::LoadIndI32 => load!(
-                a,
-                regs[b].wrapping_add(x) as u32,
-                4,
-                |b| i32::from_le_bytes(b) as i64 as u64
-            ),
-            Opcode::LoadIndU64 => load!(a, regs[b].wrapping_add(x) as u32, 8, u64::from_le_bytes),
-            Opcode::AddImm32 => regs[a] = sext32(regs[b].wrapping_add(x)),
-            Opcode::AndImm => regs[a] = regs[b] & x,
-            Opcode::XorImm => regs[a] = regs[b] ^ x,
-            Opcode::OrImm => regs[a] = regs[b] | x,
-            Opcode::MulImm32 => regs[a] = sext32(regs[b].wrapping_mul(x)),
-            Opcode::SetLtUImm => regs[a] = u64::from(regs[b] < x),
-            Opcode::SetLtSImm => regs[a] = u64::from((regs[b] as i64) < x as i64),
-            Opcode::ShloLImm32 => regs[a] = sext32(u64::from((regs[b] as u32) << (x & 31))),
-            Opcode::ShloRImm32 => regs[a] = sext32(u64::from((regs[b] as u32) >> (x & 31))),
-            Opcode::SharRImm32 => regs[a] = ((regs[b] as i32) >> (x & 31)) as i64 as u64,
-            Opcode::NegAddImm32 => regs[a] = sext32(x.wrapping_sub(regs[b])),
-            Opcode::SetGtUImm => regs[a] = u64::from(regs[b] > x),
-            Opcode::SetGtSImm => regs[a] = u64::from((regs[b] as i64) > x as i64),
-            Opcode::ShloLImmAlt32 => regs[a] = sext32(u64::from((x as u32) << (regs[b] & 31))),
-            Opcode::ShloRImmAlt32 => regs[a] = sext32(u64::from((x as u32) >> (regs[b] & 31))),
-            Opcode::SharRImmAlt32 => regs[a] = ((x as i32) >> (regs[b] & 31)) as i64 as u64,
+            Opcode::LoadIndI32 => set!(a, load!(indirect!(), 4, |v| i32::from_le_bytes(v) as u64)),
+            Opcode::LoadIndU64 => set!(a, load!(indirect!(), 8, u64::from_le_bytes)),
+            Opcode::AddImm32 => set!(a, sext32(reg!(b).wrapping_add(x!()))),
+            Opcode::AndImm => set!(a, reg!(b) & x!()),
+            Opcode::XorImm => set!(a, reg!(b) ^ x!()),
+            Opcode::OrImm => set!(a, reg!(b) | x!()),
+            Opcode::MulImm32 => set!(a, sext32(reg!(b).wrapping_mul(x!()))),
+            Opcode::SetLtUImm => set!(a, u64::from(reg!(b) < x!())),
+            Opcode::SetLtSImm => set!(a, u64::from((reg!(b) as i64) < x!() as i64)),
+            Opcode::ShloLImm32 => set!(a, sext32(u64::from((reg!(b) as u32) << (x!() & 31)))),
+            Opcode::ShloRImm32 => set!(a, sext32(u64::from((reg!(b) as u32) >> (x!() & 31)))),
+            Opcode::SharRImm32 => set!(a, ((reg!(b) as i32) >> (x!() & 31)) as i64 as u64),
+            Opcode::NegAddImm32 => set!(a, sext32(x!().wrapping_sub(reg!(b)))),
+            Opcode::SetGtUImm => set!(a, u64::from(reg!(b) > x!())),
+            Opcode::SetGtSImm => set!(a, u64::from((reg!(b) as i64) > x!() as i64)),
+            Opcode::ShloLImmAlt32 => set!(a, sext32(u64::from((x!() as u32) << (reg!(b) & 31)))),
+            Opcode::ShloRImmAlt32 => set!(a, sext32(u64::from((x!() as u32) >> (reg!(b) & 31)))),
+            Opcode::SharRImmAlt32 => set!(a, ((x!() as i32) >> (reg!(b) & 31)) as i64 as u64),
             Opcode::CmovIzImm => {
-                if regs[b] == 0 {
-                    regs[a] = x;
+                if reg!(b) == 0 {
+                    set!(a, x!());
                 }
             }
             Opcode::CmovNzImm => {
-                if regs[b] != 0 {
-                    regs[a] = x;
+                if reg!(b) != 0 {
+                    set!(a, x!());
                 }
             }
-            Opcode::AddImm64 => regs[a] = regs[b].wrapping_add(x),
-            Opcode::MulImm64 => regs[a] = regs[b].wrapping_mul(x),
-            Opcode::ShloLImm64 => regs[a] = regs[b] << (x & 63),
-            Opcode::ShloRImm64 => regs[a] = regs[b] >> (x & 63),
-            Opcode::SharRImm64 => regs[a] = ((regs[b] as i64) >> (x & 63)) as u64,
-            Opcode::NegAddImm64 => regs[a] = x.wrapping_sub(regs[b]),
-            Opcode::ShloLImmAlt64 => regs[a] = x << (regs[b] & 63),
-            Opcode::ShloRImmAlt64 => regs[a] = x >> (regs[b] & 63),
-            Opcode::SharRImmAlt64 => regs[a] = ((x as i64) >> (regs[b] & 63)) as u64,
-            Opcode::RotR64Imm => regs[a] = regs[b].rotate_right((x & 63) as u32),
-            Opcode::RotR64ImmAlt => regs[a] = x.rotate_right((regs[b] & 63) as u32),
+            Opcode::AddImm64 => set!(a, reg!(b).wrapping_add(x!())),
+            Opcode::MulImm64 => set!(a, reg!(b).wrapping_mul(x!())),
+            Opcode::ShloLImm64 => set!(a, reg!(b) << (x!() & 63)),
+            Opcode::ShloRImm64 => set!(a, reg!(b) >> (x!() & 63)),
+            Opcode::SharRImm64 => set!(a, ((reg!(b) as i64) >> (x!() & 63)) as u64),
+            Opcode::NegAddImm64 => set!(a, x!().wrapping_sub(reg!(b))),
+            Opcode::ShloLImmAlt64 => set!(a, x!() << (reg!(b) & 63)),
+            Opcode::ShloRImmAlt64 => set!(a, x!() >> (reg!(b) & 63)),
+            Opcode::SharRImmAlt64 => set!(a, ((x!() as i64) >> (reg!(b) & 63)) as u64),
+            Opcode::RotR64Imm => set!(a, reg!(b).rotate_right((x!() & 63) as u32)),
+            Opcode::RotR64ImmAlt => set!(a, x!().rotate_right((reg!(b) & 63) as u32)),
             Opcode::RotR32Imm => {
-                regs[a] = sext32(u64::from((regs[b] as u32).rotate_right((x & 31) as u32)))
+                set!(
+                    a,
+                    sext32(u64::from((reg!(b) as u32).rotate_right((x!() & 31) as u32)))
+                )
             }
             Opcode::RotR32ImmAlt => {
-                regs[a] = sext32(u64::from((x as u32).rotate_right((regs[b] & 31) as u32)))
+                set!(
+                    a,
+                    sext32(u64::from((x!() as u32).rotate_right((reg!(b) & 31) as u32)))
+                )
             }
-            Opcode::BranchEq => branch!(instr, regs[a] == regs[b]),
-            Opcode::BranchNe => branch!(instr, regs[a] != regs[b]),
-            Opcode::BranchLtU => branch!(instr, regs[a] < regs[b]),
-            Opcode::BranchLtS => branch!(instr, (regs[a] as i64) < regs[b] as i64),
-            Opcode::BranchGeU => branch!(instr, regs[a] >= regs[b]),
-            Opcode::BranchGeS => branch!(instr, (regs[a] as i64) >= regs[b] as i64),
+            Opcode::BranchEq => branch!(instr, reg!(a) == reg!(b)),
+            Opcode::BranchNe => branch!(instr, reg!(a) != reg!(b)),
+            Opcode::BranchLtU => branch!(instr, reg!(a) < reg!(b)),
+            Opcode::BranchLtS => branch!(instr, (reg!(a) as i64) < reg!(b) as i64),
+            Opcode::BranchGeU => branch!(instr, reg!(a) >= reg!(b)),
+            Opcode::BranchGeS => branch!(instr, (reg!(a) as i64) >= reg!(b) as i64),
             Opcode::LoadImmJumpInd => {
-                let address = regs[b].wrapping_add(imm(instr.imm2)) as u32;
-                regs[a] = x;
+                let address = reg!(b).wrapping_add(imm(instr.imm2)) as u32;
+                set!(a, x!());
                 jump_dynamic!(address)
             }
-            Opcode::Add32 => regs[d] = sext32(regs[a].wrapping_add(regs[b])),
-            Opcode::Sub32 => regs[d] = sext32(regs[a].wrapping_sub(regs[b])),
-            Opcode::Mul32 => regs[d] = sext32(regs[a].wrapping_mul(regs[b])),
-            Opcode::DivU32 => regs[d] = div_u32(regs[a] as u32, regs[b] as u32),
-            Opcode::DivS32 => regs[d] = div_s32(regs[a] as i32, regs[b] as i32),
-            Opcode::RemU32 => regs[d] = rem_u32(regs[a] as u32, regs[b] as u32),
-            Opcode::RemS32 => regs[d] = rem_s32(regs[a] as i32, regs[b] as i32),
-            Opcode::ShloL32 => regs[d] = sext32(u64::from((regs[a] as u32) << (regs[b] & 31))),
-            Opcode::ShloR32 => regs[d] = sext32(u64::from((regs[a] as u32) >> (regs[b] & 31))),
-            Opcode::SharR32 => regs[d] = ((regs[a] as i32) >> (regs[b] & 31)) as i64 as u64,
-            Opcode::Add64 => regs[d] = regs[a].wrapping_add(regs[b]),
-            Opcode::Sub64 => regs[d] = regs[a].wrapping_sub(regs[b]),
-            Opcode::Mul64 => regs[d] = regs[a].wrapping_mul(regs[b]),
-            Opcode::DivU64 => regs[d] = regs[a].checked_div(regs[b]).unwrap_or(u64::MAX),
-            Opcode::DivS64 => regs[d] = div_s64(regs[a] as i64, regs[b] as i64),
-            Opcode::RemU64 => regs[d] = regs[a].checked_rem(regs[b]).unwrap_or(regs[a]),
-            Opcode::RemS64 => regs[d] = rem_s64(regs[a] as i64, regs[b] as i64),
-            Opcode::ShloL64 => regs[d] = regs[a] << (regs[b] & 63),
-            Opcode::ShloR64 => regs[d] = regs[a] >> (regs[b] & 63),
-            Opcode::SharR64 => regs[d] = ((regs[a] as i64) >> (regs[b] & 63)) as u64,
-            Opcode::And => regs[d] = regs[a] & regs[b],
-            Opcode::Xor => regs[d] = regs[a] ^ regs[b],
-            Opcode::Or => regs[d] = regs[a] | regs[b],
+            Opcode::Add32 => set!(d, sext32(reg!(a).wrapping_add(reg!(b)))),
+            Opcode::Sub32 => set!(d, sext32(reg!(a).wrapping_sub(reg!(b)))),
+            Opcode::Mul32 => set!(d, sext32(reg!(a).wrapping_mul(reg!(b)))),
+            Opcode::DivU32 => set!(d, div_u32(reg!(a) as u32, reg!(b) as u32)),
+            Opcode::DivS32 => set!(d, div_s32(reg!(a) as i32, reg!(b) as i32)),
+            Opcode::RemU32 => set!(d, rem_u32(reg!(a) as u32, reg!(b) as u32)),
+            Opcode::RemS32 => set!(d, rem_s32(reg!(a) as i32, reg!(b) as i32)),
+            Opcode::ShloL32 => set!(d, sext32(u64::from((reg!(a) as u32) << (reg!(b) & 31)))),
+            Opcode::ShloR32 => set!(d, sext32(u64::from((reg!(a) as u32) >> (reg!(b) & 31)))),
+            Opcode::SharR32 => set!(d, ((reg!(a) as i32) >> (reg!(b) & 31)) as i64 as u64),
+            Opcode::Add64 => set!(d, reg!(a).wrapping_add(reg!(b))),
+            Opcode::Sub64 => set!(d, reg!(a).wrapping_sub(reg!(b))),
+            Opcode::Mul64 => set!(d, reg!(a).wrapping_mul(reg!(b))),
+            Opcode::DivU64 => set!(d, reg!(a).checked_div(reg!(b)).unwrap_or(u64::MAX)),
+            Opcode::DivS64 => set!(d, div_s64(reg!(a) as i64, reg!(b) as i64)),
+            Opcode::RemU64 => set!(d, reg!(a).checked_rem(reg!(b)).unwrap_or(reg!(a))),
+            Opcode::RemS64 => set!(d, rem_s64(reg!(a) as i64, reg!(b) as i64)),
+            Opcode::ShloL64 => set!(d, reg!(a) << (reg!(b) & 63)),
+            Opcode::ShloR64 => set!(d, reg!(a) >> (reg!(b) & 63)),
+            Opcode::SharR64 => set!(d, ((reg!(a) as i64) >> (reg!(b) & 63)) as u64),
+            Opcode::And => set!(d, reg!(a) & reg!(b)),
+            Opcode::Xor => set!(d, reg!(a) ^ reg!(b)),
+            Opcode::Or => set!(d, reg!(a) | reg!(b)),
             Opcode::MulUpperSS => {
-                regs[d] = ((i128::from(regs[a] as i64) * i128::from(regs[b] as i64)) >> 64) as u64
+                set!(
+                    d,
+                    ((i128::from(reg!(a) as i64) * i128::from(reg!(b) as i64)) >> 64) as u64
+                )
             }
             Opcode::MulUpperUU => {
-                regs[d] = ((u128::from(regs[a]) * u128::from(regs[b])) >> 64) as u64
+                set!(
+                    d,
+                    ((u128::from(reg!(a)) * u128::from(reg!(b))) >> 64) as u64
+                )
             }
             Opcode::MulUpperSU => {
-                regs[d] =
-                    (i128::from(regs[a] as i64).wrapping_mul(i128::from(regs[b])) >> 64) as u64
+                set!(
+                    d,
+                    (i128::from(reg!(a) as i64).wrapping_mul(i128::from(reg!(b))) >> 64) as u64
+                )
             }
-            Opcode::SetLtU => regs[d] = u64::from(regs[a] < regs[b]),
-            Opcode::SetLtS => regs[d] = u64::from((regs[a] as i64) < regs[b] as i64),
+            Opcode::SetLtU => set!(d, u64::from(reg!(a) < reg!(b))),
+            Opcode::SetLtS => set!(d, u64::from((reg!(a) as i64) < reg!(b) as i64)),
             Opcode::CmovIz => {
-                if regs[b] == 0 {
-                    regs[d] = regs[a];
+                if reg!(b) == 0 {
+                    set!(d, reg!(a));
                 }
             }
             Opcode::CmovNz => {
-                if regs[b] != 0 {
-                    regs[d] = regs[a];
+                if reg!(b) != 0 {
+                    set!(d, reg!(a));
                 }
             }
-            Opcode::RotL64 => regs[d] = regs[a].rotate_left((regs[b] & 63) as u32),
+            Opcode::RotL64 => set!(d, reg!(a).rotate_left((reg!(b) & 63) as u32)),
             Opcode::RotL32 => {
-                regs[d] = sext32(u64::from(
-                    (regs[a] as u32).rotate_left((regs[b] & 31) as u32),
-                ))
+                set!(
+                    d,
+                    sext32(u64::from(
+                        (reg!(a) as u32).rotate_left((reg!(b) & 31) as u32)
+                    ))
+                )
             }
-            Opcode::RotR64 => regs[d] = regs[a].rotate_right((regs[b] & 63) as u32),
+            Opcode::RotR64 => set!(d, reg!(a).rotate_right((reg!(b) & 63) as u32)),
             Opcode::RotR32 => {
-                regs[d] = sext32(u64::from(
-                    (regs[a] as u32).rotate_right((regs[b] & 31) as u32),
-                ))
+                set!(
+                    d,
+                    sext32(u64::from(
+                        (reg!(a) as u32).rotate_right((reg!(b) & 31) as u32)
+                    ))
+                )
             }
-            Opcode::AndInv => regs[d] = regs[a] & !regs[b],
-            Opcode::OrInv => regs[d] = regs[a] | !regs[b],
-            Opcode::Xnor => regs[d] = !(regs[a] ^ regs[b]),
-            Opcode::Max => regs[d] = (regs[a] as i64).max(regs[b] as i64) as u64,
-            Opcode::MaxU => regs[d] = regs[a].max(regs[b]),
-            Opcode::Min => regs[d] = (regs[a] as i64).min(regs[b] as i64) as u64,
-            Opcode::MinU => regs[d] = regs[a].min(regs[b]),
+            Opcode::AndInv => set!(d, reg!(a) & !reg!(b)),
+            Opcode::OrInv => set!(d, reg!(a) | !reg!(b)),
+            Opcode::Xnor => set!(d, !(reg!(a) ^ reg!(b))),
+            Opcode::Max => set!(d, (reg!(a) as i64).max(reg!(b) as i64) as u64),
+            Opcode::MaxU => set!(d, reg!(a).max(reg!(b))),
+            Opcode::Min => set!(d, (reg!(a) as i64).min(reg!(b) as i64) as u64),
+            Opcode::MinU => set!(d, reg!(a).min(reg!(b))),
         }
         index += 1;
     }
