@@ -1,0 +1,29 @@
+"""pvm: a fast, exact JAM PVM (Gray Paper 0.8.0 / PolkaVM JamV1) for Python.
+
+The classes and exceptions live in the native module ``pvm._native`` (PyO3 over the
+Rust engine); this package re-exports them. See the README for a tour.
+"""
+
+from ._native import (
+    HALT_ADDRESS,
+    REG_COUNT,
+    VM,
+    Exit,
+    HostDecorator,
+    MemoryAccessError,
+    Program,
+    ProgramError,
+    PvmError,
+)
+
+__all__ = [
+    "HALT_ADDRESS",
+    "REG_COUNT",
+    "VM",
+    "Exit",
+    "HostDecorator",
+    "MemoryAccessError",
+    "Program",
+    "ProgramError",
+    "PvmError",
+]

@@ -1,0 +1,160 @@
+"""Type stubs of the native module ``pvm._native`` (re-exported by ``pvm``)."""
+
+from collections.abc import Callable, Mapping
+from typing import Final, Literal, Optional, TypeVar, Union, final
+
+_BytesLike = Union[bytes, bytearray, memoryview]
+_ExitKind = Literal["halt", "panic", "out-of-gas", "page-fault", "host-call"]
+_Access = Literal["rw", "r"]
+_HostFunction = Callable[["VM"], None]
+_F = TypeVar("_F", bound=_HostFunction)
+
+HALT_ADDRESS: Final[int]
+"""The halt address 0xFFFF0000: a dynamic jump there halts the machine."""
+
+REG_COUNT: Final[int]
+"""Number of registers, 13."""
+
+class PvmError(Exception):
+    """Base class of every error the pvm engine reports."""
+
+class ProgramError(PvmError):
+    """The program, container or export is invalid; the message is the engine's."""
+
+class MemoryAccessError(PvmError):
+    """Guest memory could not be accessed."""
+
+    address: int
+    """The first failing address."""
+
+@final
+class Program:
+    """A validated, pre-decoded raw program blob, shareable between VMs."""
+
+    @staticmethod
+    def from_blob(blob: _BytesLike, gp: str = "0.8") -> Program:
+        """Parses a raw blob under Gray Paper version ``gp`` ("0.8" or "0.7")."""
+    @property
+    def gp(self) -> Literal["0.8", "0.7"]:
+        """The Gray Paper version whose rules the program follows."""
+    @property
+    def instruction_count(self) -> int:
+        """Number of instructions."""
+    @property
+    def jump_table(self) -> list[int]:
+        """The dynamic jump table (code offsets)."""
+    def block_costs(self) -> dict[int, int]:
+        """The gas cost of every basic block, ``{pc: cost}``."""
+
+@final
+class Exit:
+    """Why a run stopped."""
+
+    @property
+    def kind(self) -> _ExitKind:
+        """"halt", "panic", "out-of-gas", "page-fault" or "host-call"."""
+    @property
+    def address(self) -> Optional[int]:
+        """The faulting page's address for "page-fault", else None."""
+    @property
+    def host_id(self) -> Optional[int]:
+        """The ``ecalli`` immediate for "host-call", else None."""
+    @property
+    def is_resumable(self) -> bool:
+        """Whether another ``run()`` can continue (not after "halt" or "panic")."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class HostDecorator:
+    """Returned by ``vm.host(id)``: registers the decorated function for ``id``."""
+
+    def __call__(self, func: _F, /) -> _F: ...
+
+@final
+class VM:
+    """A PVM instance: a program with its registers, gas, pc and memory."""
+
+    PAGE_SIZE: Final[int]
+    """The page size, 4096."""
+
+    def __init__(self, program: Program, gas: int) -> None:
+        """A fresh VM at pc 0 with zeroed registers, ``gas`` and no memory mapped."""
+    @staticmethod
+    def from_blob(blob: _BytesLike, gas: int, gp: str = "0.8") -> VM:
+        """Loads a raw program blob into a fresh VM."""
+    @staticmethod
+    def from_standard(blob: _BytesLike, args: _BytesLike, gas: int, gp: str = "0.8") -> VM:
+        """Sets up a JAM standard program with argument data ``args`` (GP A.7)."""
+    @staticmethod
+    def from_polkavm(blob: _BytesLike, gas: int) -> VM:
+        """Loads a PolkaVM ``.polkavm`` program; call its exports with ``call``."""
+    @property
+    def program(self) -> Program:
+        """The program this VM runs."""
+    @property
+    def exports(self) -> list[str]:
+        """Export names (empty unless made by ``from_polkavm``)."""
+    def prepare_call(self, name: str, *args: int) -> None:
+        """Sets up a call of export ``name`` (args in r7..r12, r2..r4) without running it."""
+    def call(
+        self, name: str, *args: int, host: Optional[Mapping[int, _HostFunction]] = None
+    ) -> Exit:
+        """Calls export ``name`` and runs it like ``run``; the result is in r7."""
+    def run(self, host: Optional[Mapping[int, _HostFunction]] = None) -> Exit:
+        """Runs until an exit that no host function handles."""
+    @property
+    def exit(self) -> Optional[Exit]:
+        """The exit of the last run (None before the first)."""
+
+    # registers, gas, pc
+    @property
+    def regs(self) -> list[int]:
+        """All 13 registers; assign a sequence of 13 ints to set them all."""
+    @regs.setter
+    def regs(self, values: list[int]) -> None: ...
+    def get_reg(self, index: int) -> int:
+        """Register ``index`` (0..12); IndexError otherwise."""
+    def set_reg(self, index: int, value: int) -> None:
+        """Sets register ``index`` (0..12) to ``value`` (0 <= value < 2**64)."""
+    @property
+    def gas(self) -> int:
+        """Gas left."""
+    @gas.setter
+    def gas(self, gas: int) -> None: ...
+    @property
+    def pc(self) -> int:
+        """The pc; after an exit, the instruction that caused it."""
+    @pc.setter
+    def pc(self, pc: int) -> None: ...
+
+    # host functions
+    def host(self, id: int, func: Optional[_F] = None) -> Union[_F, HostDecorator]:
+        """Registers a host function for ``ecalli id`` (``vm.host(id, f)`` or ``@vm.host(id)``)."""
+    def remove_host(self, id: int) -> bool:
+        """Removes the host function for ``id``; whether there was one."""
+    @property
+    def host_ids(self) -> list[int]:
+        """Ids that have a registered host function."""
+
+    # memory
+    def read(self, address: int, length: int) -> bytes:
+        """``length`` readable bytes at ``address``; MemoryAccessError otherwise."""
+    def write(self, address: int, data: _BytesLike, *, privileged: bool = False) -> None:
+        """Writes ``data`` to writable (or, privileged, any mapped) memory at ``address``."""
+    def read_u8(self, address: int) -> int: ...
+    def read_u16(self, address: int) -> int: ...
+    def read_u32(self, address: int) -> int: ...
+    def read_u64(self, address: int) -> int: ...
+    def write_u8(self, address: int, value: int) -> None: ...
+    def write_u16(self, address: int, value: int) -> None: ...
+    def write_u32(self, address: int, value: int) -> None: ...
+    def write_u64(self, address: int, value: int) -> None: ...
+    def map(self, address: int, length: int, access: _Access = "rw") -> None:
+        """Maps zeroed pages (``address`` page-aligned, ``length`` rounded up to pages)."""
+    def protect(self, address: int, length: int, access: Literal["rw", "r", "none"]) -> None:
+        """Changes page access, keeping the contents of pages that stay accessible."""
+    def unmap(self, address: int, length: int) -> None:
+        """Unmaps pages and forgets their contents."""
+    def mapped_pages(self) -> list[tuple[int, _Access]]:
+        """``(address, access)`` of every mapped page, ascending."""

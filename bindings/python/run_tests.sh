@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the pvm Python binding (one release compile of this crate) into a virtualenv and
+# runs its pytest suite. Works from any directory, without stdin, with CI=true.
+#
+#   bindings/python/run_tests.sh [pytest args...]
+#
+# Environment: PYTHON (default python3) picks the interpreter, PVM_PY_VENV the virtualenv
+# (default bindings/python/.venv), PVM_VECTORS the conformance vectors (default
+# ../shared/pvm-vectors beside the repository).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+venv="${PVM_PY_VENV:-$here/.venv}"
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_PROGRESS_BAR=off
+
+if [ ! -x "$venv/bin/python" ]; then
+  echo "== creating virtualenv $venv"
+  "${PYTHON:-python3}" -m venv "$venv"
+fi
+py="$venv/bin/python"
+# maturin's build backend runs the `maturin` executable from PATH.
+export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
+
+if ! "$py" -c "import maturin, pytest" >/dev/null 2>&1; then
+  echo "== installing maturin and pytest"
+  "$py" -m pip install --quiet "maturin>=1.16,<2" "pytest>=8"
+fi
+
+echo "== building and installing bindings/python (cargo, release)"
+"$py" -m pip install --quiet --no-build-isolation --no-deps --force-reinstall "$here"
+
+echo "== pytest"
+cd "$here"
+exec "$py" -m pytest "$@"

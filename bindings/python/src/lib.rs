@@ -1,0 +1,41 @@
+//! `pvm._native`: the Python binding of the pvm engine, PyO3 directly over the `pvm` crate.
+//!
+//! The Python package `pvm` re-exports everything here. Modules: [`errors`] (exceptions),
+//! [`convert`] (argument parsing), [`program`] (`Program`), [`exit`] (`Exit`), [`engine`]
+//! (the instance a VM owns), [`vm`] (`VM`: creation, registers, gas, pc, exports),
+//! [`memory`] (`VM` memory methods), [`host`] (host-function table and decorator) and
+//! [`run`] (`VM.run`/`VM.call` with the host-call loop).
+
+#![deny(missing_docs)]
+
+pub mod convert;
+pub mod engine;
+pub mod errors;
+pub mod exit;
+pub mod host;
+pub mod memory;
+pub mod program;
+pub mod run;
+pub mod vm;
+
+use pyo3::prelude::*;
+
+/// The native module `pvm._native`.
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = module.py();
+    module.add_class::<program::Program>()?;
+    module.add_class::<vm::Vm>()?;
+    module.add_class::<exit::Exit>()?;
+    module.add_class::<host::HostDecorator>()?;
+    module.add("PvmError", py.get_type::<errors::PvmError>())?;
+    module.add("ProgramError", py.get_type::<errors::ProgramError>())?;
+    module.add(
+        "MemoryAccessError",
+        py.get_type::<errors::MemoryAccessError>(),
+    )?;
+    module.add("HALT_ADDRESS", pvm::HALT_ADDRESS)?;
+    module.add("REG_COUNT", pvm::REG_COUNT)?;
+    Ok(())
+}
