@@ -31,9 +31,12 @@ def no_op(vm: pvm.VM) -> None:
     """Does nothing: measures the bare round trip."""
 
 
-def time_calls(blob: bytes, n: int, handler: Callable[[pvm.VM], None]) -> tuple[float, int]:
+def time_calls(
+    blob: bytes, n: int, handler: Callable[[pvm.VM], None], release_gil: bool = True
+) -> tuple[float, int]:
     """Seconds to run hostcall(n) with ``handler`` for ecalli 0, and the result (a0)."""
     vm = pvm.VM.from_polkavm(blob, 1 << 62)
+    vm.release_gil = release_gil
     vm.host(0, handler)
     start = time.perf_counter()
     exit = vm.call("hostcall", n)
@@ -42,13 +45,26 @@ def time_calls(blob: bytes, n: int, handler: Callable[[pvm.VM], None]) -> tuple[
     return elapsed, vm.get_reg(7)
 
 
+def time_python_calls(vm: pvm.VM, n: int) -> float:
+    """Seconds for a Python loop that calls the no-op handler ``n`` times."""
+    start = time.perf_counter()
+    for _ in range(n):
+        no_op(vm)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     blob = HOSTCALL.read_bytes()
-    for name, handler in (("host_add (a0 = a0 + a1)", host_add), ("no-op handler", no_op)):
-        best = min(time_calls(blob, n, handler)[0] for _ in range(repeats))
-        print(f"host-call round trip, {name}: {best / n * 1e9:.0f} ns/call (n = {n})")
+    print(f"hostcall({n}), best of {repeats}; ns per host call (ecalli -> Python -> resume):")
+    for release_gil in (True, False):
+        for name, handler in (("host_add (a0 = a0 + a1)", host_add), ("no-op handler", no_op)):
+            best = min(time_calls(blob, n, handler, release_gil)[0] for _ in range(repeats))
+            print(f"  release_gil={release_gil!s:5}  {name:24} {best / n * 1e9:6.0f} ns/call")
+    vm = pvm.VM.from_polkavm(blob, 1)
+    best = min(time_python_calls(vm, n) for _ in range(repeats))
+    print(f"  for scale: a Python loop calling the no-op handler {best / n * 1e9:6.0f} ns/call")
     _, result = time_calls(blob, n, host_add)
     print(f"hostcall({n}) = {result}")
 

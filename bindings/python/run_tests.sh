@@ -20,8 +20,8 @@ py="$venv/bin/python"
 # maturin's build backend runs the `maturin` executable from PATH.
 export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
 
-if ! "$py" -c "import maturin, pytest" >/dev/null 2>&1; then
-  echo "== installing maturin and pytest"
+if ! "$py" -c "import maturin, pytest, mypy" >/dev/null 2>&1; then
+  echo "== installing maturin, pytest and mypy"
   "$py" -m pip install --quiet "maturin>=1.16,<2" "pytest>=8"
 fi
 

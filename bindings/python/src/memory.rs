@@ -17,9 +17,20 @@ fn read_array<const N: usize>(instance: &Instance, address: u32) -> Result<[u8; 
     Ok(out)
 }
 
-/// Writes `bytes` to writable memory at `address`.
-fn write_array(instance: &mut Instance, address: u32, bytes: &[u8]) -> Result<()> {
-    Ok(instance.memory_mut().write(address, bytes)?)
+/// Writes `bytes` at `address`: to writable memory, or with `privileged` to any mapped
+/// memory (read-only pages included).
+fn write_bytes(
+    instance: &mut Instance,
+    address: u32,
+    bytes: &[u8],
+    privileged: bool,
+) -> Result<()> {
+    let memory = instance.memory_mut();
+    if privileged {
+        Ok(memory.write_privileged(address, bytes)?)
+    } else {
+        Ok(memory.write(address, bytes)?)
+    }
 }
 
 /// `length` rounded up to whole pages, as `map`/`protect`/`unmap` take it. Lengths past
@@ -51,15 +62,11 @@ impl Vm {
     /// if any byte is refused (`MemoryAccessError`).
     #[pyo3(signature = (address, data, *, privileged = false))]
     fn write(&mut self, address: u32, data: &Bound<'_, PyAny>, privileged: bool) -> PyResult<()> {
-        let memory = self.engine.memory_mut();
-        let result = convert::with_bytes(data, |bytes| {
-            if privileged {
-                memory.write_privileged(address, bytes)
-            } else {
-                memory.write(address, bytes)
-            }
-        })?;
-        Ok(result.map_err(Error::from)?)
+        let engine = &mut self.engine;
+        convert::with_bytes(data, |bytes| {
+            write_bytes(engine, address, bytes, privileged)
+        })??;
+        Ok(())
     }
 
     /// The byte at `address`.
@@ -82,40 +89,32 @@ impl Vm {
         Ok(u64::from_le_bytes(read_array(&self.engine, address)?))
     }
 
-    /// Writes the byte `value` (0..2**8) at `address`.
-    fn write_u8(&mut self, address: u32, value: u8) -> PyResult<()> {
-        Ok(write_array(
-            &mut self.engine,
-            address,
-            &value.to_le_bytes(),
-        )?)
+    /// Writes the byte `value` (0..2**8) at `address`; `privileged` as in `write`.
+    #[pyo3(signature = (address, value, *, privileged = false))]
+    fn write_u8(&mut self, address: u32, value: u8, privileged: bool) -> PyResult<()> {
+        let bytes = value.to_le_bytes();
+        Ok(write_bytes(&mut self.engine, address, &bytes, privileged)?)
     }
 
-    /// Writes `value` (0..2**16) little-endian at `address`.
-    fn write_u16(&mut self, address: u32, value: u16) -> PyResult<()> {
-        Ok(write_array(
-            &mut self.engine,
-            address,
-            &value.to_le_bytes(),
-        )?)
+    /// Writes `value` (0..2**16) little-endian at `address`; `privileged` as in `write`.
+    #[pyo3(signature = (address, value, *, privileged = false))]
+    fn write_u16(&mut self, address: u32, value: u16, privileged: bool) -> PyResult<()> {
+        let bytes = value.to_le_bytes();
+        Ok(write_bytes(&mut self.engine, address, &bytes, privileged)?)
     }
 
-    /// Writes `value` (0..2**32) little-endian at `address`.
-    fn write_u32(&mut self, address: u32, value: u32) -> PyResult<()> {
-        Ok(write_array(
-            &mut self.engine,
-            address,
-            &value.to_le_bytes(),
-        )?)
+    /// Writes `value` (0..2**32) little-endian at `address`; `privileged` as in `write`.
+    #[pyo3(signature = (address, value, *, privileged = false))]
+    fn write_u32(&mut self, address: u32, value: u32, privileged: bool) -> PyResult<()> {
+        let bytes = value.to_le_bytes();
+        Ok(write_bytes(&mut self.engine, address, &bytes, privileged)?)
     }
 
-    /// Writes `value` (0..2**64) little-endian at `address`.
-    fn write_u64(&mut self, address: u32, value: u64) -> PyResult<()> {
-        Ok(write_array(
-            &mut self.engine,
-            address,
-            &value.to_le_bytes(),
-        )?)
+    /// Writes `value` (0..2**64) little-endian at `address`; `privileged` as in `write`.
+    #[pyo3(signature = (address, value, *, privileged = false))]
+    fn write_u64(&mut self, address: u32, value: u64, privileged: bool) -> PyResult<()> {
+        let bytes = value.to_le_bytes();
+        Ok(write_bytes(&mut self.engine, address, &bytes, privileged)?)
     }
 
     /// Maps zero-filled pages over `[address, address + length)` with `access` `"rw"` or

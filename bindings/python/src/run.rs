@@ -27,8 +27,12 @@ fn service(vm: &Bound<'_, Vm>, extra: Option<&HostTable>) -> PyResult<Exit> {
     loop {
         let (exit, handler) = {
             let mut this = vm.borrow_mut();
-            let engine = &mut this.engine;
-            let exit = py.detach(|| engine.run());
+            let exit = if this.release_gil {
+                let engine = &mut this.engine;
+                py.detach(|| engine.run())
+            } else {
+                this.engine.run()
+            };
             this.last_exit = Some(exit);
             let handler = match exit {
                 pvm::Exit::HostCall { id } => extra

@@ -29,6 +29,8 @@ pub struct Vm {
     pub last_exit: Option<pvm::Exit>,
     /// Set while `run` services the guest, to refuse re-entrant runs.
     pub running: bool,
+    /// Whether `run` releases the GIL while the guest executes.
+    pub release_gil: bool,
 }
 
 impl Vm {
@@ -39,6 +41,7 @@ impl Vm {
             hosts: HostTable::default(),
             last_exit: None,
             running: false,
+            release_gil: true,
         }
     }
 
@@ -212,6 +215,18 @@ impl Vm {
     #[getter]
     fn exit(&self) -> Option<Exit> {
         self.last_exit.map(Exit::from)
+    }
+
+    /// Whether `run` releases the GIL while guest code executes (default `True`), so that
+    /// other Python threads run meanwhile. `False` saves a GIL hand-off per host call.
+    #[getter]
+    fn release_gil(&self) -> bool {
+        self.release_gil
+    }
+
+    #[setter]
+    fn set_release_gil(&mut self, release: bool) {
+        self.release_gil = release;
     }
 
     /// Registers a host function for `ecalli id`. As `vm.host(id, func)` it registers

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 OPCODES = {
     "trap": 0,
+    "fallthrough": 1,
     "ecalli": 10,
     "jump_ind": 50,
     "load_imm": 51,

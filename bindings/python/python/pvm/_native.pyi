@@ -3,6 +3,18 @@
 from collections.abc import Callable, Mapping
 from typing import Final, Literal, Optional, TypeVar, Union, final
 
+__all__ = [
+    "Program",
+    "VM",
+    "Exit",
+    "HostDecorator",
+    "PvmError",
+    "ProgramError",
+    "MemoryAccessError",
+    "HALT_ADDRESS",
+    "REG_COUNT",
+]
+
 _BytesLike = Union[bytes, bytearray, memoryview]
 _ExitKind = Literal["halt", "panic", "out-of-gas", "page-fault", "host-call"]
 _Access = Literal["rw", "r"]
@@ -62,7 +74,7 @@ class Exit:
     @property
     def is_resumable(self) -> bool:
         """Whether another ``run()`` can continue (not after "halt" or "panic")."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
@@ -78,7 +90,7 @@ class VM:
     PAGE_SIZE: Final[int]
     """The page size, 4096."""
 
-    def __init__(self, program: Program, gas: int) -> None:
+    def __new__(cls, program: Program, gas: int) -> VM:
         """A fresh VM at pc 0 with zeroed registers, ``gas`` and no memory mapped."""
     @staticmethod
     def from_blob(blob: _BytesLike, gas: int, gp: str = "0.8") -> VM:
@@ -128,6 +140,12 @@ class VM:
     @pc.setter
     def pc(self, pc: int) -> None: ...
 
+    @property
+    def release_gil(self) -> bool:
+        """Whether ``run`` releases the GIL while guest code executes (default True)."""
+    @release_gil.setter
+    def release_gil(self, release: bool) -> None: ...
+
     # host functions
     def host(self, id: int, func: Optional[_F] = None) -> Union[_F, HostDecorator]:
         """Registers a host function for ``ecalli id`` (``vm.host(id, f)`` or ``@vm.host(id)``)."""
@@ -146,10 +164,10 @@ class VM:
     def read_u16(self, address: int) -> int: ...
     def read_u32(self, address: int) -> int: ...
     def read_u64(self, address: int) -> int: ...
-    def write_u8(self, address: int, value: int) -> None: ...
-    def write_u16(self, address: int, value: int) -> None: ...
-    def write_u32(self, address: int, value: int) -> None: ...
-    def write_u64(self, address: int, value: int) -> None: ...
+    def write_u8(self, address: int, value: int, *, privileged: bool = False) -> None: ...
+    def write_u16(self, address: int, value: int, *, privileged: bool = False) -> None: ...
+    def write_u32(self, address: int, value: int, *, privileged: bool = False) -> None: ...
+    def write_u64(self, address: int, value: int, *, privileged: bool = False) -> None: ...
     def map(self, address: int, length: int, access: _Access = "rw") -> None:
         """Maps zeroed pages (``address`` page-aligned, ``length`` rounded up to pages)."""
     def protect(self, address: int, length: int, access: Literal["rw", "r", "none"]) -> None:
