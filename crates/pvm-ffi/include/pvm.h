@@ -1,0 +1,458 @@
+/*
+ * pvm.h — the C ABI of the pvm engine (libpvm.so / libpvm.a).
+ *
+ * An exactly conformant interpreter of the JAM Polkadot Virtual Machine (Gray Paper
+ * appendix A, version 0.8.0, as PolkaVM 0.37's JamV1 instruction set implements it), with
+ * a switch for GP 0.7 programs. This header is kept by hand; a test checks that every
+ * function declared here is exported by libpvm.so and that libpvm.so exports nothing else.
+ *
+ * Link: cc app.c -Ipath/to/include path/to/libpvm.a -lpthread -ldl -lm
+ *   or: cc app.c -Ipath/to/include -Lpath/to/lib -lpvm
+ *
+ * ---------------------------------------------------------------------------------------
+ * Ownership and lifetimes
+ * ---------------------------------------------------------------------------------------
+ *  - A pvm_vm_t is created by one of the pvm_create* functions and owned by the caller
+ *    until pvm_destroy. Every input buffer (code, bitmask, jump table, blob, program,
+ *    argument data, RAM data) is copied before the call returns: the caller keeps
+ *    ownership and may free it at once.
+ *  - Pointers returned by the library point into the VM and are never freed by the
+ *    caller: pvm_get_registers (valid until pvm_destroy; the contents change as the VM
+ *    runs), pvm_memory_ptr (valid until the VM runs again, its pages are remapped, or it
+ *    is destroyed), pvm_last_error (valid until the next call on that VM). pvm_version
+ *    returns a static string.
+ *  - A VM is not thread-safe: use one VM from one thread at a time. Different VMs are
+ *    fully independent and may run on different threads at the same time.
+ *
+ * ---------------------------------------------------------------------------------------
+ * Why pvm_vm_t is opaque
+ * ---------------------------------------------------------------------------------------
+ *  The proposal this API follows exposed `struct VM` with its fields (registers, pc, gas,
+ *  region pointers). We do not: the engine pre-decodes the program, keeps guest memory in
+ *  one 4 GiB reservation with a per-page access table, and tracks whether the current
+ *  basic block's gas is paid; none of that can be kept consistent if callers write fields
+ *  directly, and a public layout would freeze the engine's internals into the ABI. Every
+ *  field the proposal exposed has an accessor below; pvm_get_registers and
+ *  pvm_memory_ptr give zero-copy access where speed matters.
+ *
+ * ---------------------------------------------------------------------------------------
+ * Execution and exits
+ * ---------------------------------------------------------------------------------------
+ *  pvm_execute(vm, entry, is_child) sets pc = entry, charges the entry basic block's gas
+ *  and runs. Gas is charged per basic block as the engine does (GP 0.8 pipeline model, or
+ *  one per instruction for GP 0.7): out-of-gas leaves the gas unchanged at the block that
+ *  could not be paid. An `ecalli` costs only its block; the host function charges its
+ *  own gas (pvm_set_gas) if the protocol requires it.
+ *
+ *    engine exit                   pvm_result_t            machine state   result code
+ *    halt (jump to 0xFFFF0000)     PVM_RESULT_OK           PVM_HALT        PVM_WORKDIGEST_OK
+ *    out of gas                    PVM_RESULT_OOG          PVM_OOG         PVM_WORKDIGEST_OOG
+ *    panic (trap, bad jump, ...)   PVM_RESULT_PANIC        PVM_PANIC       PVM_WORKDIGEST_PANIC
+ *    page fault                    PVM_RESULT_PANIC        PVM_FAULT       PVM_WORKDIGEST_PANIC
+ *    ecalli, child or no callback  PVM_RESULT_HOST_CALL    PVM_HOST        PVM_WORKDIGEST_OK
+ *    callback -> TERMINATE         PVM_RESULT_OK           PVM_HALT        PVM_WORKDIGEST_OK
+ *    callback -> ERROR             PVM_RESULT_PANIC        PVM_PANIC       PVM_WORKDIGEST_PANIC
+ *    misuse / internal error       PVM_RESULT_ERROR        (unchanged)     (unchanged)
+ *
+ *  A page fault is reported as PVM_RESULT_PANIC because pvm_result_t has no fault code and
+ *  a fault ends a top-level invocation like a panic (GP: the outer Psi treats F as panic).
+ *  Tell them apart with pvm_get_machine_state (PVM_FAULT) and pvm_get_fault_address. A
+ *  fault is resumable: map the page and call pvm_resume, which re-executes the faulting
+ *  instruction (without charging its block again). Likewise after PVM_RESULT_OOG:
+ *  pvm_set_gas, then pvm_resume retries the block. After a host-call exit, pvm_resume
+ *  continues after the `ecalli`. After a halt or panic pvm_resume reports the same
+ *  result again; pvm_execute starts a new invocation at any entry point.
+ *
+ *  pc after an exit is the instruction that caused it (for out-of-gas, the start of the
+ *  block that could not be paid), as in the conformance vectors.
+ *
+ * ---------------------------------------------------------------------------------------
+ * Host calls
+ * ---------------------------------------------------------------------------------------
+ *  With a callback set (pvm_set_host_callback) and is_child == 0, every `ecalli n` calls
+ *  callback(vm, n) on the calling thread while pvm_execute/pvm_resume is in progress. The
+ *  callback may use every function of this API on `vm` (registers, gas, RAM, pc, ...),
+ *  and may create, run and destroy other VMs. It must not call pvm_execute/pvm_resume on
+ *  the same `vm` (they return PVM_RESULT_ERROR). If it calls pvm_destroy(vm) on its own
+ *  VM, the VM is freed once the callback returns and the run returns PVM_RESULT_ERROR.
+ *  Return PVM_HOST_CONTINUE to resume after the `ecalli`, PVM_HOST_TERMINATE to stop the
+ *  VM as halted, PVM_HOST_ERROR (or any other value) to stop it as panicked.
+ *
+ *  Without a callback, or with is_child != 0 ("child VM" mode), `ecalli n` returns
+ *  PVM_RESULT_HOST_CALL from pvm_execute/pvm_resume; pvm_get_host_func_id gives n. Serve
+ *  the call, then pvm_resume.
+ *
+ * ---------------------------------------------------------------------------------------
+ * Guest memory
+ * ---------------------------------------------------------------------------------------
+ *  The 32-bit address space is made of 4 KiB pages, each inaccessible, read-only or
+ *  read-write; the low 64 KiB can never be mapped. A new VM has nothing mapped (the blob
+ *  and raw-part constructors) or the layout of its program format (standard program,
+ *  .polkavm). Host reads need readable pages. Host writes need writable pages, except
+ *  before the first pvm_execute, when any mapped page can be written (to load read-only
+ *  data). A failed host access changes nothing.
+ *
+ * ---------------------------------------------------------------------------------------
+ * Errors
+ * ---------------------------------------------------------------------------------------
+ *  No function aborts or unwinds into C. A NULL vm makes every function return a neutral
+ *  value (0, NULL, PVM_RESULT_ERROR, -1) or do nothing. Invalid arguments return the
+ *  documented failure value and store a message for pvm_last_error(vm). A constructor
+ *  that returns NULL stores its message for pvm_last_error(NULL) on the calling thread.
+ *
+ * ---------------------------------------------------------------------------------------
+ * Gray Paper version
+ * ---------------------------------------------------------------------------------------
+ *  VMs follow GP 0.8.0 (PolkaVM JamV1 opcodes, pipeline gas, whole-program validation)
+ *  unless created by a pvm_create*_ex function with PVM_FLAG_GP_0_7 (old opcode numbers,
+ *  one gas per instruction, implicit trap past the end of the code). The version is fixed
+ *  for the VM's lifetime.
+ */
+#ifndef PVM_H
+#define PVM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ===================================================================================== */
+/* Constants                                                                             */
+/* ===================================================================================== */
+
+/** Number of registers. */
+#define PVM_REG_SIZE 13
+/** Z_P: the page size. */
+#define PVM_Z_P (1 << 12)
+/** Z_A: the dynamic jump alignment factor. */
+#define PVM_Z_A 2
+/** Z_Q: as in the proposal (2^16). */
+#define PVM_Z_Q (1 << 16)
+/** Z_I: the largest argument data of a standard program (16 MiB). */
+#define PVM_Z_I (1 << 24)
+/** Z_Z: the zone size separating standard-program regions (64 KiB). */
+#define PVM_Z_Z (1 << 16)
+/** W_X, M, V: protocol sizes kept from the proposal. */
+#define PVM_W_X 1024
+#define PVM_M 128
+#define PVM_V 1023
+/** The dynamic jump address that halts the machine. */
+#define PVM_HALT_ADDRESS 0xFFFF0000u
+
+/*
+ * Host-call result codes, written to a register by host functions (GP 0.8 appendix B).
+ * Registers are 64-bit since GP 0.5, so these are 2^64 - k; the proposal's 2^32 - k are
+ * the older 32-bit values. PVM_OOB is also what pvm_write_ram_bytes* return on failure.
+ */
+#define PVM_OK   ((uint64_t)0)
+#define PVM_NONE ((uint64_t)0xFFFFFFFFFFFFFFFFull) /* 2^64 - 1: item does not exist */
+#define PVM_WHAT ((uint64_t)0xFFFFFFFFFFFFFFFEull) /* 2^64 - 2: name unknown */
+#define PVM_OOB  ((uint64_t)0xFFFFFFFFFFFFFFFDull) /* 2^64 - 3: memory not accessible */
+#define PVM_WHO  ((uint64_t)0xFFFFFFFFFFFFFFFCull) /* 2^64 - 4: index unknown */
+#define PVM_FULL ((uint64_t)0xFFFFFFFFFFFFFFFBull) /* 2^64 - 5: storage full */
+#define PVM_CORE ((uint64_t)0xFFFFFFFFFFFFFFFAull) /* 2^64 - 6: core index unknown */
+#define PVM_CASH ((uint64_t)0xFFFFFFFFFFFFFFF9ull) /* 2^64 - 7: insufficient funds */
+#define PVM_LOW  ((uint64_t)0xFFFFFFFFFFFFFFF8ull) /* 2^64 - 8: gas limit too low */
+#define PVM_HUH  ((uint64_t)0xFFFFFFFFFFFFFFF7ull) /* 2^64 - 9: already solicited / cannot forget */
+
+/* Machine states (pvm_get_machine_state); the inner-invocation codes of GP's `invoke`. */
+#define PVM_HALT  0
+#define PVM_PANIC 1
+#define PVM_FAULT 2
+#define PVM_HOST  3
+#define PVM_OOG   4
+
+/* Work-digest (work result) codes (pvm_get_result_code). */
+#define PVM_WORKDIGEST_OK         0
+#define PVM_WORKDIGEST_OOG        1
+#define PVM_WORKDIGEST_PANIC      2
+#define PVM_WORKDIGEST_BAD_EXPORT 3
+#define PVM_WORKDIGEST_OVERSIZE   4
+#define PVM_WORKDIGEST_BAD        5
+#define PVM_WORKDIGEST_BIG        6
+
+/* Page access rights (pvm_map_pages). PVM_ACCESS_WRITE implies read. */
+#define PVM_ACCESS_NONE  0
+#define PVM_ACCESS_READ  1
+#define PVM_ACCESS_WRITE 2
+
+/* Creation flags (pvm_create*_ex). */
+#define PVM_FLAG_GP_0_7 1u /* GP 0.7 rules instead of GP 0.8.0 */
+
+/** What pvm_execute and pvm_resume return. */
+typedef enum {
+    PVM_RESULT_OK = 0,        /* halted */
+    PVM_RESULT_OOG = 1,       /* out of gas */
+    PVM_RESULT_PANIC = 2,     /* panicked, or page fault (machine state PVM_FAULT) */
+    PVM_RESULT_HOST_CALL = 3, /* ecalli without callback / in child mode */
+    PVM_RESULT_ERROR = 4      /* API misuse or internal error: see pvm_last_error */
+} pvm_result_t;
+
+/** What a host callback returns. */
+typedef enum {
+    PVM_HOST_CONTINUE = 0,  /* resume after the ecalli */
+    PVM_HOST_TERMINATE = 1, /* stop as halted */
+    PVM_HOST_ERROR = 2      /* stop as panicked */
+} pvm_host_result_t;
+
+/** An opaque VM handle (see "Why pvm_vm_t is opaque" above). */
+typedef struct pvm_vm pvm_vm_t;
+
+/** A host function: called at every `ecalli func_id` (see "Host calls" above). */
+typedef pvm_host_result_t (*pvm_host_callback_t)(pvm_vm_t* vm, int func_id);
+
+/* ===================================================================================== */
+/* Lifecycle                                                                             */
+/* ===================================================================================== */
+
+/**
+ * Creates a VM from a program's parts (GP 0.8): `code` (code_len bytes), the packed
+ * opcode bitmask (one bit per code byte, LSB first, exactly ceil(code_len / 8) bytes, as
+ * in the program blob) and the jump table (code offsets). `initial_regs` points to 13
+ * registers, or is NULL for zeros. Nothing is mapped. Returns NULL (see
+ * pvm_last_error(NULL)) if an argument is NULL with a nonzero length or the program is
+ * invalid.
+ */
+pvm_vm_t* pvm_create(uint32_t service_index,
+                     const uint8_t* code, size_t code_len,
+                     const uint64_t* initial_regs,
+                     const uint8_t* bitmask, size_t bitmask_len,
+                     const uint32_t* jump_table, size_t jump_table_len,
+                     uint64_t initial_gas);
+
+/** pvm_create with creation flags (PVM_FLAG_*; unknown bits make it fail). */
+pvm_vm_t* pvm_create_ex(uint32_t service_index,
+                        const uint8_t* code, size_t code_len,
+                        const uint64_t* initial_regs,
+                        const uint8_t* bitmask, size_t bitmask_len,
+                        const uint32_t* jump_table, size_t jump_table_len,
+                        uint64_t initial_gas, uint32_t flags);
+
+/**
+ * Creates a VM from a raw program blob (GP A.2 `deblob`: jump table, code, bitmask), as
+ * in the conformance vectors. Registers are zero, nothing is mapped.
+ */
+pvm_vm_t* pvm_create_from_blob(uint32_t service_index, const uint8_t* blob, size_t blob_len,
+                               uint64_t initial_gas);
+
+/** pvm_create_from_blob with creation flags. */
+pvm_vm_t* pvm_create_from_blob_ex(uint32_t service_index, const uint8_t* blob,
+                                  size_t blob_len, uint64_t initial_gas, uint32_t flags);
+
+/**
+ * Creates a VM from a JAM standard program and its argument data (GP A.7, Y(p, a)): RO
+ * data, RW data + heap, stack and arguments mapped, r0 = the halt address, r1 = the stack
+ * top, r7 = the argument address, r8 = the argument length, heap pointer set. Run it with
+ * pvm_execute(vm, entry, 0) (entry 0 for refine, 5 for accumulate, ...).
+ */
+pvm_vm_t* pvm_create_from_standard(uint32_t service_index,
+                                   const uint8_t* program, size_t program_len,
+                                   const uint8_t* args, size_t args_len,
+                                   uint64_t initial_gas);
+
+/** pvm_create_from_standard with creation flags. */
+pvm_vm_t* pvm_create_from_standard_ex(uint32_t service_index,
+                                      const uint8_t* program, size_t program_len,
+                                      const uint8_t* args, size_t args_len,
+                                      uint64_t initial_gas, uint32_t flags);
+
+/**
+ * Creates a VM from a PolkaVM `.polkavm` program (always GP 0.8): RO data, RW data and
+ * stack mapped as PolkaVM 0.37 lays them out. Call an export with pvm_find_export,
+ * pvm_prepare_call and pvm_execute.
+ */
+pvm_vm_t* pvm_create_from_polkavm(uint32_t service_index, const uint8_t* bytes, size_t len,
+                                  uint64_t initial_gas);
+
+/**
+ * The code offset of the `.polkavm` export `name` (NUL-terminated), or -1 if there is no
+ * such export (or the VM was not made by pvm_create_from_polkavm).
+ */
+int64_t pvm_find_export(pvm_vm_t* vm, const char* name);
+
+/**
+ * Prepares a call of the function at `pc` the way PolkaVM does: registers cleared,
+ * r0 = the halt address (so returning halts), r1 = the stack top, `args` (at most 9) in
+ * r7..r12 then r2..r4. Then pvm_execute(vm, pc, ...). Returns 0, or -1 on failure.
+ */
+int pvm_prepare_call(pvm_vm_t* vm, uint32_t pc, const uint64_t* args, size_t nargs);
+
+/**
+ * Destroys a VM and frees everything it owns. NULL is ignored. Called from the VM's own
+ * host callback, the VM is freed when the callback returns (see "Host calls").
+ */
+void pvm_destroy(pvm_vm_t* vm);
+
+/** The library version, e.g. "0.1.0 (GP 0.8.0, JamV1)"; a static string. */
+const char* pvm_version(void);
+
+/* ===================================================================================== */
+/* Execution                                                                             */
+/* ===================================================================================== */
+
+/**
+ * Sets pc = entry_point and runs until an exit (see the table above). `is_child != 0`
+ * makes every ecalli exit with PVM_RESULT_HOST_CALL instead of calling the callback; the
+ * mode stays in force for pvm_resume.
+ */
+pvm_result_t pvm_execute(pvm_vm_t* vm, uint32_t entry_point, uint32_t is_child);
+
+/**
+ * Continues after the last exit: after an ecalli, after a page fault (retries the
+ * instruction) or after out-of-gas (retries the block). PVM_RESULT_ERROR if pvm_execute
+ * was never called.
+ */
+pvm_result_t pvm_resume(pvm_vm_t* vm);
+
+/** Sets (or, with NULL, removes) the host callback. */
+void pvm_set_host_callback(pvm_vm_t* vm, pvm_host_callback_t callback);
+
+/**
+ * The id of the most recent ecalli (the immediate; ids >= 2^31 come out negative, cast
+ * to uint32_t), or -1 if none has run yet.
+ */
+int pvm_get_host_func_id(pvm_vm_t* vm);
+
+/** The machine state after the last run: PVM_HALT (also before any run) ... PVM_OOG. */
+uint8_t pvm_get_machine_state(pvm_vm_t* vm);
+
+/** The work-digest code of the machine state: PVM_WORKDIGEST_OK, _OOG or _PANIC. */
+int pvm_get_result_code(pvm_vm_t* vm);
+
+/**
+ * 1 if the last run stopped the machine (halt, panic, page fault, out of gas), 0 before
+ * the first run and while a host call is pending. pvm_resume can still continue after a
+ * fault or out-of-gas.
+ */
+int pvm_is_terminated(pvm_vm_t* vm);
+
+/** The current pc: after an exit, the instruction that caused it. */
+uint32_t pvm_get_pc(pvm_vm_t* vm);
+
+/** The (page-aligned) address of the last page fault, 0 if none. */
+uint32_t pvm_get_fault_address(pvm_vm_t* vm);
+
+/** Gas left. */
+uint64_t pvm_get_gas(pvm_vm_t* vm);
+
+/** Sets the gas left. */
+void pvm_set_gas(pvm_vm_t* vm, uint64_t gas);
+
+/** The service index given at creation. */
+uint32_t pvm_get_service_index(pvm_vm_t* vm);
+
+/* ===================================================================================== */
+/* Registers                                                                             */
+/* ===================================================================================== */
+
+/** Sets register `index` (0..12); another index does nothing and sets the last error. */
+void pvm_set_register(pvm_vm_t* vm, int index, uint64_t value);
+
+/** Register `index` (0..12); 0 (and the last error set) for another index. */
+uint64_t pvm_get_register(pvm_vm_t* vm, int index);
+
+/**
+ * The 13 registers, read-only and zero-copy: valid until pvm_destroy; the contents change
+ * as the VM runs and as registers are set. Use pvm_set_register to write.
+ */
+const uint64_t* pvm_get_registers(pvm_vm_t* vm);
+
+/* ===================================================================================== */
+/* Memory                                                                                */
+/* ===================================================================================== */
+
+/**
+ * Maps the proposal's four regions, each [addr, end) rounded out to whole pages: RW data
+ * read-write, RO data read-only, output read-write, stack read-write (applied in the
+ * order RO, RW, output, stack, so a page shared by two regions gets the later right). An
+ * empty range (end <= addr) maps nothing. Pages already mapped keep their contents; new
+ * pages read as zero. A range touching the low 64 KiB is skipped and sets the last error.
+ */
+void pvm_set_memory_bounds(pvm_vm_t* vm,
+                           uint32_t rw_addr, uint32_t rw_end,
+                           uint32_t ro_addr, uint32_t ro_end,
+                           uint32_t output_addr, uint32_t output_end,
+                           uint32_t stack_addr, uint32_t stack_end);
+
+/**
+ * Sets the access of [address, address + length) rounded out to whole pages:
+ * PVM_ACCESS_NONE unmaps (and zeroes), READ / WRITE map. Pages that stay mapped keep their
+ * contents; newly mapped pages read as zero. Returns 0, or -1 (nothing changed) for an
+ * invalid access value or a range touching the low 64 KiB or past 4 GiB.
+ */
+int pvm_map_pages(pvm_vm_t* vm, uint32_t address, uint32_t length, int access);
+
+/** Sets the heap pointer (the end of the RW data + heap; GP 0.7 `sbrk` grows it). */
+void pvm_set_heap_pointer(pvm_vm_t* vm, uint32_t pointer);
+
+/** The heap pointer. */
+uint32_t pvm_get_heap_pointer(pvm_vm_t* vm);
+
+/* Writes (little-endian): 0 on success, PVM_OOB if any byte is not writable (nothing is
+ * written then). `data` may be NULL only when `length` is 0. */
+uint64_t pvm_write_ram_bytes_8(pvm_vm_t* vm, uint32_t address, uint8_t data);
+uint64_t pvm_write_ram_bytes_16(pvm_vm_t* vm, uint32_t address, uint16_t data);
+uint64_t pvm_write_ram_bytes_32(pvm_vm_t* vm, uint32_t address, uint32_t data);
+uint64_t pvm_write_ram_bytes_64(pvm_vm_t* vm, uint32_t address, uint64_t data);
+uint64_t pvm_write_ram_bytes(pvm_vm_t* vm, uint32_t address, const uint8_t* data,
+                             uint32_t length);
+
+/* Reads (little-endian): the value, and *error_code = 0; or 0 and *error_code = 1 if any
+ * byte is not readable. `error_code` may be NULL. */
+uint8_t pvm_read_ram_bytes_8(pvm_vm_t* vm, uint32_t address, int* error_code);
+uint16_t pvm_read_ram_bytes_16(pvm_vm_t* vm, uint32_t address, int* error_code);
+uint32_t pvm_read_ram_bytes_32(pvm_vm_t* vm, uint32_t address, int* error_code);
+uint64_t pvm_read_ram_bytes_64(pvm_vm_t* vm, uint32_t address, int* error_code);
+
+/** Reads `length` bytes into `buffer`: 0 on success, PVM_OOB on failure (buffer
+ * untouched); *error_code (if not NULL) is 0 or 1 accordingly. */
+uint64_t pvm_read_ram_bytes(pvm_vm_t* vm, uint32_t address, uint8_t* buffer, uint32_t length,
+                            int* error_code);
+
+/**
+ * Zero-copy access: a pointer to guest memory [address, address + length) if every byte
+ * is readable (and writable when `writable` != 0), else NULL. Guest memory is one flat
+ * region, so any such range is contiguous. `length` must be > 0. Valid until the VM runs
+ * again, the pages are remapped, or the VM is destroyed; inside a host callback it may be
+ * used until the callback returns. A writable pointer obeys the guest's rights even
+ * before the first run (use pvm_write_ram_bytes to load read-only data).
+ */
+uint8_t* pvm_memory_ptr(pvm_vm_t* vm, uint32_t address, uint32_t length, int writable);
+
+/* ===================================================================================== */
+/* Diagnostics                                                                           */
+/* ===================================================================================== */
+
+/** Logging: one line per exit and host call on stderr. */
+void pvm_set_logging(pvm_vm_t* vm, int enable);
+
+/**
+ * Tracing: one line per executed instruction on stderr, as `pvm trace` prints: pc,
+ * instruction, changed registers, gas left.
+ */
+void pvm_set_tracing(pvm_vm_t* vm, int enable);
+
+/**
+ * The message of the most recent failure on `vm` ("" if none), or with vm == NULL the
+ * reason the last pvm_create* on this thread returned NULL. Never NULL. Valid until the
+ * next call on that VM (or the next failing create on this thread).
+ */
+const char* pvm_last_error(pvm_vm_t* vm);
+
+/* ===================================================================================== */
+/* User data                                                                             */
+/* ===================================================================================== */
+
+/** Attaches an arbitrary pointer to the VM (for bindings; the library never reads it). */
+void pvm_set_user_data(pvm_vm_t* vm, void* data);
+
+/** The pointer given to pvm_set_user_data, NULL by default. */
+void* pvm_get_user_data(pvm_vm_t* vm);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PVM_H */

@@ -1,0 +1,94 @@
+//! PolkaVM `.polkavm` programs: `pvm_create_from_polkavm`, `pvm_find_export`,
+//! `pvm_prepare_call`.
+
+use std::ffi::{c_char, c_int, CStr};
+
+use engine::container::Container;
+use engine::Instance;
+
+use crate::error::FfiError;
+use crate::guard::{self, slice};
+use crate::vm::Vm;
+
+/// Creates a VM from a `.polkavm` program (always GP 0.8). See `pvm.h`.
+///
+/// # Safety
+/// `bytes` must be NULL or point to `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn pvm_create_from_polkavm(
+    service_index: u32,
+    bytes: *const u8,
+    len: usize,
+    initial_gas: u64,
+) -> *mut Vm {
+    guard::create(|| {
+        // SAFETY: the caller guarantees `len` bytes.
+        let bytes = unsafe { slice(bytes, len, "bytes")? };
+        let container = Container::parse(bytes)?;
+        let instance = Instance::from_container(&container, initial_gas)?;
+        let mut vm = Vm::new(instance, service_index);
+        vm.exports = container.exports;
+        Ok(vm)
+    })
+}
+
+/// The code offset of the export `name`, or -1.
+///
+/// # Safety
+/// `vm` as in [`guard::with_vm`]; `name` must be NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn pvm_find_export(vm: *mut Vm, name: *const c_char) -> i64 {
+    let body = |vm: &mut Vm| {
+        if name.is_null() {
+            vm.set_error(FfiError::NullPointer("name"));
+            return -1;
+        }
+        // SAFETY: `name` is a NUL-terminated string by this function's contract.
+        let name = unsafe { CStr::from_ptr(name) };
+        let Ok(name) = name.to_str() else {
+            vm.set_error(FfiError::ExportName);
+            return -1;
+        };
+        // PolkaVM keeps the first of duplicate names.
+        match vm.exports.iter().find(|export| export.name == name) {
+            Some(export) => i64::from(export.pc),
+            None => {
+                vm.set_error(FfiError::NoExport(name.to_string()));
+                -1
+            }
+        }
+    };
+    // SAFETY: `vm` meets `with_vm`'s contract by this function's contract.
+    unsafe { guard::with_vm(vm, -1, body) }
+}
+
+/// Sets up a PolkaVM-style call of the function at `pc`. Returns 0 or -1.
+///
+/// # Safety
+/// `vm` as in [`guard::with_vm`]; `args` must be NULL or point to `nargs` values.
+#[no_mangle]
+pub unsafe extern "C" fn pvm_prepare_call(
+    vm: *mut Vm,
+    pc: u32,
+    args: *const u64,
+    nargs: usize,
+) -> c_int {
+    let body = |vm: &mut Vm| {
+        // SAFETY: `args` holds `nargs` values by this function's contract.
+        let args = unsafe { slice(args, nargs, "args") };
+        let result = args.and_then(|args| {
+            vm.instance
+                .prepare_call(pc, args)
+                .map_err(FfiError::Instance)
+        });
+        match result {
+            Ok(()) => 0,
+            Err(error) => {
+                vm.set_error(error);
+                -1
+            }
+        }
+    };
+    // SAFETY: `vm` meets `with_vm`'s contract by this function's contract.
+    unsafe { guard::with_vm(vm, -1, body) }
+}

@@ -1,0 +1,248 @@
+//! Creating and destroying VMs: `pvm_create`, `pvm_create_ex`, `pvm_create_from_blob`,
+//! `pvm_create_from_standard` (and their `_ex` forms), `pvm_destroy`, `pvm_version`.
+
+use std::ffi::c_char;
+use std::sync::Arc;
+
+use engine::format::StandardProgram;
+use engine::{GpVersion, Instance, Program, REG_COUNT};
+
+use crate::error::FfiError;
+use crate::guard::{self, slice};
+use crate::vm::Vm;
+
+/// `PVM_FLAG_GP_0_7`: follow GP 0.7 instead of GP 0.8.0.
+pub const FLAG_GP_0_7: u32 = 1;
+
+/// The GP version selected by creation flags.
+pub fn version_from_flags(flags: u32) -> Result<GpVersion, FfiError> {
+    if flags & !FLAG_GP_0_7 != 0 {
+        return Err(FfiError::UnknownFlags(flags));
+    }
+    Ok(if flags & FLAG_GP_0_7 != 0 {
+        GpVersion::V0_7
+    } else {
+        GpVersion::V0_8
+    })
+}
+
+/// Creates a VM from code, packed bitmask and jump table (GP 0.8). See `pvm.h`.
+///
+/// # Safety
+/// Each pointer must be NULL or point to its stated number of elements
+/// (`initial_regs`: 13).
+#[no_mangle]
+pub unsafe extern "C" fn pvm_create(
+    service_index: u32,
+    code: *const u8,
+    code_len: usize,
+    initial_regs: *const u64,
+    bitmask: *const u8,
+    bitmask_len: usize,
+    jump_table: *const u32,
+    jump_table_len: usize,
+    initial_gas: u64,
+) -> *mut Vm {
+    // SAFETY: same contract.
+    unsafe {
+        pvm_create_ex(
+            service_index,
+            code,
+            code_len,
+            initial_regs,
+            bitmask,
+            bitmask_len,
+            jump_table,
+            jump_table_len,
+            initial_gas,
+            0,
+        )
+    }
+}
+
+/// [`pvm_create`] with creation flags.
+///
+/// # Safety
+/// As [`pvm_create`].
+#[no_mangle]
+pub unsafe extern "C" fn pvm_create_ex(
+    service_index: u32,
+    code: *const u8,
+    code_len: usize,
+    initial_regs: *const u64,
+    bitmask: *const u8,
+    bitmask_len: usize,
+    jump_table: *const u32,
+    jump_table_len: usize,
+    initial_gas: u64,
+    flags: u32,
+) -> *mut Vm {
+    guard::create(|| {
+        let version = version_from_flags(flags)?;
+        // SAFETY: the caller guarantees each buffer holds its stated length.
+        let (code, bitmask, jump_table, regs) = unsafe {
+            (
+                slice(code, code_len, "code")?,
+                slice(bitmask, bitmask_len, "bitmask")?,
+                slice(jump_table, jump_table_len, "jump_table")?,
+                if initial_regs.is_null() {
+                    None
+                } else {
+                    Some(slice(initial_regs, REG_COUNT, "initial_regs")?)
+                },
+            )
+        };
+        let expected = code.len().div_ceil(8);
+        if bitmask.len() != expected {
+            return Err(FfiError::BitmaskLength {
+                expected,
+                code_len: code.len(),
+                got: bitmask.len(),
+            });
+        }
+        let program = Program::from_parts(code, bitmask, jump_table, version)?;
+        let mut instance = Instance::new(Arc::new(program), initial_gas)?;
+        for (index, &value) in regs.unwrap_or(&[]).iter().enumerate() {
+            instance.set_reg(index, value);
+        }
+        Ok(Vm::new(instance, service_index))
+    })
+}
+
+/// Creates a VM from a raw program blob (GP 0.8). See `pvm.h`.
+///
+/// # Safety
+/// `blob` must be NULL or point to `blob_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn pvm_create_from_blob(
+    service_index: u32,
+    blob: *const u8,
+    blob_len: usize,
+    initial_gas: u64,
+) -> *mut Vm {
+    // SAFETY: same contract.
+    unsafe { pvm_create_from_blob_ex(service_index, blob, blob_len, initial_gas, 0) }
+}
+
+/// [`pvm_create_from_blob`] with creation flags.
+///
+/// # Safety
+/// As [`pvm_create_from_blob`].
+#[no_mangle]
+pub unsafe extern "C" fn pvm_create_from_blob_ex(
+    service_index: u32,
+    blob: *const u8,
+    blob_len: usize,
+    initial_gas: u64,
+    flags: u32,
+) -> *mut Vm {
+    guard::create(|| {
+        let version = version_from_flags(flags)?;
+        // SAFETY: the caller guarantees `blob_len` bytes.
+        let blob = unsafe { slice(blob, blob_len, "blob")? };
+        let program = Program::from_blob_bytes(blob, version)?;
+        let instance = Instance::new(Arc::new(program), initial_gas)?;
+        Ok(Vm::new(instance, service_index))
+    })
+}
+
+/// Creates a VM from a JAM standard program and argument data (GP 0.8). See `pvm.h`.
+///
+/// # Safety
+/// `program` and `args` must each be NULL or point to their stated lengths.
+#[no_mangle]
+pub unsafe extern "C" fn pvm_create_from_standard(
+    service_index: u32,
+    program: *const u8,
+    program_len: usize,
+    args: *const u8,
+    args_len: usize,
+    initial_gas: u64,
+) -> *mut Vm {
+    // SAFETY: same contract.
+    unsafe {
+        pvm_create_from_standard_ex(
+            service_index,
+            program,
+            program_len,
+            args,
+            args_len,
+            initial_gas,
+            0,
+        )
+    }
+}
+
+/// [`pvm_create_from_standard`] with creation flags.
+///
+/// # Safety
+/// As [`pvm_create_from_standard`].
+#[no_mangle]
+pub unsafe extern "C" fn pvm_create_from_standard_ex(
+    service_index: u32,
+    program: *const u8,
+    program_len: usize,
+    args: *const u8,
+    args_len: usize,
+    initial_gas: u64,
+    flags: u32,
+) -> *mut Vm {
+    guard::create(|| {
+        let version = version_from_flags(flags)?;
+        // SAFETY: the caller guarantees both lengths.
+        let (program, args) = unsafe {
+            (
+                slice(program, program_len, "program")?,
+                slice(args, args_len, "args")?,
+            )
+        };
+        let standard = StandardProgram::parse(program)?;
+        let instance = Instance::from_standard(&standard, args, initial_gas, version)?;
+        Ok(Vm::new(instance, service_index))
+    })
+}
+
+/// Destroys a VM (NULL and stale pointers are ignored). From the VM's own host callback,
+/// the VM is freed when the callback returns.
+///
+/// # Safety
+/// `vm` must be NULL or a pointer from a constructor, not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn pvm_destroy(vm: *mut Vm) {
+    let body = |vm: &mut Vm| {
+        if vm.running {
+            vm.destroy_requested = true;
+            false
+        } else {
+            true
+        }
+    };
+    // SAFETY: `vm` meets `with_vm`'s contract by this function's contract.
+    let free_now = unsafe { guard::with_vm(vm, false, body) };
+    if free_now {
+        // SAFETY: the VM is live, not running, and was made by `Box::into_raw` in
+        // `guard::create`; clearing the tag first makes a second destroy a no-op as long
+        // as the memory is not reused.
+        unsafe { free(vm) };
+    }
+}
+
+/// Clears the tag and frees a VM.
+///
+/// # Safety
+/// `vm` must be a live VM from `guard::create`, with no reference to it alive.
+pub(crate) unsafe fn free(vm: *mut Vm) {
+    guard::catch((), || {
+        // SAFETY: per this function's contract.
+        let mut boxed = unsafe { Box::from_raw(vm) };
+        boxed.tag = 0;
+        drop(boxed);
+    });
+}
+
+/// The library version: a static NUL-terminated string.
+#[no_mangle]
+pub extern "C" fn pvm_version() -> *const c_char {
+    static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (GP 0.8.0, JamV1)\0");
+    VERSION.as_ptr().cast()
+}
