@@ -10,7 +10,7 @@ use crate::errors::{Error, Result};
 /// Parses a Gray Paper version: `"0.8"` (GP 0.8.0 / PolkaVM JamV1) or `"0.7"`.
 pub fn gp_version(text: &str) -> Result<GpVersion> {
     match text {
-        "0.8" | "0.8.0" => Ok(GpVersion::V0_8),
+        "0.8" => Ok(GpVersion::V0_8),
         "0.7" => Ok(GpVersion::V0_7),
         other => Err(Error::Value(format!(
             "unknown Gray Paper version {other:?}: expected \"0.8\" or \"0.7\""

@@ -96,7 +96,7 @@ impl HostDecorator {
         let py = func.py();
         self.vm
             .bind(py)
-            .borrow_mut()
+            .try_borrow_mut()?
             .hosts
             .insert(self.id, func.clone())?;
         Ok(func)

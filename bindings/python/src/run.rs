@@ -14,11 +14,20 @@ use crate::host::HostTable;
 use crate::vm::Vm;
 
 /// Runs `vm` until an exit that has no host function, calling the handlers of host calls.
+///
+/// Borrows are taken with `try_borrow_mut`: while another thread runs this VM with the GIL
+/// released, its borrow is held and this thread gets `RuntimeError`, never a panic.
 fn run_loop(vm: &Bound<'_, Vm>, extra: Option<&HostTable>) -> PyResult<Exit> {
-    vm.borrow().check_not_running()?;
-    vm.borrow_mut().running = true;
+    {
+        let mut this = vm.try_borrow_mut()?;
+        this.check_not_running()?;
+        this.running = true;
+    }
     let result = service(vm, extra);
-    vm.borrow_mut().running = false;
+    // With the GIL held and the loop's own borrow released, nothing else borrows `vm`.
+    if let Ok(mut this) = vm.try_borrow_mut() {
+        this.running = false;
+    }
     result
 }
 
@@ -26,7 +35,7 @@ fn service(vm: &Bound<'_, Vm>, extra: Option<&HostTable>) -> PyResult<Exit> {
     let py = vm.py();
     loop {
         let (exit, handler) = {
-            let mut this = vm.borrow_mut();
+            let mut this = vm.try_borrow_mut()?;
             let exit = if this.release_gil {
                 let engine = &mut this.engine;
                 py.detach(|| engine.run())
@@ -80,7 +89,7 @@ impl Vm {
     ) -> PyResult<Exit> {
         let extra = host.map(HostTable::from_mapping).transpose()?;
         {
-            let mut this = slf.borrow_mut();
+            let mut this = slf.try_borrow_mut()?;
             this.check_not_running()?;
             let pc = this.export_pc(name)?;
             this.engine.prepare_call(pc, &args).map_err(Error::from)?;

@@ -236,7 +236,7 @@ impl Vm {
         let py = slf.py();
         match func {
             Some(func) => {
-                slf.borrow_mut().hosts.insert(id, func.clone())?;
+                slf.try_borrow_mut()?.hosts.insert(id, func.clone())?;
                 Ok(func.unbind())
             }
             None => Ok(Py::new(py, HostDecorator::new(slf.clone().unbind(), id))?.into_any()),

@@ -174,7 +174,7 @@ def test_bad_host_tables_are_rejected(hostcall_blob: bytes) -> None:
     with pytest.raises(TypeError, match="not callable"):
         vm.run(host={0: 5})  # type: ignore[dict-item]
     with pytest.raises(TypeError, match="not callable"):
-        vm.host(0, "nope")  # type: ignore[arg-type]
+        vm.host(0, "nope")  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="mapping"):
         vm.run(host=[host_add])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="id"):

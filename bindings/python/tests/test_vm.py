@@ -7,6 +7,7 @@ import threading
 import pytest
 
 import pvm
+from conftest import GUESTS
 
 HALTING = bytes([0, 0, 5, 51, 7, 42, 50, 0, 0b1001])  # load_imm r7, 42 ; jump_ind r0
 
@@ -18,7 +19,7 @@ def test_registers_get_set_and_list(vm: pvm.VM) -> None:
     assert vm.get_reg(12) == (1 << 64) - 1 and vm.get_reg(0) == 5
     vm.regs = list(range(100, 113))
     assert vm.regs == list(range(100, 113))
-    vm.regs = tuple(range(13))  # type: ignore[assignment]
+    vm.regs = tuple(range(13))
     assert vm.get_reg(4) == 4
     regs = vm.regs
     regs[3] = 99  # a copy: the VM is unchanged
@@ -164,3 +165,21 @@ def test_vm_runs_in_another_thread_with_or_without_the_gil(hostcall_blob: bytes)
     for thread in threads:
         thread.join()
     assert results == {True: 1838007774129845683, False: 1838007774129845683}
+
+
+def test_touching_a_vm_while_another_thread_runs_it_raises_runtime_error() -> None:
+    vm = pvm.VM.from_polkavm((GUESTS / "bin" / "sort.polkavm").read_bytes(), 1 << 40)
+    vm.prepare_call("quicksort", 1_000_000)  # about a second of guest code
+    exits: list[pvm.Exit] = []
+    thread = threading.Thread(target=lambda: exits.append(vm.run()))
+    thread.start()
+    refused = 0
+    while thread.is_alive():
+        try:
+            vm.get_reg(7)
+        except RuntimeError:  # the runner holds the VM while the GIL is released
+            refused += 1
+    thread.join()
+    assert refused > 0
+    assert [e.kind for e in exits] == ["halt"]
+    assert vm.get_reg(7) == 8434127344903356356  # guests/expected.txt

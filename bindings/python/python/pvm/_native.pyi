@@ -1,7 +1,7 @@
 """Type stubs of the native module ``pvm._native`` (re-exported by ``pvm``)."""
 
-from collections.abc import Callable, Mapping
-from typing import Final, Literal, Optional, TypeVar, Union, final
+from collections.abc import Callable, Mapping, Sequence
+from typing import Final, Literal, Optional, TypeVar, Union, final, overload
 
 __all__ = [
     "Program",
@@ -124,7 +124,7 @@ class VM:
     def regs(self) -> list[int]:
         """All 13 registers; assign a sequence of 13 ints to set them all."""
     @regs.setter
-    def regs(self, values: list[int]) -> None: ...
+    def regs(self, values: Sequence[int]) -> None: ...
     def get_reg(self, index: int) -> int:
         """Register ``index`` (0..12); IndexError otherwise."""
     def set_reg(self, index: int, value: int) -> None:
@@ -147,8 +147,12 @@ class VM:
     def release_gil(self, release: bool) -> None: ...
 
     # host functions
-    def host(self, id: int, func: Optional[_F] = None) -> Union[_F, HostDecorator]:
-        """Registers a host function for ``ecalli id`` (``vm.host(id, f)`` or ``@vm.host(id)``)."""
+    @overload
+    def host(self, id: int, func: None = None) -> HostDecorator:
+        """``@vm.host(id)``: a decorator registering its function for ``ecalli id``."""
+    @overload
+    def host(self, id: int, func: _F) -> _F:
+        """``vm.host(id, f)``: registers ``f`` for ``ecalli id`` and returns it."""
     def remove_host(self, id: int) -> bool:
         """Removes the host function for ``id``; whether there was one."""
     @property
