@@ -10,6 +10,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 venv="${PVM_PY_VENV:-$here/.venv}"
+if [ -n "${PVM_VECTORS:-}" ]; then
+  PVM_VECTORS="$(realpath -m -- "$PVM_VECTORS")"  # the tests run from $here
+  export PVM_VECTORS
+fi
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_PROGRESS_BAR=off
 
 echo "== cargo fmt --check (bindings/python)"
