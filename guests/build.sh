@@ -2,8 +2,9 @@
 # Builds the C guest programs into JAM PolkaVM (JamV1) blobs and regenerates
 # the expected results.
 #
-#   guests/src/NAME.c --clang-19--> guests/build/NAME.elf --pvm-link--> guests/bin/NAME.polkavm
-#   guests/src/*.c + guests/native/driver.c --host cc--> guests/build/native-driver
+#   guests/programs.txt: PROGRAM EXPORT SOURCE... (one program per line)
+#   guests/src/SOURCE... + rt.c --clang-19--> guests/build/PROGRAM.elf --pvm-link--> guests/bin/PROGRAM.polkavm
+#   guests/src/SOURCE... (all programs) + guests/native/driver.c --host cc--> guests/build/native-driver
 #   guests/cases.txt --native-driver--> guests/expected.txt
 #
 # Needs: clang-19 and lld-19 (Debian packages), a host C compiler (cc/gcc/clang),
@@ -18,7 +19,15 @@ BIN_DIR="$GUESTS_DIR/bin"
 CLANG="${CLANG:-clang-19}"
 HOST_CC="${HOST_CC:-cc}"
 
-PROGRAMS=(fib sieve sort matmul memops bytecode parser hostcall)
+# PROGRAMS: names in programs.txt order; SOURCES[name]: its .c files in src/.
+PROGRAMS=()
+declare -A SOURCES=()
+while read -r name _export srcs; do
+    case "$name" in '' | '#'*) continue ;; esac
+    [ -n "$srcs" ] || { echo "build.sh: error: programs.txt: $name has no sources" >&2; exit 1; }
+    PROGRAMS+=("$name")
+    SOURCES[$name]="$srcs"
+done < "$GUESTS_DIR/programs.txt"
 
 # RISC-V rv64emac (+zbb) with the lp64e ABI, freestanding, position-independent.
 TARGET_CFLAGS=(
@@ -41,6 +50,7 @@ TARGET_CFLAGS=(
     -std=c11
     -Wall -Wextra
     -I"$GUESTS_DIR/include"
+    -isystem "$GUESTS_DIR/src/libc"   # string.h, stdlib.h, ... shims for third-party code
 )
 # rt.c implements memset/memcpy itself, so it must not be turned into calls to them.
 RT_CFLAGS=(-fno-builtin)
@@ -78,9 +88,14 @@ PVM_LINK="$REPO_DIR/tools/pvm-link/target/release/pvm-link"
 echo "== compiling guests for riscv64 (rv64emac_zbb, lp64e)"
 "$CLANG" "${TARGET_CFLAGS[@]}" "${RT_CFLAGS[@]}" -c "$GUESTS_DIR/src/rt.c" -o "$BUILD_DIR/rt.o"
 for prog in "${PROGRAMS[@]}"; do
-    "$CLANG" "${TARGET_CFLAGS[@]}" -c "$GUESTS_DIR/src/$prog.c" -o "$BUILD_DIR/$prog.o"
+    objs=()
+    for src in ${SOURCES[$prog]}; do
+        obj="$BUILD_DIR/${src%.c}.o"
+        "$CLANG" "${TARGET_CFLAGS[@]}" -c "$GUESTS_DIR/src/$src" -o "$obj"
+        objs+=("$obj")
+    done
     "$CLANG" "${TARGET_CFLAGS[@]}" "${TARGET_LDFLAGS[@]}" \
-        "$BUILD_DIR/$prog.o" "$BUILD_DIR/rt.o" -o "$BUILD_DIR/$prog.elf"
+        "${objs[@]}" "$BUILD_DIR/rt.o" -o "$BUILD_DIR/$prog.elf"
     "$PVM_LINK" "$BUILD_DIR/$prog.elf" "$BIN_DIR/$prog.polkavm.tmp"
     mv -f "$BIN_DIR/$prog.polkavm.tmp" "$BIN_DIR/$prog.polkavm"
 done
@@ -88,7 +103,9 @@ done
 echo "== compiling native reference driver ($HOST_CC)"
 native_srcs=()
 for prog in "${PROGRAMS[@]}"; do
-    native_srcs+=("$GUESTS_DIR/src/$prog.c")
+    for src in ${SOURCES[$prog]}; do
+        native_srcs+=("$GUESTS_DIR/src/$src")
+    done
 done
 "$HOST_CC" "${HOST_CFLAGS[@]}" "${native_srcs[@]}" "$GUESTS_DIR/native/driver.c" \
     -o "$BUILD_DIR/native-driver"

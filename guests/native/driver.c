@@ -21,6 +21,10 @@ uint64_t memset_memcpy(uint64_t);
 uint64_t interp(uint64_t);
 uint64_t parse(uint64_t);
 uint64_t hostcall(uint64_t);
+uint64_t lz4_roundtrip(uint64_t);
+uint64_t zlib_deflate(uint64_t);
+uint64_t xxhash_digest(uint64_t);
+uint64_t sha256_digest(uint64_t);
 
 /* Native stand-in for the PolkaVM import used by hostcall.c. */
 uint64_t host_add(uint64_t a, uint64_t b) { return a + b; }
@@ -38,6 +42,10 @@ static const struct {
     {"bytecode", "interp", interp},
     {"parser", "parse", parse},
     {"hostcall", "hostcall", hostcall},
+    {"lz4", "lz4_roundtrip", lz4_roundtrip},
+    {"zlib", "zlib_deflate", zlib_deflate},
+    {"xxhash", "xxhash_digest", xxhash_digest},
+    {"sha256", "sha256_digest", sha256_digest},
 };
 
 int main(void)
