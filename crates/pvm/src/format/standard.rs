@@ -143,14 +143,21 @@ mod tests {
     }
 
     #[test]
-    fn rejects_layouts_that_do_not_fit() {
+    fn largest_encodable_sizes_fit_and_truncation_is_rejected() {
+        // 24-bit sizes and 65535 heap pages are the most the encoding can say: they fit.
         let bytes = encode(&[], &[], u16::MAX, 0xFF_FFFF, &[0, 0, 1, 0, 1]);
-        // 65535 heap pages = 256 MiB fits; make the stack absurd instead via a huge rw.
-        assert!(StandardProgram::parse(&bytes).is_ok());
+        let program = StandardProgram::parse(&bytes).unwrap();
+        assert!(program.heap_end() < program.stack_bottom());
+        // A read-only length of 16 MiB with no bytes behind it.
         let mut bytes = encode(&[], &[], 0, 0, &[0, 0, 1, 0, 1]);
         bytes[0..3].copy_from_slice(&[0xFF, 0xFF, 0xFF]);
         assert!(matches!(
             StandardProgram::parse(&bytes),
+            Err(FormatError::Truncated { .. })
+        ));
+        let bytes = encode(&[1], &[], 0, 0, &[0, 0, 1, 0, 1]);
+        assert!(matches!(
+            StandardProgram::parse(&bytes[..bytes.len() - 1]),
             Err(FormatError::Truncated { .. })
         ));
     }
