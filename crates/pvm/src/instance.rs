@@ -265,7 +265,10 @@ impl Instance {
 
     /// All thirteen registers.
     pub fn regs(&self) -> &[u64; REG_COUNT] {
-        self.core.regs.first_chunk().expect("REG_SLOTS >= REG_COUNT")
+        self.core
+            .regs
+            .first_chunk()
+            .expect("REG_SLOTS >= REG_COUNT")
     }
 
     /// Register `index`, or `None` if `index` ≥ 13.
