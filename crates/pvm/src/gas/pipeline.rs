@@ -372,12 +372,10 @@ impl Sim {
                 Stage::Executing if e.cycles_left == 0 => e.stage = Stage::Finished,
                 Stage::Executing => {
                     if e.cycles_left == 1 {
-                        let units = e.units;
-                        for (f, u) in self.free_units.iter_mut().zip(units) {
+                        for (f, u) in self.free_units.iter_mut().zip(e.units) {
                             *f += u;
                         }
                     }
-                    let e = self.rob.get_mut(i);
                     e.cycles_left -= steps;
                 }
                 Stage::Waiting | Stage::Finished => {}
@@ -854,25 +852,37 @@ mod tests {
         assert_eq!(cost(&[mv(0, 0), trap()]), 2);
     }
 
-    #[test]
-    fn div_then_moves_then_use() {
-        // gas_multiple_register_moves_complex: the add waits ~60 cycles for the div.
-        let block = &vector_blocks()[8];
-        assert_eq!(block.0, "gas_multiple_register_moves_complex");
-        assert_eq!(cost(&block.3), 62);
-        // Without the dependency (the add reads r6 only) the block is much cheaper.
-        let mut independent = block.3.clone();
-        independent[6] = alu64(10, &[6]);
-        assert!(cost(&independent) < 62);
+    fn vector_block(name: &str) -> Vec<CostParams> {
+        vector_blocks()
+            .into_iter()
+            .find(|b| b.0 == name)
+            .map(|b| b.3)
+            .expect("known block")
     }
 
     #[test]
-    fn move_renaming_breaks_stale_producer() {
-        // r7 = r8 + r9; r7 = r5 (move: r7's producer is now r5's, i.e. none); r11 = r7 * r10.
-        let chained = [alu64(7, &[8, 9]), mul64(11, &[7, 10]), trap()];
-        let renamed = [alu64(7, &[8, 9]), mv(7, 5), mul64(11, &[7, 10]), trap()];
-        assert_eq!(cost(&chained), 4);
-        assert_eq!(cost(&renamed), 3);
+    fn div_then_moves_then_use() {
+        // gas_multiple_register_moves_complex: the add waits ~60 cycles for the div.
+        let block = vector_block("gas_multiple_register_moves_complex");
+        assert_eq!(cost(&block), 62);
+        // Without the dependency (the add reads r6 only) only the div's own latency remains,
+        // but the add no longer waits for it.
+        let mut independent = block.clone();
+        independent[6] = alu64(10, &[6]);
+        assert_eq!(cost(&independent), 61);
+    }
+
+    #[test]
+    fn move_renaming() {
+        // The second load reads r7; values from the Python reference.
+        let chained = [load(7, &[1]), load(11, &[7]), trap()];
+        // r6 = r7: r6 is now produced by the first load.
+        let via_move = [load(7, &[1]), mv(6, 7), load(11, &[6]), trap()];
+        // r7 = r5: the first load no longer produces r7.
+        let renamed = [load(7, &[1]), mv(7, 5), load(11, &[7]), trap()];
+        assert_eq!(cost(&chained), 50);
+        assert_eq!(cost(&via_move), 50);
+        assert_eq!(cost(&renamed), 25);
     }
 
     #[test]
@@ -881,9 +891,8 @@ mod tests {
         assert_eq!(cost(&[load_imm(7)]), 2);
         assert_eq!(cost(&[]), 2);
         assert_eq!(cost(&[trap()]), 2);
-        let complex_1 = &vector_blocks()[1];
-        let without_trap = &complex_1.3[..complex_1.3.len() - 1];
-        assert_eq!(cost(without_trap), 28);
+        let complex_1 = vector_block("gas_complex_1");
+        assert_eq!(cost(&complex_1[..complex_1.len() - 1]), 28);
     }
 
     #[test]
@@ -898,17 +907,25 @@ mod tests {
     }
 
     #[test]
-    fn long_block_exceeds_rob() {
-        // 33 dependent loads: the 33rd can only be decoded once the first retires.
-        let mut block: Vec<_> = (0..33).map(|_| load(1, &[1])).collect();
-        block.push(trap());
-        let c = cost(&block);
-        // Each load waits for its predecessor: at least 33 * 25 cycles.
-        assert!(c >= 33 * 25, "{c}");
-        // Independent loads: ROB-limited, but far cheaper than the chain.
-        let mut independent: Vec<_> = (0..33).map(|_| load(1, &[2])).collect();
+    fn long_blocks_fill_the_rob() {
+        // Values from the Python reference. 33 dependent loads: 25 cycles each.
+        let mut chain: Vec<_> = (0..33).map(|_| load(1, &[1])).collect();
+        chain.push(trap());
+        assert_eq!(cost(&chain), 825);
+        // Independent loads: four load units, 25 cycles per group of four.
+        let mut independent: Vec<_> = (0..32).map(|_| load(1, &[2])).collect();
         independent.push(trap());
-        assert!(cost(&independent) < 100);
+        assert_eq!(cost(&independent), 200);
+        independent.insert(0, load(1, &[2]));
+        assert_eq!(cost(&independent), 225);
+        // `unlikely` hints (latency 40, no units): with 41 entries, the 33rd can only be decoded
+        // once the first retires, so a second 40-cycle latency appears.
+        let mut hints: Vec<_> = (0..31).map(|_| unlikely()).collect();
+        hints.push(trap());
+        assert_eq!(cost(&hints), 47);
+        let mut hints: Vec<_> = (0..40).map(|_| unlikely()).collect();
+        hints.push(trap());
+        assert_eq!(cost(&hints), 84);
     }
 
     /// Deterministic xorshift for pseudo-random blocks.
@@ -922,15 +939,21 @@ mod tests {
     #[test]
     fn huge_blocks_are_fast() {
         let start = Instant::now();
-        // 10 000 dependent divisions: serial, 60 cycles each plus pipeline overhead.
+        // Expected values extrapolate the Python reference's results for 10..400 instructions
+        // (exactly 60 cycles per division, 25 per group of four loads).
+        // 10 000 dependent divisions: serial, 60 cycles each.
         let mut chain: Vec<_> = (0..10_000).map(|_| div(1, &[1, 2])).collect();
         chain.push(trap());
-        let c = cost(&chain);
-        assert!(c >= 600_000, "{c}");
+        assert_eq!(cost(&chain), 600_000);
         // 10 000 independent divisions: still serialised by the single divider.
         let mut indep: Vec<_> = (0..10_000).map(|i| div(1 + (i % 12) as u8, &[0])).collect();
         indep.push(trap());
-        assert!(cost(&indep) >= 600_000);
+        assert_eq!(cost(&indep), 600_000);
+        // 10 000 independent loads: 25 cycles per group of four (the ROB is the other limit).
+        let loads: Vec<_> = (0..10_000)
+            .map(|i| load(1 + (i % 12) as u8, &[0]))
+            .collect();
+        assert_eq!(cost(&loads), 62_500);
         // 10 000 pseudo-random table instructions.
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let block: Vec<_> = (0..10_000)
@@ -951,8 +974,10 @@ mod tests {
             .collect();
         let c = cost(&block);
         assert!(c > 10_000 / 4, "{c}");
+        // A few milliseconds when optimised; the bound is loose for slow debug builds on busy
+        // machines but still catches quadratic behaviour (seconds to minutes here).
         assert!(
-            start.elapsed() < Duration::from_secs(5),
+            start.elapsed() < Duration::from_secs(30),
             "too slow: {:?}",
             start.elapsed()
         );
@@ -978,6 +1003,18 @@ mod tests {
         z.cycles = 0;
         let hog = mul64(3, &[4]);
         assert!(cost(&[z, hog, z, hog, trap()]) >= 1);
+        // Leaking one ALU is harmless here: the reference gives 3.
+        let leak = raw(0, 1, units(1, 0, 0, 0, 0), &[2], &[1]);
+        let four_alu = [
+            alu64(3, &[3]),
+            alu64(4, &[4]),
+            alu64(5, &[5]),
+            alu64(6, &[6]),
+        ];
+        let mut block = vec![leak];
+        block.extend(four_alu);
+        block.push(trap());
+        assert_eq!(cost(&block), 3);
         let all_alu = raw(0, 1, units(4, 4, 4, 1, 1), &[], &[]);
         assert!(cost(&[all_alu, alu64(1, &[1]), all_alu, alu64(2, &[2]), trap()]) >= 1);
         // A terminating move ends the block.
@@ -1001,24 +1038,12 @@ mod tests {
                         ),
                         srcs: (r >> 24) as u16,
                         dsts: (r >> 40) as u16,
-                        is_move: (r >> 56) % 5 == 0,
-                        is_terminator: (r >> 59) % 40 == 0,
+                        is_move: (r >> 56) & 3 == 0,
+                        is_terminator: (r >> 58) & 31 == 0,
                     }
                 })
                 .collect();
             assert!(cost(&block) >= 1);
         }
-    }
-
-    #[test]
-    fn rob_limits_decoding() {
-        // 40 `unlikely` hints (latency 40, no units, no deps) and a trap: the 33rd can only be
-        // decoded once the first retires, so the block costs more than one 40-cycle latency.
-        let mut block: Vec<_> = (0..40).map(|_| unlikely()).collect();
-        block.push(trap());
-        let c = cost(&block);
-        let mut short: Vec<_> = (0..32).map(|_| unlikely()).collect();
-        short.push(trap());
-        assert!(c > cost(&short) + 30, "{c}");
     }
 }
