@@ -1,0 +1,35 @@
+package pvm
+
+import "testing"
+
+// BenchmarkHostCall measures one host-call round trip through the C callback trampoline
+// and cgo into a Go HostFunc: a 3-instruction guest loop does b.N ecallis in a single
+// Execute, so ns/op is the cost per ecalli.
+func BenchmarkHostCall(b *testing.B) {
+	vm := newLoopVM(b, uint64(b.N))
+	defer vm.Close()
+	calls := 0
+	vm.SetHostFunc(func(*VM, int) HostResult { calls++; return HostContinue })
+	b.ResetTimer()
+	r, err := vm.Execute(0)
+	b.StopTimer()
+	if r != ResultOK || err != nil || calls != b.N {
+		b.Fatalf("%v %v %d", r, err, calls)
+	}
+}
+
+// BenchmarkHostCallResume measures the other mode: every ecalli returns from Execute or
+// Resume, and the Go loop calls Resume.
+func BenchmarkHostCallResume(b *testing.B) {
+	vm := newLoopVM(b, uint64(b.N))
+	defer vm.Close()
+	b.ResetTimer()
+	r, err := vm.Execute(0)
+	for r == ResultHostCall && err == nil {
+		r, err = vm.Resume()
+	}
+	b.StopTimer()
+	if r != ResultOK || err != nil {
+		b.Fatalf("%v %v", r, err)
+	}
+}

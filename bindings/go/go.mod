@@ -1,0 +1,3 @@
+module github.com/pvm-toolkit/pvm/bindings/go
+
+go 1.19
