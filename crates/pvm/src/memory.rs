@@ -94,6 +94,11 @@ pub struct Memory {
 // anything else, so moving it to another thread is sound.
 unsafe impl Send for Memory {}
 
+// SAFETY: every `&self` method only reads the mapping and the page table, and nothing in
+// `Memory` uses interior mutability; all mutation goes through `&mut self`. Shared
+// references from several threads therefore only ever read concurrently.
+unsafe impl Sync for Memory {}
+
 impl Drop for Memory {
     fn drop(&mut self) {
         // SAFETY: `base` came from a successful mmap of ADDRESS_SPACE bytes and is unmapped
@@ -126,9 +131,11 @@ fn check_range(address: u32, length: u64) -> Result<(), MemoryError> {
     Ok(())
 }
 
-/// Rounds `x` up to a whole number of pages.
+/// Rounds `x` up to a whole number of pages. Lengths beyond the 4 GiB address space
+/// saturate at a page-aligned value that is still beyond it (so a later range check
+/// reports them as out of range instead of wrapping to a small length).
 pub fn page_align_up(x: u64) -> u64 {
-    x.div_ceil(u64::from(PAGE_SIZE)) * u64::from(PAGE_SIZE)
+    x.div_ceil(u64::from(PAGE_SIZE)).min(u64::from(u32::MAX)) * u64::from(PAGE_SIZE)
 }
 
 impl Memory {
@@ -561,6 +568,18 @@ mod tests {
             memory.write(0x3_0000, &[1]),
             Err(MemoryError::Inaccessible { .. })
         ));
+    }
+
+    #[test]
+    fn absurd_lengths_are_out_of_range_not_wrapped() {
+        let mut memory = Memory::new().unwrap();
+        let length = page_align_up(u64::MAX);
+        assert_eq!(length % u64::from(PAGE_SIZE), 0);
+        assert!(matches!(
+            memory.map_zeroed(0x2_0000, length, Access::Write),
+            Err(MemoryError::OutOfRange { .. })
+        ));
+        assert_eq!(memory.mapped_page_count(), 0);
     }
 
     #[test]
