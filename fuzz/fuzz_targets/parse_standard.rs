@@ -1,0 +1,4 @@
+//! JAM standard programs: parse, set up an instance with argument data, run briefly.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| pvm_fuzz::parse_standard(data));
