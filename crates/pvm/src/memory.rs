@@ -83,7 +83,9 @@ pub struct Memory {
     base: NonNull<u8>,
     /// One [`Access`] byte per page (a fixed-size array: a page index derived from a u32
     /// address needs no bounds check).
-    access: Box<[Access; PAGE_COUNT]>,
+    /// Stored as the `Access` discriminant so the table can be allocated zeroed (calloc:
+    /// the OS hands out zero pages lazily instead of the engine writing 1 MiB per VM).
+    access: Box<[u8; PAGE_COUNT]>,
     /// Pages currently mapped (for snapshots).
     mapped_pages: usize,
     /// The current heap end (`sbrk`), if a heap was set up.
@@ -162,7 +164,7 @@ impl Memory {
             .ok_or_else(|| MemoryError::ReserveFailed("mmap returned null".into()))?;
         Ok(Memory {
             base,
-            access: vec![Access::None; PAGE_COUNT]
+            access: vec![Access::None as u8; PAGE_COUNT]
                 .into_boxed_slice()
                 .try_into()
                 .expect("exactly PAGE_COUNT entries"),
@@ -209,12 +211,12 @@ impl Memory {
         let first = (address / PAGE_SIZE) as usize;
         let count = (length / u64::from(PAGE_SIZE)) as usize;
         for page in &mut self.access[first..first + count] {
-            match (*page == Access::None, access == Access::None) {
+            match (*page == Access::None as u8, access == Access::None) {
                 (true, false) => self.mapped_pages += 1,
                 (false, true) => self.mapped_pages -= 1,
                 _ => {}
             }
-            *page = access;
+            *page = access as u8;
         }
     }
 
@@ -236,7 +238,11 @@ impl Memory {
     /// The access of the page holding `address`.
     #[inline]
     pub fn access(&self, address: u32) -> Access {
-        self.access[(address / PAGE_SIZE) as usize]
+        match self.access[(address / PAGE_SIZE) as usize] {
+            0 => Access::None,
+            1 => Access::Read,
+            _ => Access::Write,
+        }
     }
 
     /// Number of mapped pages.
@@ -246,11 +252,10 @@ impl Memory {
 
     /// Addresses of all mapped pages, ascending.
     pub fn mapped_pages(&self) -> impl Iterator<Item = (u32, Access)> + '_ {
-        self.access
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| **a != Access::None)
-            .map(|(page, a)| (page as u32 * PAGE_SIZE, *a))
+        (0..PAGE_COUNT as u32)
+            .map(|page| page * PAGE_SIZE)
+            .filter(|&address| self.access(address) != Access::None)
+            .map(|address| (address, self.access(address)))
     }
 
     /// The current heap end used by `sbrk`.
@@ -306,7 +311,9 @@ impl Memory {
     #[inline(always)]
     pub fn load<const N: usize>(&self, address: u32) -> Result<[u8; N], Fault> {
         let offset = address % PAGE_SIZE;
-        if offset <= PAGE_SIZE - N as u32 && self.access(address) != Access::None {
+        if offset <= PAGE_SIZE - N as u32
+            && self.access[(address / PAGE_SIZE) as usize] != Access::None as u8
+        {
             let mut out = [0u8; N];
             // SAFETY: the N bytes lie inside one page of the 4 GiB reservation (checked
             // offset), and `out` is a distinct local buffer.
@@ -338,7 +345,9 @@ impl Memory {
     #[inline(always)]
     pub fn store<const N: usize>(&mut self, address: u32, bytes: [u8; N]) -> Result<(), Fault> {
         let offset = address % PAGE_SIZE;
-        if offset <= PAGE_SIZE - N as u32 && self.access(address) == Access::Write {
+        if offset <= PAGE_SIZE - N as u32
+            && self.access[(address / PAGE_SIZE) as usize] == Access::Write as u8
+        {
             // SAFETY: the N bytes lie inside one page of the reservation (checked offset)
             // and `bytes` is a local value.
             unsafe {

@@ -17,7 +17,8 @@ pub struct RawBlob {
     /// Opcode bitmask, packed LSB first, one bit per code byte (⌈|c|/8⌉ bytes).
     pub bitmask: Vec<u8>,
     /// Dynamic jump table: code offsets. Entries that do not fit 32 bits are stored as
-    /// `u32::MAX`, which is never a valid target.
+    /// `u32::MAX`, which is never a valid target; a declared entry size of 0 gives an
+    /// empty table.
     pub jump_table: Vec<u32>,
 }
 
@@ -43,8 +44,11 @@ impl RawBlob {
             });
         }
         let table = reader.take(jump_count * entry_size, "jump table")?;
+        // Entries of size 0 encode no target at all. PolkaVM treats such a table as
+        // empty (every dynamic jump through it traps), and so do we: expanding it would
+        // let 8 bytes of input declare 2^24 entries (docs/spec-notes.md §13).
         let jump_table = if entry_size == 0 {
-            vec![0; jump_count as usize]
+            Vec::new()
         } else {
             table
                 .chunks_exact(entry_size as usize)
@@ -59,6 +63,16 @@ impl RawBlob {
         };
         let code = reader.take(code_len, "code")?.to_vec();
         let bitmask = reader.take(code_len.div_ceil(8), "bitmask")?.to_vec();
+        // E(k) packs the |c| bits into octets padded with zero bits (GP C), so a set padding
+        // bit leaves nothing for deblob to decode; PolkaVM rejects it too ("the bitmask is
+        // padded with non-zero bits", found by pvm-difftest).
+        let used_bits = code_len % 8;
+        if used_bits != 0 && bitmask.last().is_some_and(|last| last >> used_bits != 0) {
+            return Err(FormatError::NonCanonical {
+                what: "opcode bitmask padding",
+                offset: bytes.len() - reader.remaining() - 1,
+            });
+        }
         if reader.remaining() != 0 {
             return Err(FormatError::TrailingBytes {
                 what: "program blob",
@@ -116,6 +130,14 @@ mod tests {
     }
 
     #[test]
+    fn zero_size_entries_make_an_empty_table() {
+        // 2^24 entries of size 0 in 8 bytes (fuzz/regressions/jump_table_zero_size_amplification.bin).
+        let blob = RawBlob::parse(&[0xE1, 0, 0, 0, 0, 1, 0, 1]).unwrap();
+        assert!(blob.jump_table.is_empty());
+        assert_eq!(blob.code, [0]);
+    }
+
+    #[test]
     fn rejects_truncation_trailing_bytes_and_absurd_sizes() {
         let good = [0, 0, 5, 59, 7, 0, 0, 2, 1];
         for len in 0..good.len() {
@@ -126,6 +148,11 @@ mod tests {
         assert!(matches!(
             RawBlob::parse(&long),
             Err(FormatError::TrailingBytes { count: 1, .. })
+        ));
+        // A set padding bit past the 5 code bits.
+        assert!(matches!(
+            RawBlob::parse(&[0, 0, 5, 59, 7, 0, 0, 2, 0b10_0001]),
+            Err(FormatError::NonCanonical { offset: 8, .. })
         ));
         // 2^56 jump-table entries of size 0.
         assert!(matches!(
