@@ -45,14 +45,23 @@ impl<'a> Reader<'a> {
 
     /// Reads a variable-length natural number (E).
     pub(crate) fn varint(&mut self, what: &'static str) -> Result<u64, FormatError> {
+        let offset = self.pos;
         let first = self.fixed(1, what)? as u8;
         let extra = first.leading_ones() as usize;
-        if extra == 8 {
-            return self.fixed(8, what);
+        let value = if extra == 8 {
+            self.fixed(8, what)?
+        } else {
+            let low = self.fixed(extra, what)?;
+            let high = u64::from(first & (0x7F >> extra));
+            low | (high << (8 * extra))
+        };
+        // E picks its length from the value (GP C.6), so an encoding longer than needed is
+        // not E of anything and deblob fails; PolkaVM's reader rejects it too (found by
+        // pvm-difftest: `c0 d5 00` for 213 loaded here, PolkaVM refused it).
+        if extra > 0 && value < 1u64 << (7 * extra.min(8)) {
+            return Err(FormatError::NonCanonical { what, offset });
         }
-        let low = self.fixed(extra, what)?;
-        let high = u64::from(first & (0x7F >> extra));
-        Ok(low | (high << (8 * extra)))
+        Ok(value)
     }
 }
 
@@ -108,6 +117,26 @@ mod tests {
     fn varint_examples_from_the_paper() {
         assert_eq!(Reader::new(&[0x81, 0x00]).varint("x").unwrap(), 0x100);
         assert_eq!(Reader::new(&[0x80, 0x80]).varint("x").unwrap(), 0x80);
+    }
+
+    #[test]
+    fn over_long_encodings_are_rejected() {
+        // 5 fits one byte, 0x80 two, 2^56 the nine-byte form only.
+        for bytes in [
+            &[0x80, 5][..],
+            &[0xC0, 5, 0],
+            &[0xFF, 5, 0, 0, 0, 0, 0, 0, 0],
+        ] {
+            assert!(matches!(
+                Reader::new(bytes).varint("len"),
+                Err(FormatError::NonCanonical {
+                    what: "len",
+                    offset: 0
+                })
+            ));
+        }
+        assert_eq!(Reader::new(&[0xC0, 0, 0x40]).varint("x").unwrap(), 0x4000);
+        assert!(Reader::new(&[0xC0, 0xFF, 0x3F]).varint("x").is_err());
     }
 
     #[test]

@@ -38,6 +38,15 @@ pub enum FormatError {
         /// The largest allowed value.
         limit: u64,
     },
+    /// A field is not in the one encoding the Gray Paper's codec gives it (an over-long
+    /// natural number, non-zero bitmask padding), so it decodes to nothing.
+    #[error("non-canonical encoding of the {what} at offset {offset}")]
+    NonCanonical {
+        /// The field.
+        what: &'static str,
+        /// Byte offset where the field starts.
+        offset: usize,
+    },
     /// The program's memory regions do not fit the 32-bit address space.
     #[error("memory layout does not fit in 4 GiB: {0}")]
     MemoryLayout(String),
