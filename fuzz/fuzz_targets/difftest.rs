@@ -1,0 +1,5 @@
+//! Differential: the input seeds a generated case or is itself the program (see
+//! `pvm_difftest::fuzz::check`); the engine and PolkaVM 0.37 must agree on everything.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| pvm_difftest::fuzz::check(data));
