@@ -24,16 +24,22 @@ pub fn minimize(case: &Case, outcome: &Outcome, oracle: &Oracle) -> Case {
     let Some(wanted) = signature(outcome) else {
         return case.clone();
     };
-    let mut best = case.clone();
-    best.host = Host::Replay(outcome.session.answers.clone());
+    let mut fixed = case.clone();
+    fixed.host = Host::Replay(outcome.session.answers.clone());
     let options = Options {
         untraced_check: wanted == Field::Tracing,
     };
     let mut attempts = 0;
-    let mut still_fails = |candidate: &Case| {
+    minimize_with(&fixed, |candidate| {
         attempts += 1;
         attempts <= MAX_ATTEMPTS && signature(&compare(candidate, oracle, options)) == Some(wanted)
-    };
+    })
+}
+
+/// Shrinks `case` (whose host should be a replay) as long as `still_fails` holds, until
+/// no single reduction keeps it failing.
+pub fn minimize_with(case: &Case, mut still_fails: impl FnMut(&Case) -> bool) -> Case {
+    let mut best = case.clone();
     if !still_fails(&best) {
         return best;
     }
@@ -207,6 +213,46 @@ impl Parts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shrinks_to_what_the_predicate_needs() {
+        // "Fails" while the program loads, contains a div_u_64 and r3 is set: everything
+        // else (other instructions, actions, host answers) must go.
+        use crate::generate::generated_case;
+        use crate::rng::Rng;
+        use pvm::{GpVersion, Opcode, Program};
+        let needs = |case: &Case| {
+            let has_div = Program::from_blob_bytes(&case.blob, GpVersion::V0_8)
+                .map(|p| p.instructions().any(|i| i.opcode == Opcode::DivU64))
+                .unwrap_or(false);
+            let sets_r3 = case
+                .setup
+                .iter()
+                .any(|a| matches!(a, Action::SetReg { reg: 3, .. }));
+            has_div && sets_r3
+        };
+        let mut found = 0;
+        for seed in 0..300 {
+            let mut case = generated_case(&mut Rng::new(seed), seed);
+            case.host = Host::Replay(vec![vec![Action::SetReg { reg: 1, value: 1 }]; 3]);
+            if !needs(&case) {
+                continue;
+            }
+            found += 1;
+            let small = minimize_with(&case, needs);
+            assert!(needs(&small));
+            assert_eq!(small.setup.len(), 1, "{:?}", small.setup);
+            assert_eq!(small.host, Host::Replay(vec![]));
+            let program = Program::from_blob_bytes(&small.blob, GpVersion::V0_8).unwrap();
+            // The div and the final instruction that makes the program valid.
+            assert!(
+                program.instruction_count() <= 2,
+                "{}",
+                program.instruction_count()
+            );
+        }
+        assert!(found >= 5, "{found}");
+    }
 
     #[test]
     fn parts_round_trip_and_drop_instructions() {
