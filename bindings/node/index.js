@@ -1,0 +1,28 @@
+'use strict';
+// pvm-node: the Node.js binding of the pvm engine — a fast, exact JAM PVM (Gray Paper
+// 0.8.0 as PolkaVM 0.37's JamV1 implements it, with a switch for GP 0.7 programs).
+// Types: index.d.ts. The native addon (pvm.node) is napi-rs over the engine crate.
+
+const native = require('./lib/native.js');
+const { PvmError, ProgramError, MemoryAccessError } = require('./lib/errors.js');
+const { Program } = require('./lib/program.js');
+const { Vm } = require('./lib/vm.js');
+
+/** The address whose dynamic jump halts the machine: 0xFFFF0000. */
+const HALT_ADDRESS = native.HALT_ADDRESS;
+/** The size of a guest memory page: 4096. */
+const PAGE_SIZE = native.PAGE_SIZE;
+/** The number of registers: 13. */
+const REG_COUNT = native.REG_COUNT;
+
+// Shorthand properties only, so that ESM `import { Vm } from 'pvm-node'` sees every name.
+module.exports = {
+  Vm,
+  Program,
+  PvmError,
+  ProgramError,
+  MemoryAccessError,
+  HALT_ADDRESS,
+  PAGE_SIZE,
+  REG_COUNT,
+};

@@ -1,0 +1,31 @@
+'use strict';
+// Checks of the options objects the public API takes.
+
+/**
+ * The Gray Paper version option (default "0.8").
+ * @param {unknown} gp
+ * @returns {string}
+ */
+function checkGp(gp) {
+  if (gp === undefined) return '0.8';
+  if (typeof gp !== 'string') throw new TypeError(`gp must be "0.8" or "0.7", got ${typeof gp}`);
+  return gp;
+}
+
+/**
+ * The options object of a VM constructor: `gas` is required.
+ * @param {unknown} options
+ * @returns {{ gas: bigint | number, gp?: string, hosts?: unknown }}
+ */
+function checkVmOptions(options) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('expected an options object such as { gas: 1_000_000n }');
+  }
+  const { gas } = /** @type {{ gas?: unknown }} */ (options);
+  if (typeof gas !== 'bigint' && typeof gas !== 'number') {
+    throw new TypeError('options.gas must be a bigint (or a non-negative safe integer)');
+  }
+  return /** @type {any} */ (options);
+}
+
+module.exports = { checkGp, checkVmOptions };
