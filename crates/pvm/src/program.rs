@@ -129,6 +129,15 @@ impl Program {
             jumpable[index] = is_block_start[index] && ins.is_some() && pc < code.len();
         }
 
+        // A static or dynamic jump target → its instruction index, if it is a valid
+        // basic-block start; NO_INDEX (panics when taken) otherwise.
+        let resolve_target = |target: u32| {
+            index_of_pc
+                .get(target as usize)
+                .copied()
+                .filter(|&index| index != NO_INDEX && jumpable[index as usize])
+                .unwrap_or(NO_INDEX)
+        };
         let model = GasModel::for_version(version);
         let decode_at = |pc: u32| {
             let index = *index_of_pc.get(pc as usize)?;
@@ -146,18 +155,7 @@ impl Program {
                 cost = gas::block_cost(model, &code, pc, decode_at);
             }
             block_start.push(current_block);
-            let target_index = |target: u32| {
-                let index = index_of_pc
-                    .get(target as usize)
-                    .copied()
-                    .unwrap_or(NO_INDEX);
-                if index != NO_INDEX && jumpable[index as usize] {
-                    index
-                } else {
-                    NO_INDEX
-                }
-            };
-            let mut instr = lower(&ins, target_index);
+            let mut instr = lower(&ins, resolve_target);
             instr.block_cost = cost;
             // GP 0.8: a branch panics, taken or not, unless both its target and its
             // fall-through successor are valid block starts.
@@ -170,20 +168,7 @@ impl Program {
             instrs.push(instr);
         }
 
-        let jump_targets = jump_table
-            .iter()
-            .map(|&target| {
-                let index = index_of_pc
-                    .get(target as usize)
-                    .copied()
-                    .unwrap_or(NO_INDEX);
-                if index != NO_INDEX && jumpable[index as usize] {
-                    index
-                } else {
-                    NO_INDEX
-                }
-            })
-            .collect();
+        let jump_targets = jump_table.iter().map(|&t| resolve_target(t)).collect();
 
         Ok(Program {
             version,
