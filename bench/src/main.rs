@@ -147,12 +147,18 @@ fn measure_case(case: &Case, vms: &PolkaVmEngines, runs: usize) -> Result<CaseRe
             measured.map_err(|e| e.to_string())
         });
     let mut next = || results.next().expect("one result per runner");
+    let (native, ours, interpreter, compiler) = (next(), next(), next(), next());
+    let instructions = OursRunner::load(&case.program, &blob, &case.export)
+        .and_then(|mut runner| runner.count_instructions(case.arg))
+        .map_err(|e| eprintln!("  counting instructions: {e}"))
+        .ok();
     Ok(CaseResults {
         case: case.clone(),
-        native: next(),
-        ours: next(),
-        interpreter: next(),
-        compiler: next(),
+        native,
+        ours,
+        interpreter,
+        compiler,
+        instructions,
     })
 }
 

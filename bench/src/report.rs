@@ -52,6 +52,7 @@ pub fn render(report: &Report) -> String {
     }
     out.push('\n');
     execution_table(&mut out, &report.cases);
+    instruction_table(&mut out, &report.cases);
     first_call_table(&mut out, &report.cases);
     if let Some(load) = &report.load {
         load_table(&mut out, load);
@@ -140,6 +141,43 @@ fn execution_table(out: &mut String, cases: &[(CaseResults, Vec<String>)]) {
         times(geometric_mean(&vs_native), false),
         times(geometric_mean(&vs_compiler), false),
     );
+}
+
+fn instruction_table(out: &mut String, cases: &[(CaseResults, Vec<String>)]) {
+    out.push_str(
+        "## Per guest instruction\n\n\
+         Guest instructions executed by one call (counted on pvm with an observer, untimed), and each engine's \
+         best time divided by them. Native runs the same C code compiled for x86-64, so its column is what one \
+         guest instruction's worth of work costs natively.\n\n",
+    );
+    out.push_str(
+        "| program | guest instructions | gas / instruction | native ns / instr. | pvm ns / instr. \
+         | PolkaVM interp. ns / instr. | PolkaVM recomp. ns / instr. |\n",
+    );
+    out.push_str("|---|--:|--:|--:|--:|--:|--:|\n");
+    for (r, _) in cases {
+        let Some(count) = r.instructions.filter(|&n| n > 0) else {
+            continue;
+        };
+        let per = |m: &Result<Measured, String>| {
+            m.as_ref().map_or("–".to_string(), |m| {
+                format!("{:.2}", m.best.as_secs_f64() * 1e9 / count as f64)
+            })
+        };
+        let gas = r.gas().map_or("–".to_string(), |g| {
+            format!("{:.2}", g as f64 / count as f64)
+        });
+        let _ = writeln!(
+            out,
+            "| {} | {count} | {gas} | {} | {} | {} | {} |",
+            r.case.program,
+            per(&r.native),
+            per(&r.ours),
+            per(&r.interpreter),
+            per(&r.compiler)
+        );
+    }
+    out.push('\n');
 }
 
 fn first_call_table(out: &mut String, cases: &[(CaseResults, Vec<String>)]) {

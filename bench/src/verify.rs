@@ -17,6 +17,8 @@ pub struct CaseResults {
     pub interpreter: Result<Measured, String>,
     /// PolkaVM's recompiler.
     pub compiler: Result<Measured, String>,
+    /// Guest instructions one call executes (counted on pvm), if counted.
+    pub instructions: Option<u64>,
 }
 
 impl CaseResults {
@@ -114,6 +116,7 @@ mod tests {
             ours: measured(42, Some(100)),
             interpreter: measured(42, Some(100)),
             compiler: measured(42, Some(100)),
+            instructions: Some(50),
         }
     }
 

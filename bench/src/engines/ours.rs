@@ -2,7 +2,7 @@
 //! `prepare_call` + `run` per call.
 
 use pvm::container::Container;
-use pvm::{Exit, Instance};
+use pvm::{Exit, Instance, Observer};
 
 use super::{host_add, Outcome, Runner, INITIAL_GAS};
 use crate::error::BenchError;
@@ -47,8 +47,20 @@ impl OursRunner {
     }
 }
 
-impl Runner for OursRunner {
-    fn call(&mut self, arg: u64) -> Result<Outcome, BenchError> {
+impl OursRunner {
+    /// Calls the export like [`Runner::call`], counting the guest instructions executed
+    /// (slower: the interpreter calls an observer before every instruction).
+    pub fn count_instructions(&mut self, arg: u64) -> Result<u64, BenchError> {
+        let mut counter = Counter(0);
+        self.call_observed(arg, &mut counter)?;
+        Ok(counter.0)
+    }
+
+    fn call_observed<O: Observer>(
+        &mut self,
+        arg: u64,
+        observer: &mut O,
+    ) -> Result<Outcome, BenchError> {
         let vm = &mut self.instance;
         vm.set_gas(INITIAL_GAS);
         vm.prepare_call(self.pc, &[arg])
@@ -57,7 +69,7 @@ impl Runner for OursRunner {
                 source,
             })?;
         loop {
-            match vm.run() {
+            match vm.run_observed(observer) {
                 Exit::Halt => break,
                 Exit::HostCall { id: 0 } => {
                     let sum = host_add(reg(vm, A0), reg(vm, A1));
@@ -76,6 +88,23 @@ impl Runner for OursRunner {
             result: reg(vm, A0),
             gas_used: Some(INITIAL_GAS - vm.gas()),
         })
+    }
+}
+
+impl Runner for OursRunner {
+    fn call(&mut self, arg: u64) -> Result<Outcome, BenchError> {
+        self.call_observed(arg, &mut pvm::interpreter::NoObserver)
+    }
+}
+
+/// Counts executed instructions.
+struct Counter(u64);
+
+impl Observer for Counter {
+    const ENABLED: bool = true;
+
+    fn before_instruction(&mut self, _pc: u32, _regs: &[u64; 13], _gas: u64) {
+        self.0 += 1;
     }
 }
 
