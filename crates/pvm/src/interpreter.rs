@@ -63,33 +63,62 @@ pub(crate) fn run<O: Observer>(
 ) -> (Exit, bool) {
     let instrs: &[Instr] = &program.instrs;
     let jump_targets: &[u32] = &program.jump_targets;
-    let mut index = core.index as usize;
+    debug_assert!((core.index as usize) < instrs.len());
+    let base = instrs.as_ptr();
+    // The instruction pointer. Invariant: it always points at an element of `instrs`
+    // (see the SAFETY notes where it moves).
+    // SAFETY: the caller passes a valid instruction index.
+    let mut ip = unsafe { base.add(core.index as usize) };
     let regs = &mut core.regs;
     let memory = &mut core.memory;
     let mut gas = core.gas;
 
+    // The current instruction index.
+    macro_rules! index {
+        () => {
+            // SAFETY: `ip` and `base` point into the same slice.
+            unsafe { ip.offset_from(base) as usize }
+        };
+    }
     macro_rules! exit {
         ($exit:expr, $paid:expr) => {{
-            core.index = index as u32;
+            core.index = index!() as u32;
             core.gas = gas;
             return ($exit, $paid);
         }};
     }
-    // Enter the block starting at instruction `$target`, paying its cost.
+    // Enter the block at `$next` (a pointer to its first instruction), paying its cost.
+    macro_rules! enter_at {
+        ($next:expr) => {{
+            let next: *const Instr = $next;
+            // SAFETY: `next` is a resolved target (a valid index; NO_INDEX was rejected
+            // before) or the successor of a fall-through instruction, which is never the
+            // last instruction (GP 0.8 validation; GP 0.7 appends an implicit trap).
+            let cost = u64::from(unsafe { (*next).block_cost });
+            match gas.checked_sub(cost) {
+                Some(left) => gas = left,
+                None => {
+                    ip = next;
+                    exit!(Exit::OutOfGas, false);
+                }
+            }
+            ip = next;
+            continue;
+        }};
+    }
     macro_rules! enter {
         ($target:expr) => {{
             let target = $target as usize;
             debug_assert!(target < instrs.len());
-            // SAFETY: block entries come from resolved targets (valid indices, NO_INDEX
-            // was rejected above) or `index + 1` after a fall-through instruction.
-            let cost = u64::from(unsafe { instrs.get_unchecked(target) }.block_cost);
-            if gas < cost {
-                index = target;
-                exit!(Exit::OutOfGas, false);
-            }
-            gas -= cost;
-            index = target;
-            continue;
+            // SAFETY: see `enter_at`: `target` is a valid index.
+            enter_at!(unsafe { base.add(target) })
+        }};
+    }
+    macro_rules! enter_next {
+        () => {{
+            debug_assert!(index!() + 1 < instrs.len());
+            // SAFETY: see `enter_at`: the successor of a fall-through instruction exists.
+            enter_at!(unsafe { ip.add(1) })
         }};
     }
     macro_rules! jump_static {
@@ -119,7 +148,7 @@ pub(crate) fn run<O: Observer>(
             if $condition {
                 jump_static!($instr.imm2)
             }
-            enter!(index + 1)
+            enter_next!()
         }};
     }
     macro_rules! fault {
@@ -147,14 +176,12 @@ pub(crate) fn run<O: Observer>(
         }};
     }
 
-    debug_assert!(index < instrs.len());
     loop {
-        // SAFETY: `index` is always a valid instruction index. It starts valid (checked
-        // by the caller), static and dynamic targets are resolved to valid indices at load
-        // time (or NO_INDEX, which panics before use), and `index + 1` is only taken after
-        // an instruction that can fall through, which `Program` guarantees is never the
-        // last one (GP 0.8 validation; GP 0.7 appends an implicit trap).
-        let instr = unsafe { instrs.get_unchecked(index) };
+        // SAFETY: `ip` always points at a valid instruction: it starts valid, static and
+        // dynamic targets are resolved to valid indices at load time, and it only steps
+        // to the next element after an instruction that can fall through, which is never
+        // the last one.
+        let instr = unsafe { &*ip };
         // Register access by a decoded field. Fields are read lazily in each arm so that an
         // instruction only pays for the operands it has.
         macro_rules! reg {
@@ -188,11 +215,11 @@ pub(crate) fn run<O: Observer>(
         }
         if O::ENABLED {
             let visible = regs.first_chunk::<13>().expect("16 >= 13");
-            observer.before_instruction(program.pcs[index], visible, gas);
+            observer.before_instruction(program.pcs[index!()], visible, gas);
         }
         match instr.opcode {
             Opcode::Trap => exit!(Exit::Panic, true),
-            Opcode::Fallthrough => enter!(index + 1),
+            Opcode::Fallthrough => enter_next!(),
             Opcode::Unlikely => {}
             Opcode::Ecalli => exit!(Exit::HostCall { id: instr.imm }, true),
             Opcode::LoadImm64 => set!(a, u64::from(instr.imm) | (u64::from(instr.imm2) << 32)),
@@ -415,7 +442,8 @@ pub(crate) fn run<O: Observer>(
             Opcode::Min => set!(d, (reg!(a) as i64).min(reg!(b) as i64) as u64),
             Opcode::MinU => set!(d, reg!(a).min(reg!(b))),
         }
-        index += 1;
+        // SAFETY: the instruction just executed falls through, so it is not the last.
+        ip = unsafe { ip.add(1) };
     }
 }
 
