@@ -227,6 +227,11 @@ impl Instance {
         }
         debug_assert!(paid);
         let (exit, paid) = interpreter::run(&mut self.core, &self.program, observer);
+        if exit == Exit::OutOfGas {
+            // Out of gas happens on entering a block, possibly past its leading `unlikely`
+            // hints (see `Program`): report the block start, where a retry begins.
+            self.core.index = self.program.block_start[self.core.index as usize];
+        }
         self.pc = self.program.pcs[self.core.index as usize];
         self.resume = match exit {
             Exit::Halt | Exit::Panic => Resume::Finished(exit),

@@ -56,6 +56,7 @@ fn imm(value: u32) -> u64 {
 /// Runs from `core.index` (whose block is already paid for) until an exit. On return
 /// `core.index` is the instruction that caused the exit (for out-of-gas: the block start
 /// that could not be paid). The boolean says whether the block at `core.index` is paid.
+#[inline(never)]
 pub(crate) fn run<O: Observer>(
     core: &mut Core,
     program: &Program,

@@ -168,7 +168,8 @@ impl Program {
             instrs.push(instr);
         }
 
-        let jump_targets = jump_table.iter().map(|&t| resolve_target(t)).collect();
+        let mut jump_targets: Vec<u32> = jump_table.iter().map(|&t| resolve_target(t)).collect();
+        fold_unlikely_hints(&mut instrs, &is_block_start, &mut jump_targets);
 
         Ok(Program {
             version,
@@ -299,6 +300,39 @@ fn walk(code: &Code, version: GpVersion) -> Result<Vec<(u32, Option<Instruction>
     Ok(decoded)
 }
 
+/// `unlikely` only steers the gas model, whose costs are already computed. A jump into a
+/// block that starts with such hints enters at the first instruction after them instead:
+/// that instruction carries the block's cost (charged on entry) and the targets are
+/// redirected. Falling through into the block still runs the hints, which are no-ops. Saves
+/// one dispatch per entry into a cold block (the linker starts every cold block with one).
+/// An out-of-gas exit at a redirected entry reports the block start (see `Instance`).
+fn fold_unlikely_hints(instrs: &mut [Instr], is_block_start: &[bool], jump_targets: &mut [u32]) {
+    let len = instrs.len();
+    let mut entry: Vec<u32> = (0..len as u32).collect();
+    for start in 0..len {
+        if !is_block_start[start] {
+            continue;
+        }
+        let mut at = start;
+        while instrs[at].opcode == Opcode::Unlikely && at + 1 < len && !is_block_start[at + 1] {
+            at += 1;
+            instrs[at].block_cost = instrs[start].block_cost;
+        }
+        entry[start] = at as u32;
+    }
+    let redirect = |target: &mut u32| {
+        if *target != NO_INDEX {
+            *target = entry[*target as usize];
+        }
+    };
+    for instr in instrs.iter_mut() {
+        if instr.opcode.is_branch() || matches!(instr.opcode, Opcode::Jump | Opcode::LoadImmJump) {
+            redirect(&mut instr.imm2);
+        }
+    }
+    jump_targets.iter_mut().for_each(redirect);
+}
+
 /// Lowers a decoded instruction into its pre-decoded form.
 fn lower(ins: &Instruction, target_index: impl Fn(u32) -> u32) -> Instr {
     let mut instr = Instr {
@@ -323,6 +357,8 @@ fn lower(ins: &Instruction, target_index: impl Fn(u32) -> u32) -> Instr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Exit, Instance};
+    use std::sync::Arc;
 
     fn blob(code: &[u8], bitmask: &[u8]) -> RawBlob {
         RawBlob {
@@ -362,6 +398,30 @@ mod tests {
             Program::new(&blob(&[], &[]), GpVersion::V0_8).unwrap_err(),
             ProgramError::EmptyCode
         );
+    }
+
+    #[test]
+    fn jumps_skip_unlikely_hints_but_charge_and_report_the_block_start() {
+        // 0: jump @2 | 2: unlikely | 3: load_imm r7, 5 | 6: trap
+        let code = [40, 2, 2, 51, 7, 5, 0];
+        let program =
+            Arc::new(Program::new(&blob(&code, &[0b0100_1101]), GpVersion::V0_8).unwrap());
+        let first = program.block_cost_at(0).unwrap();
+        let second = program.block_cost_at(2).unwrap();
+        assert_eq!(
+            program.block_cost_at(3),
+            None,
+            "the hint's successor is no block start"
+        );
+        // One gas short of the second block: out of gas at its start, pc 2, gas untouched.
+        let mut vm = Instance::new(program.clone(), u64::from(first + second) - 1).unwrap();
+        assert_eq!(vm.run(), Exit::OutOfGas);
+        assert_eq!(vm.pc(), 2);
+        assert_eq!(vm.gas(), u64::from(second) - 1);
+        // With enough gas the retry charges the block once and runs it.
+        vm.set_gas(u64::from(second));
+        assert_eq!(vm.run(), Exit::Panic);
+        assert_eq!((vm.pc(), vm.gas(), vm.reg(7)), (6, 0, Some(5)));
     }
 
     #[test]

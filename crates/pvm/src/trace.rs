@@ -10,7 +10,9 @@ use crate::REG_COUNT;
 /// An [`Observer`] that writes a trace line per executed instruction to `out`.
 ///
 /// A line is written once the instruction's effect is known (before the next instruction,
-/// or by [`TraceWriter::finish`] after the exit).
+/// or by [`TraceWriter::finish`] after the exit). `unlikely` hints at the start of a block
+/// that a jump enters are skipped by the interpreter (they only steer the precomputed gas
+/// model), so they appear only when execution falls through into them.
 pub struct TraceWriter<'a, W: Write> {
     program: &'a Program,
     out: W,
