@@ -160,19 +160,31 @@ pub(crate) fn run<O: Observer>(
             }
         };
     }
+    // Guest memory accesses: an inlined fast path through pointers kept in locals, and the
+    // out-of-line slow path (page straddling, faults) through `Memory`.
+    let mut fast = memory.fast_path();
     macro_rules! load {
         ($address:expr, $n:literal, $convert:expr) => {{
-            match memory.load::<$n>($address) {
-                Ok(bytes) => $convert(bytes),
-                Err(fault) => fault!(fault),
+            let address: u32 = $address;
+            match fast.load::<$n>(address) {
+                Some(bytes) => $convert(bytes),
+                None => match memory.load_slow::<$n>(address) {
+                    Ok(bytes) => $convert(bytes),
+                    Err(fault) => fault!(fault),
+                },
             }
         }};
     }
     macro_rules! store {
         ($address:expr, $value:expr, $ty:ty) => {{
-            let value = $value as $ty;
-            if let Err(fault) = memory.store($address, value.to_le_bytes()) {
-                fault!(fault)
+            let address: u32 = $address;
+            let bytes = ($value as $ty).to_le_bytes();
+            if !fast.store(address, bytes) {
+                let result = memory.store_slow(address, bytes);
+                fast = memory.fast_path();
+                if let Err(fault) = result {
+                    fault!(fault)
+                }
             }
         }};
     }
@@ -276,7 +288,10 @@ pub(crate) fn run<O: Observer>(
             Opcode::BranchGeSImm => branch!(instr, (reg!(a) as i64) >= x!() as i64),
             Opcode::BranchGtSImm => branch!(instr, (reg!(a) as i64) > x!() as i64),
             Opcode::MoveReg => set!(d, reg!(a)),
-            Opcode::Sbrk => set!(d, memory.sbrk(reg!(a)).map_or(0, u64::from)),
+            Opcode::Sbrk => {
+                set!(d, memory.sbrk(reg!(a)).map_or(0, u64::from));
+                fast = memory.fast_path();
+            }
             Opcode::CountSetBits64 => set!(d, u64::from(reg!(a).count_ones())),
             Opcode::CountSetBits32 => set!(d, u64::from((reg!(a) as u32).count_ones())),
             Opcode::LeadingZeroBits64 => set!(d, u64::from(reg!(a).leading_zeros())),

@@ -77,6 +77,52 @@ pub enum MemoryError {
     },
 }
 
+/// The two pointers a guest access needs, copied into locals by the interpreter so they
+/// live in machine registers instead of being reloaded through `&mut Memory` per access.
+#[derive(Clone, Copy)]
+pub(crate) struct FastPath {
+    base: *mut u8,
+    access: *const u8,
+}
+
+impl FastPath {
+    /// The fast path of [`Memory::load`]: `None` when the access straddles a page or the
+    /// page is not readable (the caller then takes [`Memory::load_slow`]).
+    #[inline(always)]
+    pub(crate) fn load<const N: usize>(self, address: u32) -> Option<[u8; N]> {
+        let page = (address / PAGE_SIZE) as usize;
+        // SAFETY: `page` < 2^20 = the page table's length; the table outlives the
+        // `FastPath` (see `Memory::fast_path`).
+        let readable = unsafe { *self.access.add(page) } != Access::None as u8;
+        if address % PAGE_SIZE <= PAGE_SIZE - N as u32 && readable {
+            let mut out = [0u8; N];
+            // SAFETY: the N bytes lie inside one page of the 4 GiB reservation.
+            unsafe {
+                std::ptr::copy_nonoverlapping(self.base.add(address as usize), out.as_mut_ptr(), N)
+            };
+            return Some(out);
+        }
+        None
+    }
+
+    /// The fast path of [`Memory::store`]: `false` when the caller must take
+    /// [`Memory::store_slow`].
+    #[inline(always)]
+    pub(crate) fn store<const N: usize>(self, address: u32, bytes: [u8; N]) -> bool {
+        let page = (address / PAGE_SIZE) as usize;
+        // SAFETY: as in `load`.
+        let writable = unsafe { *self.access.add(page) } == Access::Write as u8;
+        if address % PAGE_SIZE <= PAGE_SIZE - N as u32 && writable {
+            // SAFETY: the N bytes lie inside one writable page of the reservation.
+            unsafe {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base.add(address as usize), N)
+            };
+            return true;
+        }
+        false
+    }
+}
+
 /// The guest's RAM.
 pub struct Memory {
     /// Base of the 4 GiB reservation.
@@ -307,6 +353,16 @@ impl Memory {
         })
     }
 
+    /// Raw pointers for the interpreter's inlined fast path. They stay valid until the
+    /// next use of `&mut self` (which may write the page table): re-fetch after any.
+    #[inline(always)]
+    pub(crate) fn fast_path(&self) -> FastPath {
+        FastPath {
+            base: self.base.as_ptr(),
+            access: self.access.as_ptr(),
+        }
+    }
+
     /// Guest load of `N` bytes at `address` (wrapping mod 2^32).
     #[inline(always)]
     pub fn load<const N: usize>(&self, address: u32) -> Result<[u8; N], Fault> {
@@ -330,7 +386,7 @@ impl Memory {
     }
 
     #[cold]
-    fn load_slow<const N: usize>(&self, address: u32) -> Result<[u8; N], Fault> {
+    pub(crate) fn load_slow<const N: usize>(&self, address: u32) -> Result<[u8; N], Fault> {
         if let Some(fault) = self.fault(address, N as u32, Access::Read) {
             return Err(fault);
         }
@@ -363,7 +419,11 @@ impl Memory {
     }
 
     #[cold]
-    fn store_slow<const N: usize>(&mut self, address: u32, bytes: [u8; N]) -> Result<(), Fault> {
+    pub(crate) fn store_slow<const N: usize>(
+        &mut self,
+        address: u32,
+        bytes: [u8; N],
+    ) -> Result<(), Fault> {
         if let Some(fault) = self.fault(address, N as u32, Access::Write) {
             return Err(fault);
         }
