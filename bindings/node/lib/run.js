@@ -4,6 +4,7 @@
 // the first exit nobody handles. One native call and one JavaScript call per host call.
 
 const { PvmError } = require('./errors.js');
+const { fast } = require('./native.js');
 const { isHostCall } = require('./exit.js');
 
 /**
@@ -12,21 +13,21 @@ const { isHostCall } = require('./exit.js');
  */
 
 /**
- * Runs `native` until an exit that no function in `hosts` handles; returns its code.
+ * Runs the VM until an exit that no function in `hosts` handles; returns its code.
  * @param {import('../index').Vm} vm the public VM handed to host functions
- * @param {import('../native').NativeVm} native
+ * @param {object} handle the VM's fast-path handle
  * @param {Map<number, import('../index').HostFunction>} hosts
  * @param {RunState} state
  * @returns {number}
  */
-function runLoop(vm, native, hosts, state) {
+function runLoop(vm, handle, hosts, state) {
   if (state.running) {
     throw new PvmError('run() cannot be called from inside a host function of the same VM');
   }
   state.running = true;
   try {
     for (;;) {
-      const code = native.run();
+      const code = fast.run(handle);
       state.code = code;
       if (!isHostCall(code)) return code;
       const host = hosts.get(code);

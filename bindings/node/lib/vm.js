@@ -11,6 +11,7 @@ const { checkGp, checkVmOptions } = require('./options.js');
 const { Program, NATIVE } = require('./program.js');
 const { runLoop } = require('./run.js');
 
+const { fast } = native;
 const ACCESS_NAMES = ['none', 'r', 'rw'];
 const NO_EXIT = -1;
 
@@ -29,6 +30,8 @@ class Made {
 class Vm {
   /** @type {import('../native').NativeVm} */
   #native;
+  /** The handle the `fast` functions take. @type {object} */
+  #h;
   /** @type {Map<number, HostFunction>} */
   #hosts;
   /** @type {import('./run.js').RunState} */
@@ -46,10 +49,12 @@ class Vm {
     this.#hosts = hostTable(hosts);
     if (program instanceof Made) {
       this.#native = program.inner;
-      return;
+    } else if (program instanceof Program) {
+      this.#native = new native.NativeVm(program[NATIVE], gas);
+    } else {
+      throw new TypeError('expected a Program (see Program.fromBlob)');
     }
-    if (!(program instanceof Program)) throw new TypeError('expected a Program (see Program.fromBlob)');
-    this.#native = new native.NativeVm(program[NATIVE], gas);
+    this.#h = this.#native.handle();
   }
 
   /**
@@ -131,7 +136,7 @@ class Vm {
    * @param {number} index
    */
   getReg(index) {
-    return this.#native.reg(index);
+    return fast.reg(this.#h, index);
   }
 
   /**
@@ -140,7 +145,7 @@ class Vm {
    * @param {bigint | number} value
    */
   setReg(index, value) {
-    this.#native.setReg(index, value);
+    fast.setReg(this.#h, index, value);
   }
 
   /** A copy of the 13 registers. */
@@ -155,21 +160,21 @@ class Vm {
 
   /** Gas left. */
   get gas() {
-    return this.#native.gas();
+    return fast.gas(this.#h);
   }
 
   set gas(gas) {
-    this.#native.setGas(gas);
+    fast.setGas(this.#h, gas);
   }
 
   /** The pc: after an exit, the instruction that caused it. */
   get pc() {
-    return this.#native.pc();
+    return fast.pc(this.#h);
   }
 
   /** Moves execution to `pc`; the next run charges the gas of the block it starts in. */
   set pc(pc) {
-    this.#native.setPc(pc);
+    fast.setPc(this.#h, pc);
     this.#state.code = NO_EXIT;
   }
 
@@ -213,7 +218,7 @@ class Vm {
    * @returns {Exit}
    */
   run() {
-    return decode(runLoop(this, this.#native, this.#hosts, this.#state));
+    return decode(runLoop(this, this.#h, this.#hosts, this.#state));
   }
 
   /**
@@ -237,7 +242,7 @@ class Vm {
    */
   read(address, length) {
     const out = new Uint8Array(length);
-    this.#native.readInto(address, out);
+    fast.readInto(this.#h, address, out);
     return out;
   }
 
@@ -248,7 +253,7 @@ class Vm {
    * @returns {Uint8Array} target
    */
   readInto(address, target) {
-    this.#native.readInto(address, target);
+    fast.readInto(this.#h, address, target);
     return target;
   }
 
@@ -270,27 +275,27 @@ class Vm {
    * @param {{ privileged?: boolean }} [options]
    */
   write(address, data, options) {
-    this.#native.write(address, data, options?.privileged === true);
+    fast.write(this.#h, address, data, options?.privileged === true);
   }
 
   /** @param {number} address */
   readU8(address) {
-    return readUint(this.#native, address, 1);
+    return readUint(this.#h, address, 1);
   }
 
   /** @param {number} address */
   readU16(address) {
-    return readUint(this.#native, address, 2);
+    return readUint(this.#h, address, 2);
   }
 
   /** @param {number} address */
   readU32(address) {
-    return readUint(this.#native, address, 4);
+    return readUint(this.#h, address, 4);
   }
 
   /** @param {number} address */
   readU64(address) {
-    return readU64(this.#native, address);
+    return readU64(this.#h, address);
   }
 
   /**
@@ -299,7 +304,7 @@ class Vm {
    * @param {{ privileged?: boolean }} [options]
    */
   writeU8(address, value, options) {
-    writeUint(this.#native, address, value, 1, options?.privileged === true);
+    writeUint(this.#h, address, value, 1, options?.privileged === true);
   }
 
   /**
@@ -308,7 +313,7 @@ class Vm {
    * @param {{ privileged?: boolean }} [options]
    */
   writeU16(address, value, options) {
-    writeUint(this.#native, address, value, 2, options?.privileged === true);
+    writeUint(this.#h, address, value, 2, options?.privileged === true);
   }
 
   /**
@@ -317,7 +322,7 @@ class Vm {
    * @param {{ privileged?: boolean }} [options]
    */
   writeU32(address, value, options) {
-    writeUint(this.#native, address, value, 4, options?.privileged === true);
+    writeUint(this.#h, address, value, 4, options?.privileged === true);
   }
 
   /**
@@ -326,7 +331,7 @@ class Vm {
    * @param {{ privileged?: boolean }} [options]
    */
   writeU64(address, value, options) {
-    writeU64(this.#native, address, value, options?.privileged === true);
+    writeU64(this.#h, address, value, options?.privileged === true);
   }
 
   /**

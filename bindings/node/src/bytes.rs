@@ -4,38 +4,29 @@
 use std::ops::Range;
 use std::ptr;
 
-use napi::bindgen_prelude::{FromNapiValue, TypeName, ValidateNapiValue};
-use napi::{sys, ValueType};
+use napi::sys;
 use pvm::Memory;
 
-use crate::errors::{to_napi, Error};
+use crate::errors::{Error, Result};
 
 /// The bytes of a `Uint8Array` argument: where they are and how many.
 ///
 /// The range stays valid for the rest of the Node-API call that received it: the array
-/// is held by the call's handle scope and no JavaScript runs before the call returns.
+/// is held by the call's arguments and no JavaScript runs before the call returns.
 #[derive(Clone, Copy, Debug)]
 pub struct JsBytes {
     data: *mut u8,
     len: usize,
 }
 
-impl TypeName for JsBytes {
-    fn type_name() -> &'static str {
-        "Uint8Array"
-    }
-
-    fn value_type() -> ValueType {
-        ValueType::Object
-    }
-}
-
-impl ValidateNapiValue for JsBytes {}
-
-impl FromNapiValue for JsBytes {
-    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+impl JsBytes {
+    /// The bytes of `value`, which must be a `Uint8Array` (else `TypeError`).
+    ///
+    /// # Safety
+    /// `env` and `value` must be live handles of the current Node-API call.
+    pub unsafe fn from_value(env: sys::napi_env, value: sys::napi_value) -> Result<JsBytes> {
         let mut is_typed_array = false;
-        // SAFETY: napi-rs passes the live `env` and `value` of the current call.
+        // SAFETY: guaranteed by the caller.
         unsafe { sys::napi_is_typedarray(env, value, &mut is_typed_array) };
         let mut kind = -1;
         let mut len = 0;
@@ -56,16 +47,14 @@ impl FromNapiValue for JsBytes {
             };
         }
         if kind != sys::TypedarrayType::uint8_array {
-            return Err(to_napi(env, Error::Type("expected a Uint8Array".into())));
+            return Err(Error::Type("expected a Uint8Array".into()));
         }
         Ok(JsBytes {
             data: data.cast(),
             len,
         })
     }
-}
 
-impl JsBytes {
     /// Number of bytes.
     pub fn len(&self) -> usize {
         self.len
@@ -110,11 +99,11 @@ impl JsBytes {
     /// Runs `f` to fill the bytes: with them borrowed mutably when they do not lie in the
     /// guest memory `f` will read; otherwise with a separate buffer that is copied into
     /// them if `f` succeeds.
-    pub fn with_mut<E>(
+    pub fn with_mut(
         &self,
         guest: &Range<usize>,
-        f: impl FnOnce(&mut [u8]) -> Result<(), E>,
-    ) -> Result<(), E> {
+        f: impl FnOnce(&mut [u8]) -> Result<()>,
+    ) -> Result<()> {
         if self.len == 0 {
             return f(&mut []);
         }

@@ -4,7 +4,7 @@
 use std::ptr;
 
 use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, ValidateNapiValue};
-use napi::{sys, ValueType};
+use napi::{sys, Env, ValueType};
 use pvm::{Access, GpVersion, REG_COUNT};
 
 use crate::errors::{to_napi, Error, Result};
@@ -31,7 +31,7 @@ impl FromNapiValue for U64 {
         // SAFETY: napi-rs calls this with the live `env` and `value` of the current call.
         unsafe { read_u64(env, value) }
             .map(U64)
-            .map_err(|e| to_napi(env, e))
+            .map_err(|e| to_napi(&Env::from_raw(env), e))
     }
 }
 
@@ -39,7 +39,7 @@ impl FromNapiValue for U64 {
 ///
 /// # Safety
 /// `env` and `value` must be live handles of the current Node-API call.
-unsafe fn read_u64(env: sys::napi_env, value: sys::napi_value) -> Result<u64> {
+pub unsafe fn read_u64(env: sys::napi_env, value: sys::napi_value) -> Result<u64> {
     let mut kind = sys::ValueType::napi_undefined;
     // SAFETY: guaranteed by the caller.
     unsafe { sys::napi_typeof(env, value, &mut kind) };

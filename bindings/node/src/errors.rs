@@ -131,8 +131,8 @@ unsafe fn throw_from_factory(env: sys::napi_env, error: &Error) -> bool {
     let mut receiver = ptr::null_mut();
     let mut args = [ptr::null_mut(); 3];
     let message = error.message();
-    // SAFETY (for the block): every handle passed in was produced by the napi calls
-    // before it in this same scope; the string pointer and length describe `message`.
+    // SAFETY: every handle passed in was produced by the napi calls before it in this
+    // same scope; the string pointers and lengths describe `kind` and `message`.
     unsafe {
         let ok = sys::napi_get_reference_value(env, reference, &mut factory)
             == sys::Status::napi_ok
@@ -170,19 +170,32 @@ unsafe fn throw_from_factory(env: sys::napi_env, error: &Error) -> bool {
     }
 }
 
-/// Turns `error` into the `napi::Error` a `#[napi]` function returns. With the factory
-/// registered, the JavaScript error is thrown right here and the returned error only
-/// says "an exception is pending"; otherwise napi-rs throws a plain `Error` whose `code`
-/// is the kind.
-pub fn to_napi(env: sys::napi_env, error: Error) -> napi::Error {
+/// Throws `error` as a JavaScript exception, unless one is already pending: the object
+/// the registered factory builds, or a plain `Error` with the message if there is none.
+///
+/// # Safety
+/// Must run on the JavaScript thread inside a Node-API call of `env`.
+pub unsafe fn throw(env: sys::napi_env, error: &Error) {
     let mut pending = false;
-    // SAFETY: `env` is the environment of the current Node-API call (see callers).
+    // SAFETY: guaranteed by the caller.
     unsafe { sys::napi_is_exception_pending(env, &mut pending) };
-    // SAFETY: as above; we are on the JavaScript thread inside a Node-API call.
-    if pending || unsafe { throw_from_factory(env, &error) } {
-        return napi::Error::new(Status::PendingException, error.message().to_owned());
+    // SAFETY: guaranteed by the caller.
+    if pending || unsafe { throw_from_factory(env, error) } {
+        return;
     }
-    napi::Error::new(Status::GenericFailure, error.message().to_owned())
+    let message = std::ffi::CString::new(error.message().replace('\0', " ")).unwrap_or_default();
+    // SAFETY: guaranteed by the caller; `message` is NUL-terminated and outlives the call.
+    unsafe { sys::napi_throw_error(env, ptr::null(), message.as_ptr()) };
+}
+
+/// Turns `error` into the `napi::Error` a `#[napi]` function returns: the JavaScript
+/// error is thrown right here (see [`throw`]) and the returned error only tells napi-rs
+/// that an exception is pending.
+pub fn to_napi(env: &Env, error: Error) -> napi::Error {
+    // SAFETY: napi-rs hands an `Env` to the code serving a Node-API call on the JavaScript
+    // thread, and that is where every `Env` of this crate comes from.
+    unsafe { throw(env.raw(), &error) };
+    napi::Error::new(Status::PendingException, error.message().to_owned())
 }
 
 /// Extension for results of the binding: convert the error for `env`.
@@ -193,7 +206,7 @@ pub trait IntoNapi<T> {
 
 impl<T> IntoNapi<T> for Result<T> {
     fn napi(self, env: &Env) -> napi::Result<T> {
-        self.map_err(|error| to_napi(env.raw(), error))
+        self.map_err(|error| to_napi(env, error))
     }
 }
 

@@ -4,22 +4,42 @@
 //! JavaScript code does not use this module directly: `index.js` wraps it into the public
 //! `Vm`/`Program` classes, runs the host-call loop and defines the error classes that
 //! [`errors`] throws. Modules: [`errors`] (typed errors → JS `Error` subclasses),
-//! [`convert`] (JS values → engine types, `bigint` ↔ `u64`), [`exit`] (exits as numbers),
-//! [`program`] (`NativeProgram`), [`vm`] (`NativeVm`: creation, registers, gas, pc, run),
-//! [`memory`] (`NativeVm` memory methods) and [`view`] (zero-copy memory views).
+//! [`convert`] (JS values → engine types, `bigint` ↔ `u64`), [`bytes`] (JS byte buffers
+//! that may be guest memory), [`exit`] (exits as numbers), [`program`] (`NativeProgram`),
+//! [`slot`] (the instance a VM owns), [`vm`] (`NativeVm`: creation, calls, all registers,
+//! dispose), [`memory`] (page mapping), [`view`] (zero-copy memory views) and [`fast`]
+//! (run, registers, gas, pc, reads and writes as raw Node-API functions).
 
 #![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod bytes;
 pub mod convert;
 pub mod errors;
 pub mod exit;
+pub mod fast;
 pub mod memory;
 pub mod program;
+pub mod slot;
 pub mod view;
 pub mod vm;
 
+use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
+use napi::Env;
 use napi_derive::napi;
+
+use crate::errors::IntoNapi;
+
+/// Adds the `fast` object of raw Node-API functions (see [`fast`]) to the exports.
+#[napi(module_exports)]
+pub fn init(mut exports: Object, env: Env) -> napi::Result<()> {
+    // SAFETY: module initialisation runs on the JavaScript thread inside a call of `env`.
+    let fast = unsafe { fast::create_module(env.raw()) }.napi(&env)?;
+    // SAFETY: `fast` is a live handle created in this call's scope.
+    exports.set_named_property("fast", unsafe {
+        Unknown::from_raw_unchecked(env.raw(), fast)
+    })
+}
 
 /// The address whose dynamic jump halts the machine (0xFFFF0000).
 #[napi]

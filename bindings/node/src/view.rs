@@ -16,7 +16,8 @@ use napi_derive::napi;
 
 use crate::convert;
 use crate::errors::{Error, IntoNapi, Result};
-use crate::vm::{NativeVm, SharedInstance};
+use crate::slot::SharedInstance;
+use crate::vm::NativeVm;
 
 /// Drops the instance reference a view held.
 unsafe extern "C" fn release(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
@@ -89,9 +90,10 @@ impl NativeVm {
             let address = convert::address(address)?;
             let length = usize::try_from(convert::length(length)?)
                 .map_err(|_| Error::Range("length does not fit this platform".into()))?;
-            let shared = self.shared()?;
+            let shared = self.slot().shared()?;
             let data = shared
-                .borrow()
+                .try_borrow()
+                .map_err(|_| Error::Engine("the VM is busy".into()))?
                 .memory()
                 .slice(address, length, false)?
                 .as_ptr()
@@ -102,7 +104,7 @@ impl NativeVm {
             // SAFETY: `data..data + length` lies in the instance's reservation (checked by
             // `slice`), which stays mapped until the instance is dropped; the view holds a
             // reference to it. No Rust reference to these bytes outlives `slice` above.
-            unsafe { create(env.raw(), data, length, shared) }
+            unsafe { create(env.raw(), data, length, &shared) }
         };
         let value = run().napi(env)?;
         // SAFETY: `value` is a live handle created in this call's scope.

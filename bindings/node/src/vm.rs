@@ -1,10 +1,12 @@
-//! `NativeVm`: creating a machine, its registers, gas and pc, exports, running and
-//! disposing. Memory methods are in `memory.rs`.
+//! `NativeVm`: creating a machine, exports and calls, all registers at once, disposing,
+//! and the handle of the fast path. Memory mapping is in `memory.rs`, views in `view.rs`;
+//! the per-host-call operations (run, single registers, gas, pc, reads and writes) are in
+//! `fast.rs`.
 
-use std::cell::{Ref, RefCell, RefMut};
 use std::rc::Rc;
 use std::sync::Arc;
 
+use napi::bindgen_prelude::Unknown;
 use napi::Env;
 use napi_derive::napi;
 use pvm::container::Container;
@@ -13,22 +15,15 @@ use pvm::{Instance, REG_COUNT};
 
 use crate::convert::{self, BigU64, U64};
 use crate::errors::{Error, IntoNapi, Result};
-use crate::exit;
+use crate::fast;
 use crate::program::NativeProgram;
-
-/// The engine instance of a VM, shared with the zero-copy memory views made from it so
-/// that its guest memory outlives every view (see `view.rs`).
-pub type SharedInstance = Rc<RefCell<Instance>>;
+use crate::slot::VmSlot;
 
 /// A PVM instance: a program with its registers, gas, pc and memory.
-///
-/// Node-API calls arrive on the JavaScript thread one at a time and none of these methods
-/// calls back into user code, so a method never runs while another one is borrowing the
-/// instance; the `RefCell` only guards that invariant.
 #[napi]
 pub struct NativeVm {
-    /// The engine instance; `None` after `dispose`.
-    instance: Option<SharedInstance>,
+    /// The engine instance, shared with the fast-path handle and memory views.
+    slot: Rc<VmSlot>,
     /// `(name, pc)` of every export, for VMs made from a `.polkavm` program.
     exports: Vec<(String, u32)>,
 }
@@ -36,26 +31,14 @@ pub struct NativeVm {
 impl NativeVm {
     fn wrap(instance: Instance, exports: Vec<(String, u32)>) -> NativeVm {
         NativeVm {
-            instance: Some(Rc::new(RefCell::new(instance))),
+            slot: VmSlot::new(instance),
             exports,
         }
     }
 
-    /// The shared instance, or an error after `dispose`.
-    pub fn shared(&self) -> Result<&SharedInstance> {
-        self.instance
-            .as_ref()
-            .ok_or_else(|| Error::Engine("this VM was disposed".into()))
-    }
-
-    /// The instance, for reading.
-    pub fn instance(&self) -> Result<Ref<'_, Instance>> {
-        Ok(self.shared()?.borrow())
-    }
-
-    /// The instance, for changing.
-    pub fn instance_mut(&self) -> Result<RefMut<'_, Instance>> {
-        Ok(self.shared()?.borrow_mut())
+    /// The VM's slot.
+    pub fn slot(&self) -> &VmSlot {
+        &self.slot
     }
 
     fn export_pc_of(&self, name: &str) -> Result<u32> {
@@ -104,11 +87,12 @@ impl NativeVm {
                 values.len()
             )));
         }
-        let mut instance = self.instance_mut()?;
-        for (index, &value) in values.iter().enumerate() {
-            instance.set_reg(index, value);
-        }
-        Ok(())
+        self.slot.with_mut(|instance| {
+            for (index, &value) in values.iter().enumerate() {
+                instance.set_reg(index, value);
+            }
+            Ok(())
+        })
     }
 }
 
@@ -166,8 +150,8 @@ impl NativeVm {
     /// The program this VM runs (shared, not copied).
     #[napi]
     pub fn program(&self, env: Env) -> napi::Result<NativeProgram> {
-        self.instance()
-            .map(|instance| NativeProgram::new(Arc::clone(instance.program())))
+        self.slot
+            .with(|instance| Ok(NativeProgram::new(Arc::clone(instance.program()))))
             .napi(&env)
     }
 
@@ -195,33 +179,8 @@ impl NativeVm {
         let run = || -> Result<()> {
             let pc = convert::address(pc)?;
             let args: Vec<u64> = args.iter().map(|arg| arg.0).collect();
-            Ok(self.instance_mut()?.prepare_call(pc, &args)?)
-        };
-        run().napi(&env)
-    }
-
-    /// Register `index` (0..=12).
-    #[napi(ts_return_type = "bigint")]
-    pub fn reg(&self, env: Env, index: f64) -> napi::Result<BigU64> {
-        let run = || -> Result<BigU64> {
-            let index = convert::register_index(index)?;
-            Ok(BigU64(self.instance()?.regs()[index]))
-        };
-        run().napi(&env)
-    }
-
-    /// Sets register `index` (0..=12) to `value`.
-    #[napi]
-    pub fn set_reg(
-        &self,
-        env: Env,
-        index: f64,
-        #[napi(ts_arg_type = "bigint | number")] value: U64,
-    ) -> napi::Result<()> {
-        let run = || -> Result<()> {
-            let index = convert::register_index(index)?;
-            self.instance_mut()?.set_reg(index, value.0);
-            Ok(())
+            self.slot
+                .with_mut(|instance| Ok(instance.prepare_call(pc, &args)?))
         };
         run().napi(&env)
     }
@@ -229,8 +188,8 @@ impl NativeVm {
     /// The 13 registers.
     #[napi(ts_return_type = "Array<bigint>")]
     pub fn regs(&self, env: Env) -> napi::Result<Vec<BigU64>> {
-        self.instance()
-            .map(|instance| instance.regs().iter().map(|&r| BigU64(r)).collect())
+        self.slot
+            .with(|instance| Ok(instance.regs().iter().map(|&r| BigU64(r)).collect()))
             .napi(&env)
     }
 
@@ -245,61 +204,26 @@ impl NativeVm {
         self.set_all_regs(&values).napi(&env)
     }
 
-    /// Gas left.
-    #[napi(ts_return_type = "bigint")]
-    pub fn gas(&self, env: Env) -> napi::Result<BigU64> {
-        self.instance()
-            .map(|instance| BigU64(instance.gas()))
-            .napi(&env)
-    }
-
-    /// Sets the gas left.
-    #[napi]
-    pub fn set_gas(
-        &self,
-        env: Env,
-        #[napi(ts_arg_type = "bigint | number")] gas: U64,
-    ) -> napi::Result<()> {
-        self.instance_mut()
-            .map(|mut instance| instance.set_gas(gas.0))
-            .napi(&env)
-    }
-
-    /// The pc: after an exit, the instruction that caused it.
-    #[napi]
-    pub fn pc(&self, env: Env) -> napi::Result<u32> {
-        self.instance().map(|instance| instance.pc()).napi(&env)
-    }
-
-    /// Moves execution to `pc`; the next run charges the gas of the block it starts in.
-    #[napi]
-    pub fn set_pc(&self, env: Env, pc: f64) -> napi::Result<()> {
-        let run = || -> Result<()> {
-            let pc = convert::address(pc)?;
-            self.instance_mut()?.set_pc(pc);
-            Ok(())
-        };
-        run().napi(&env)
-    }
-
-    /// Runs until the next exit and returns its code (see `exit.rs`).
-    #[napi]
-    pub fn run(&self, env: Env) -> napi::Result<f64> {
-        self.instance_mut()
-            .map(|mut instance| exit::encode(instance.run()))
-            .napi(&env)
+    /// The handle the fast-path functions (`fast.rs`) take: an external that shares this
+    /// VM's instance.
+    #[napi(ts_return_type = "object")]
+    pub fn handle<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        // SAFETY: `env` is the live environment of this call.
+        let value = unsafe { fast::create_handle(env.raw(), Rc::clone(&self.slot)) }.napi(env)?;
+        // SAFETY: `value` is a live handle created in this call's scope.
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
     }
 
     /// Releases this VM's engine instance. Its guest memory is freed as soon as no
     /// memory view made from it is alive. Every later call throws `PvmError`.
     #[napi]
-    pub fn dispose(&mut self) {
-        self.instance = None;
+    pub fn dispose(&self, env: Env) -> napi::Result<()> {
+        self.slot.dispose().napi(&env)
     }
 
     /// Whether `dispose` was called.
     #[napi(getter)]
     pub fn disposed(&self) -> bool {
-        self.instance.is_none()
+        self.slot.is_disposed()
     }
 }
