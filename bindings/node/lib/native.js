@@ -5,18 +5,34 @@ const path = require('node:path');
 
 const file = path.join(__dirname, '..', 'pvm.node');
 
-/** @type {typeof import('../native')} */
-let native;
-try {
-  native = require(file);
-} catch (error) {
-  if (error && error.code === 'MODULE_NOT_FOUND') {
-    throw new Error(
-      `the pvm native addon is not built (${file} is missing): run \`npm run build\` in ${path.dirname(file)}`,
-      { cause: error },
-    );
+/**
+ * The raw Node-API functions of src/fast.rs; `handle` comes from `NativeVm.handle()`.
+ * @typedef {{
+ *   run(handle: object): number,
+ *   reg(handle: object, index: number): bigint,
+ *   setReg(handle: object, index: number, value: bigint | number): void,
+ *   gas(handle: object): bigint,
+ *   setGas(handle: object, gas: bigint | number): void,
+ *   pc(handle: object): number,
+ *   setPc(handle: object, pc: number): void,
+ *   readInto(handle: object, address: number, target: Uint8Array): void,
+ *   write(handle: object, address: number, data: Uint8Array, privileged: boolean): void,
+ * }} Fast
+ */
+
+/** @returns {typeof import('../native') & { fast: Fast }} */
+function load() {
+  try {
+    return require(file);
+  } catch (error) {
+    if (/** @type {{ code?: string }} */ (error)?.code === 'MODULE_NOT_FOUND') {
+      throw new Error(
+        `the pvm native addon is not built (${file} is missing): run \`npm run build\` in ${path.dirname(file)}`,
+        { cause: error },
+      );
+    }
+    throw error;
   }
-  throw error;
 }
 
-module.exports = native;
+module.exports = load();

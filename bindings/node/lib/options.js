@@ -2,14 +2,14 @@
 // Checks of the options objects the public API takes.
 
 /**
- * The Gray Paper version option (default "0.8").
+ * The Gray Paper version option (default "0.8"); the native code checks the value.
  * @param {unknown} gp
- * @returns {string}
+ * @returns {import('../index').Gp}
  */
 function checkGp(gp) {
   if (gp === undefined) return '0.8';
   if (typeof gp !== 'string') throw new TypeError(`gp must be "0.8" or "0.7", got ${typeof gp}`);
-  return gp;
+  return /** @type {import('../index').Gp} */ (gp);
 }
 
 /**

@@ -248,9 +248,10 @@ class Vm {
 
   /**
    * Copies readable guest memory into `target` (as many bytes as it holds).
+   * @template {Uint8Array} T
    * @param {number} address
-   * @param {Uint8Array} target
-   * @returns {Uint8Array} target
+   * @param {T} target
+   * @returns {T} target
    */
   readInto(address, target) {
     fast.readInto(this.#h, address, target);
@@ -365,13 +366,13 @@ class Vm {
 
   /**
    * The mapped pages, ascending.
-   * @returns {{ address: number, access: Access }[]}
+   * @returns {import('../index').Page[]}
    */
   mappedPages() {
     const flat = this.#native.mappedPages();
     const pages = [];
     for (let i = 0; i < flat.length; i += 2) {
-      pages.push({ address: flat[i], access: /** @type {Access} */ (ACCESS_NAMES[flat[i + 1]]) });
+      pages.push({ address: flat[i], access: /** @type {'r' | 'rw'} */ (ACCESS_NAMES[flat[i + 1]]) });
     }
     return pages;
   }
