@@ -1,10 +1,11 @@
 // The VM itself: construction, registers, gas, pc, exits, resuming, programs, dispose.
 
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { HALT_ADDRESS, PAGE_SIZE, Program, PvmError, REG_COUNT, Vm } from '../index.js';
-import { blob, HALT_42, ins } from './helpers.mjs';
+import { blob, GUESTS, HALT_42, ins, PACKAGE } from './helpers.mjs';
 
 test('constants', () => {
   assert.equal(HALT_ADDRESS, 0xffff0000);
@@ -157,4 +158,33 @@ test('many VMs at once, and many created and dropped', () => {
     vm.run();
     if (i % 2) vm.dispose();
   }
+});
+
+test('VMs in worker threads, two at a time, each with its own host functions', async () => {
+  const { Worker } = await import('node:worker_threads');
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { readFileSync } = require('node:fs');
+    const { Vm, MemoryAccessError } = require(workerData.pkg);
+    const vm = Vm.fromPolkavm(readFileSync(workerData.guest), {
+      gas: 10_000_000_000n,
+      hosts: { 0: (v) => v.setReg(7, BigInt.asUintN(64, v.getReg(7) + v.getReg(8))) },
+    });
+    vm.call('hostcall', workerData.n);
+    let typed = false;
+    try { vm.read(0, 1); } catch (e) { typed = e instanceof MemoryAccessError; }
+    parentPort.postMessage({ result: vm.getReg(7), typed });
+  `;
+  const run = (n) =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(source, {
+        eval: true,
+        workerData: { pkg: PACKAGE, guest: join(GUESTS, 'bin', 'hostcall.polkavm'), n },
+      });
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  const [a, b] = await Promise.all([run(10), run(10000)]);
+  assert.deepEqual(a, { result: 14759n, typed: true });
+  assert.deepEqual(b, { result: 1838007774129845683n, typed: true });
 });
