@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" />
 /**
  * pvm-node: the Node.js binding of the pvm engine — a fast, exact JAM PVM (Gray Paper
  * 0.8.0 as PolkaVM 0.37's JamV1 implements it, with a switch for GP 0.7 programs).
