@@ -40,6 +40,9 @@ cargo fmt -- --check
 echo "== cargo clippy -D warnings (bindings/node)"
 cargo clippy --all-targets --quiet -- -D warnings
 
+echo "== cargo test (bindings/node unit tests)"
+cargo test --quiet
+
 echo "== npm ci"
 if [ -f package-lock.json ]; then npm ci --no-progress; else npm install --no-progress; fi
 
