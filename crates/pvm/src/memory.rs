@@ -474,10 +474,10 @@ impl Memory {
     /// Host-side read of readable guest memory into `out`.
     pub fn read(&self, address: u32, out: &mut [u8]) -> Result<(), MemoryError> {
         self.check_host(address, out.len(), Access::Read)?;
-        // SAFETY: the range was checked to lie inside the reservation; `out` is a separate
-        // host buffer.
+        // SAFETY: the range was checked to lie inside the reservation. `copy` (memmove)
+        // because `out` may itself be a view into guest memory (a binding's zero-copy view).
         unsafe {
-            std::ptr::copy_nonoverlapping(
+            std::ptr::copy(
                 self.base.as_ptr().add(address as usize),
                 out.as_mut_ptr(),
                 out.len(),
@@ -509,15 +509,36 @@ impl Memory {
     }
 
     fn write_unchecked_access(&mut self, address: u32, data: &[u8]) {
-        // SAFETY: the caller checked that the range lies inside the reservation; `data` is
-        // a host buffer that cannot alias guest memory handed out by this struct.
+        // SAFETY: the caller checked that the range lies inside the reservation. `copy`
+        // (memmove) because `data` may itself be a view into guest memory.
         unsafe {
-            std::ptr::copy_nonoverlapping(
+            std::ptr::copy(
                 data.as_ptr(),
                 self.base.as_ptr().add(address as usize),
                 data.len(),
             );
         }
+    }
+
+    /// A raw pointer to `[address, address + len)` if every byte is readable (and writable
+    /// when `writable`), for bindings that hand out zero-copy views. The reservation never
+    /// moves, so the pointer stays valid as long as this `Memory` lives; accesses through it
+    /// bypass the access rights, and what it points to changes when the guest runs or pages
+    /// are unmapped (unmapped pages read as zero).
+    pub fn host_ptr(
+        &self,
+        address: u32,
+        len: usize,
+        writable: bool,
+    ) -> Result<NonNull<u8>, MemoryError> {
+        let needed = if writable {
+            Access::Write
+        } else {
+            Access::Read
+        };
+        self.check_host(address, len, needed)?;
+        // SAFETY: `address` < 2^32 lies inside the 4 GiB reservation.
+        Ok(unsafe { self.base.add(address as usize) })
     }
 
     /// A view of `[address, address + len)` if every byte is readable (and writable when
@@ -649,6 +670,23 @@ mod tests {
             Err(MemoryError::OutOfRange { .. })
         ));
         assert_eq!(memory.mapped_page_count(), 0);
+    }
+
+    #[test]
+    fn host_ptr_checks_rights_and_reads_overlapping_buffers() {
+        let mut memory = Memory::new().unwrap();
+        memory.map_zeroed(0x2_0000, 4096, Access::Write).unwrap();
+        memory.write(0x2_0000, &[1, 2, 3, 4]).unwrap();
+        let ptr = memory.host_ptr(0x2_0000, 4, true).unwrap();
+        // A host buffer that is itself guest memory (a zero-copy view): memmove semantics.
+        // SAFETY: the four bytes at `ptr` are mapped; the slice is dropped before any
+        // other use of `memory`'s contents except the `read` into it.
+        let view = unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr().add(1), 3) };
+        memory.read(0x2_0000, view).unwrap();
+        assert_eq!(memory.read_vec(0x2_0000, 4).unwrap(), [1, 1, 2, 3]);
+        assert!(memory.host_ptr(0x3_0000, 1, false).is_err());
+        memory.set_access(0x2_0000, 4096, Access::Read).unwrap();
+        assert!(memory.host_ptr(0x2_0000, 1, true).is_err());
     }
 
     #[test]
