@@ -126,6 +126,15 @@ impl Memory {
         true
     }
 
+    /// Returns to an empty outermost frame (depth 0, size 0), clearing all bytes, to reuse
+    /// the reservation for the next transaction.
+    pub fn reset(&mut self) {
+        while self.leave() {}
+        self.region.clear(0, self.len);
+        self.len = 0;
+        self.cost = 0;
+    }
+
     /// Makes `offset..offset + len` part of the current frame, charging the expansion.
     /// Nothing happens for `len == 0`.
     #[inline(always)]

@@ -111,3 +111,16 @@ fn reads_writes_and_copies() {
     assert_eq!(mem.len(), 224);
     assert_eq!(1_000_000 - gas, memory_gas(7));
 }
+
+#[test]
+fn reset_returns_to_an_empty_root() {
+    let mut mem = Memory::new().unwrap();
+    let mut gas = 1_000_000;
+    mem.store_word(64, &[3; 32], &mut gas).unwrap();
+    mem.enter();
+    mem.store_word(0, &[4; 32], &mut gas).unwrap();
+    mem.reset();
+    assert_eq!((mem.depth(), mem.len(), mem.cost()), (0, 0, 0));
+    mem.resize(200, &mut gas).unwrap();
+    assert!(mem.as_slice().iter().all(|&b| b == 0));
+}
