@@ -338,6 +338,15 @@ fn instruction_limit_is_exact() {
     let e = vm.execute(&[0, 0, 0, 0]).unwrap_err();
     assert_eq!((e.pc, e.error), (3, VmError::InstructionLimitExceeded));
     assert_eq!(vm.stats().instructions_executed, 6);
+    // Using the last unit of gas is success.
+    let mut vm = Vm3D::new(VmConfig {
+        gas_limit: 2,
+        ..VmConfig::default()
+    })
+    .unwrap();
+    vm.execute(&[0, 0]).unwrap();
+    assert_eq!(vm.gas_remaining(), 0);
+    assert_eq!(vm.execute(&[0]).unwrap_err().error, VmError::GasExhausted);
 }
 
 #[test]

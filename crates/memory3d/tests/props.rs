@@ -12,7 +12,10 @@ fn arb_inst() -> impl Strategy<Value = Instruction> {
             isa::Field::Reg(_) => Some(1),
             isa::Field::Pad(_) => None,
         });
-        let args: Vec<u64> = widths.zip(vals).map(|(w, v)| if w == 8 { v } else { v & ((1 << (8 * w)) - 1) }).collect();
+        let args: Vec<u64> = widths
+            .zip(vals)
+            .map(|(w, v)| if w == 8 { v } else { v & ((1 << (8 * w)) - 1) })
+            .collect();
         Instruction::new(s.op, &args)
     })
 }
@@ -41,7 +44,9 @@ fn apply(vm: &mut Vm3D, acts: &[Act]) {
         let live: Vec<(Address3D, u64)> = vm.allocations().map(|a| (a.address(), a.size)).collect();
         let pick = |i: usize| live.get(i % live.len().max(1)).copied();
         let _ = match act {
-            Act::Alloc(s, t) => vm.allocate_memory(*s, RegionType::try_from(*t).unwrap()).map(|_| ()),
+            Act::Alloc(s, t) => vm
+                .allocate_memory(*s, RegionType::try_from(*t).unwrap())
+                .map(|_| ()),
             Act::Free(i) => pick(*i).map_or(Ok(()), |(a, _)| vm.free3d(a)),
             Act::Store(i, o, d) => pick(*i).map_or(Ok(()), |(a, s)| {
                 let off = u64::from(*o) % s;
@@ -51,7 +56,12 @@ fn apply(vm: &mut Vm3D, acts: &[Act]) {
                 (Some((a, _)), Some((b, _))) => vm.copy3d(a, b, u32::from(*n)),
                 _ => Ok(()),
             },
-            Act::Compact => vm.compact(&CompactionConfig { fragmentation_threshold: 0.0, ..Default::default() }).map(|_| ()),
+            Act::Compact => vm
+                .compact(&CompactionConfig {
+                    fragmentation_threshold: 0.0,
+                    ..Default::default()
+                })
+                .map(|_| ()),
         };
     }
 }

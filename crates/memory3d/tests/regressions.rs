@@ -5,7 +5,12 @@ use memory3d::isa::assemble;
 use memory3d::{merkle, Address3D, CompactionConfig, RegionType, Vm3D, VmConfig, VmError};
 
 fn vm_with(gas: u64) -> Vm3D {
-    Vm3D::new(VmConfig { enable_proof: true, gas_limit: gas, ..VmConfig::default() }).unwrap()
+    Vm3D::new(VmConfig {
+        enable_proof: true,
+        gas_limit: gas,
+        ..VmConfig::default()
+    })
+    .unwrap()
 }
 
 /// Reference: the "proof" is a bare hash of the data, so any proof verifies for any
@@ -19,10 +24,16 @@ fn proofs_cannot_be_forged() {
     let chunk = vm.chunk(a);
     let proof = vm.merkle_proof(a).unwrap();
     assert!(merkle::verify(&root, a, &chunk, &proof));
-    assert!(!merkle::verify(&root, a.add_z(32), &chunk, &proof), "other address");
+    assert!(
+        !merkle::verify(&root, a.add_z(32), &chunk, &proof),
+        "other address"
+    );
     assert!(!merkle::verify(&root, a, &[0; 32], &proof), "other data");
     assert!(!merkle::verify(&root, a, &chunk, &[]), "empty proof");
-    assert!(!merkle::verify(&root, a, &chunk, &vec![[0u8; 32]; merkle::DEPTH]), "made-up proof");
+    assert!(
+        !merkle::verify(&root, a, &chunk, &vec![[0u8; 32]; merkle::DEPTH]),
+        "made-up proof"
+    );
 }
 
 /// Reference: the root depends on Go map iteration order. Here it depends on contents only.
@@ -30,7 +41,11 @@ fn proofs_cannot_be_forged() {
 fn root_is_independent_of_operation_order() {
     let mut one = vm_with(1_000_000);
     let mut two = vm_with(1_000_000);
-    let addrs = [Address3D::new(0, 0, 0), Address3D::new(0, 0, 100), Address3D::new(2, 7, 9)];
+    let addrs = [
+        Address3D::new(0, 0, 0),
+        Address3D::new(0, 0, 100),
+        Address3D::new(2, 7, 9),
+    ];
     for (i, a) in addrs.iter().enumerate() {
         one.store3d(*a, &[i as u8 + 1; 10]).unwrap();
     }
@@ -70,7 +85,9 @@ fn every_api_call_is_metered() {
 #[test]
 fn y_promotion_happens() {
     let mut vm = vm_with(10_000_000);
-    let a = vm.allocate_memory(2 * PLANE_SIZE as u32, RegionType::Heap).unwrap();
+    let a = vm
+        .allocate_memory(2 * PLANE_SIZE as u32, RegionType::Heap)
+        .unwrap();
     assert_eq!(vm.stats().y_promotions, 1);
     assert_eq!(vm.gas_used(), 20 + 2 * PLANE_SIZE + 100);
     vm.store3d(a.next_y(), b"second plane").unwrap();
@@ -86,7 +103,10 @@ fn compaction_moves_and_refund_is_bounded() {
     let b = vm.allocate_memory(500, RegionType::Heap).unwrap();
     vm.store3d(b, b"payload").unwrap();
     vm.free3d(a).unwrap();
-    let cfg = CompactionConfig { gas_refund_percentage: 1.0, ..CompactionConfig::default() };
+    let cfg = CompactionConfig {
+        gas_refund_percentage: 1.0,
+        ..CompactionConfig::default()
+    };
     let out = vm.compact(&cfg).unwrap();
     assert_eq!(out.bytes_moved, 500);
     assert_eq!(vm.load3d(a, 7).unwrap(), b"payload", "really moved");
@@ -95,7 +115,10 @@ fn compaction_moves_and_refund_is_bounded() {
     // Nothing to move: only the base cost, no refund.
     let g = vm.gas_used();
     let out = vm.compact(&cfg).unwrap();
-    assert_eq!((out.bytes_moved, out.gas_refunded, vm.gas_used() - g), (0, 0, 50));
+    assert_eq!(
+        (out.bytes_moved, out.gas_refunded, vm.gas_used() - g),
+        (0, 0, 50)
+    );
 }
 
 /// Reference: freed memory is not zeroed, so a new allocation can read old data.
@@ -115,7 +138,11 @@ fn freed_memory_is_zeroed() {
 /// many loads leave no extra threads behind and return promptly.
 #[test]
 fn loads_start_no_background_work() {
-    let threads = || std::fs::read_dir("/proc/self/task").map(|d| d.count()).unwrap_or(1);
+    let threads = || {
+        std::fs::read_dir("/proc/self/task")
+            .map(|d| d.count())
+            .unwrap_or(1)
+    };
     let mut vm = vm_with(100_000_000);
     let a = vm.allocate_memory(1024, RegionType::Heap).unwrap();
     let before = threads();
@@ -133,9 +160,15 @@ fn reference_encodings() {
     let p = assemble("MALLOC3D 256 0 0 r0").unwrap();
     assert_eq!(p, [0x12, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     let p = assemble("MCOPY3D 1 2 3 4 5 6").unwrap();
-    assert_eq!(p, [0x14, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 0, 3, 0, 0, 0, 4, 0, 5, 6]);
+    assert_eq!(
+        p,
+        [0x14, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 0, 3, 0, 0, 0, 4, 0, 5, 6]
+    );
     let mut vm = vm_with(1_000);
     assert_eq!(vm.execute(&[0x31, 2, 0, 1]), Ok(()));
     assert_eq!(vm.register(2), 0u64.to_be_bytes());
-    assert_eq!(vm.execute(&[0x16]).unwrap_err().error, VmError::UnsupportedOpcode);
+    assert_eq!(
+        vm.execute(&[0x16]).unwrap_err().error,
+        VmError::UnsupportedOpcode
+    );
 }
