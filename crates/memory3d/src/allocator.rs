@@ -47,10 +47,14 @@ impl Allocation {
     }
 }
 
+/// A region's allocations: `start -> (id, end)`.
+type Spans = BTreeMap<u64, (u64, u64)>;
+
 /// The placement state of all regions.
 #[derive(Debug, Clone, Default)]
 pub struct Allocator {
-    regions: BTreeMap<u64, (RegionType, BTreeMap<u64, u64>)>,
+    /// Per region: its type and `start -> (id, end)` of its allocations.
+    regions: BTreeMap<u64, (RegionType, Spans)>,
     allocs: BTreeMap<u64, Allocation>,
     next_id: u64,
     used: u64,
@@ -121,7 +125,7 @@ impl Allocator {
     pub fn region_allocs(&self, x: u64) -> Vec<&Allocation> {
         self.regions
             .get(&x)
-            .map(|(_, m)| m.values().map(|id| &self.allocs[id]).collect())
+            .map(|(_, m)| m.values().map(|(id, _)| &self.allocs[id]).collect())
             .unwrap_or_default()
     }
 
@@ -129,9 +133,8 @@ impl Allocator {
     pub fn find(&self, addr: Address3D) -> Option<&Allocation> {
         let (_, m) = self.regions.get(&addr.x)?;
         let lin = addr.linear();
-        let (_, id) = m.range(..=lin).next_back()?;
-        let a = &self.allocs[id];
-        (lin < a.end()).then_some(a)
+        let (_, (id, end)) = m.range(..=lin).next_back()?;
+        (lin < *end).then(|| &self.allocs[id])
     }
 
     /// The allocation containing all of `addr .. addr + len` (`len` ≥ 1), or the error to report.
@@ -160,19 +163,14 @@ impl Allocator {
         Ok(())
     }
 
-    fn fit_in(
-        m: &BTreeMap<u64, u64>,
-        allocs: &BTreeMap<u64, Allocation>,
-        size: u64,
-    ) -> Option<u64> {
+    fn fit_in(m: &Spans, size: u64) -> Option<u64> {
         let mut gap_start = 0u64;
-        for id in m.values() {
-            let a = &allocs[id];
+        for (start, (_, end)) in m {
             let c = align_for(gap_start, size);
-            if c + size <= a.start {
+            if c + size <= *start {
                 return Some(c);
             }
-            gap_start = a.end();
+            gap_start = *end;
         }
         let c = align_for(gap_start, size);
         (c + size <= REGION_SIZE).then_some(c)
@@ -183,7 +181,7 @@ impl Allocator {
         self.check_capacity(size)?;
         for (x, (t, m)) in &self.regions {
             if *t == region_type {
-                if let Some(start) = Self::fit_in(m, &self.allocs, size) {
+                if let Some(start) = Self::fit_in(m, size) {
                     return Ok(Placement { x: *x, start });
                 }
             }
@@ -205,8 +203,8 @@ impl Allocator {
             return Err(VmError::InvalidAddress);
         }
         if let Some((_, m)) = self.regions.get(&addr.x) {
-            if let Some((_, id)) = m.range(..start + size).next_back() {
-                if self.allocs[id].end() > start {
+            if let Some((_, (_, end))) = m.range(..start + size).next_back() {
+                if *end > start {
                     return Err(VmError::AllocationFailed);
                 }
             }
@@ -228,7 +226,7 @@ impl Allocator {
             .regions
             .entry(p.x)
             .or_insert_with(|| (region_type, BTreeMap::new()));
-        region.1.insert(p.start, id);
+        region.1.insert(p.start, (id, p.start + size));
         let a = Allocation {
             id,
             x: p.x,
@@ -267,7 +265,7 @@ impl Allocator {
             .expect("region of a live allocation")
             .1;
         m.remove(&a.start);
-        m.insert(new_start, id);
+        m.insert(new_start, (id, new_start + a.size));
         a.start = new_start;
     }
 }
