@@ -26,17 +26,36 @@
 //! It follows the executable reference `gas-model-reference.py` (`block_cost`) and section 6.3 of
 //! the spec digest exactly, with the robustness clamps documented on [`block_cost`].
 //!
-//! Implementation notes (all result-preserving with respect to the reference):
+//! # Implementation
 //!
-//! * Entries retire strictly in order, so the non-retired entries always form a suffix of the ROB.
-//!   Only that window (at most 32 entries) is stored, in a fixed ring buffer: no allocation at all.
-//!   Retired entries have zero cycles left, so a dependency on them is always satisfied and their
-//!   register sets can never matter again.
-//! * Dependencies are a 32-bit mask of ROB distances (bit `k` = the entry `k + 1` places older);
-//!   satisfied dependencies are dropped from the mask, as cycle counters never increase.
-//! * Idle stretches (nothing to decode, start or retire; every executing entry has at least two
-//!   cycles left) are skipped in one step: during them only the counters of executing entries move,
-//!   so no rule can become applicable before the smallest counter reaches 1.
+//! The simulation is event driven and works on bitmasks. It gives the same result as applying the
+//! rules above step by step (the tests compare it with such a literal simulator on random blocks):
+//!
+//! * Entries retire strictly in order, so the non-retired entries always form a window of at most
+//!   32 consecutive entries, kept in a ring of 32 slots. Every set of entries (decoded this cycle,
+//!   waiting, blocked by dependencies, started, counting down, ...) is a `u32` mask over the ring
+//!   slots; rotating a mask by the ring head lists its entries oldest first.
+//! * Instead of a counter that ticks down, a started entry stores the cycle `done_at = start +
+//!   latency` at which its counter reaches 0: then its units come back and its dependents may
+//!   start (with latency 0 neither happens: the counter is 0 from the start, and the reference
+//!   never frees the units). It is finished one cycle later and gone from cycle `done_at + 2` on,
+//!   once every older entry is gone. Started entries with a latency sit in a 64-bucket timing wheel
+//!   indexed by `done_at % 64`, so finding the entries that reach 0 in a cycle, and the next cycle
+//!   in which one may, needs no scan of the ROB.
+//! * A table holds, for each register, the mask of entries producing it, so a decode or a rename
+//!   touches only the registers it names. A new entry depends on the producers of its sources
+//!   whose counter is not 0; each producer keeps the mask of its dependents and each entry the
+//!   number of its dependencies still pending, so an entry stops being blocked exactly when its
+//!   last dependency reaches 0.
+//! * Unit counts are packed into nibbles of one word, so "fits", "take" and "give back" are each a
+//!   single integer operation. An entry whose units do not fit is not tried again until units
+//!   come back (until then the free units only shrink).
+//! * Only cycles in which something can happen are visited: every cycle while the block is still
+//!   being decoded, an entry was just decoded or the start limit was hit; otherwise the next cycle
+//!   in which a counter reaches 0 (or, for a latency of 64 or more, its bucket comes round) or,
+//!   with the ROB full, the oldest entry retires. Visiting a cycle in which nothing happens is
+//!   harmless: it changes nothing. Once the block is fully decoded and every entry has started,
+//!   the result follows from the latest `done_at`.
 
 /// Execution units an instruction occupies while executing (ALU, load, store, multiply, divide).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -72,14 +91,17 @@ pub struct CostParams {
     pub is_terminator: bool,
 }
 
-/// Maximum number of non-retired reorder-buffer entries.
-const ROB_CAPACITY: usize = 32;
+/// Maximum number of non-retired reorder-buffer entries (the number of ring slots; masks over
+/// the slots are `u32`).
+const ROB_CAPACITY: u32 = 32;
 /// Decode slots available per cycle.
 const DECODE_SLOTS_PER_CYCLE: u8 = 4;
 /// Instruction starts available per cycle.
 const STARTS_PER_CYCLE: u8 = 5;
-/// Number of execution units of each kind: ALU, load, store, multiply, divide.
-const UNIT_CAPACITY: UnitVec = [4, 4, 4, 1, 1];
+/// Number of registers a `srcs` / `dsts` mask can name.
+const REG_SLOTS: usize = 16;
+/// Number of buckets of the timing wheel of completions (one bit each in a `u64`).
+const WHEEL: usize = 64;
 
 /// The implicit `trap` decoded when the instruction stream ends without a terminator.
 const IMPLICIT_TRAP: CostParams = CostParams {
@@ -98,17 +120,36 @@ const IMPLICIT_TRAP: CostParams = CostParams {
     is_terminator: true,
 };
 
-/// Unit counts in the order ALU, load, store, multiply, divide.
-type UnitVec = [u8; 5];
+/// Unit counts packed one per nibble: ALU in bits 0..4, then load, store, multiply and divide.
+/// Every count stays within `0..=4`, below the nibble's top bit (the guard bit).
+type PackedUnits = u32;
 
-/// Converts `units` to a vector, clamping every count to the capacity of its kind.
-fn clamped_units(units: Units) -> UnitVec {
-    let raw = [units.alu, units.load, units.store, units.mul, units.div];
-    let mut out = [0; 5];
-    for ((o, r), cap) in out.iter_mut().zip(raw).zip(UNIT_CAPACITY) {
-        *o = r.min(cap);
-    }
-    out
+/// Number of execution units of each kind: 4 ALU, 4 load, 4 store, 1 multiply, 1 divide.
+const UNIT_CAPACITY: PackedUnits = pack_units([4, 4, 4, 1, 1]);
+/// The guard bit of every nibble of a [`PackedUnits`].
+const UNIT_GUARDS: PackedUnits = 0x8_8888;
+
+/// Packs counts given in the order ALU, load, store, multiply, divide (each at most 7).
+const fn pack_units([alu, load, store, mul, div]: [u8; 5]) -> PackedUnits {
+    alu as u32 | (load as u32) << 4 | (store as u32) << 8 | (mul as u32) << 12 | (div as u32) << 16
+}
+
+/// Packs `units`, clamping every count to the capacity of its kind.
+fn clamped_units(units: Units) -> PackedUnits {
+    pack_units([
+        units.alu.min(4),
+        units.load.min(4),
+        units.store.min(4),
+        units.mul.min(1),
+        units.div.min(1),
+    ])
+}
+
+/// Whether every count of `need` is at most the matching count of `free`. With the guard bits
+/// set in `free`, a nibble keeps its guard bit after the subtraction exactly when it does not go
+/// below zero, and no nibble borrows from the next (each result is at least `8 - 4`).
+fn fits(need: PackedUnits, free: PackedUnits) -> bool {
+    ((free | UNIT_GUARDS) - need) & UNIT_GUARDS == UNIT_GUARDS
 }
 
 /// Decode slots of a (non-move) instruction, clamped into `1..=4`.
@@ -116,97 +157,9 @@ fn clamped_slots(slots: u8) -> u8 {
     slots.clamp(1, DECODE_SLOTS_PER_CYCLE)
 }
 
-/// Pipeline stage of a non-retired ROB entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Stage {
-    /// Decoded this cycle.
-    Decoded,
-    /// Waiting for its dependencies and units.
-    Waiting,
-    /// Executing (holding its units).
-    Executing,
-    /// Done, waiting to retire in order.
-    Finished,
-}
-
-/// One reorder-buffer entry.
-#[derive(Clone, Copy, Debug)]
-struct Entry {
-    stage: Stage,
-    /// Remaining latency; dependents may start once this is 0.
-    cycles_left: u8,
-    /// Bit `k` set = depends on the entry `k + 1` places older (possibly retired by now).
-    deps: u32,
-    /// Registers this entry is the current producer of.
-    regs: u16,
-    /// Units held while executing.
-    units: UnitVec,
-}
-
-const EMPTY_ENTRY: Entry = Entry {
-    stage: Stage::Finished,
-    cycles_left: 0,
-    deps: 0,
-    regs: 0,
-    units: [0; 5],
-};
-
-/// The non-retired suffix of the reorder buffer, as a ring buffer.
-struct Rob {
-    slots: [Entry; ROB_CAPACITY],
-    /// Ring position of the oldest non-retired entry.
-    head: usize,
-    /// Number of non-retired entries.
-    len: usize,
-}
-
-impl Rob {
-    fn new() -> Self {
-        Rob {
-            slots: [EMPTY_ENTRY; ROB_CAPACITY],
-            head: 0,
-            len: 0,
-        }
-    }
-
-    /// The `i`-th oldest non-retired entry (`i < len`).
-    fn get(&self, i: usize) -> &Entry {
-        &self.slots[(self.head + i) % ROB_CAPACITY]
-    }
-
-    fn get_mut(&mut self, i: usize) -> &mut Entry {
-        &mut self.slots[(self.head + i) % ROB_CAPACITY]
-    }
-
-    /// Appends an entry; the caller guarantees `len < ROB_CAPACITY`.
-    fn push(&mut self, entry: Entry) {
-        let pos = (self.head + self.len) % ROB_CAPACITY;
-        self.slots[pos] = entry;
-        self.len += 1;
-    }
-
-    /// Retires the `n` oldest entries.
-    fn retire(&mut self, n: usize) {
-        self.head = (self.head + n) % ROB_CAPACITY;
-        self.len -= n;
-    }
-
-    /// Whether every dependency of entry `i` has no cycles left. Satisfied dependencies are
-    /// removed from its mask (counters never increase, so they stay satisfied).
-    fn deps_ready(&mut self, i: usize) -> bool {
-        let mut rest = self.get(i).deps;
-        let mut pending = 0u32;
-        while rest != 0 {
-            let k = rest.trailing_zeros() as usize;
-            rest &= rest - 1;
-            // k >= i: the dependency is older than the oldest live entry, i.e. retired.
-            if k < i && self.get(i - 1 - k).cycles_left != 0 {
-                pending |= 1 << k;
-            }
-        }
-        self.get_mut(i).deps = pending;
-        pending == 0
-    }
+/// The mask bit of ring slot `slot`.
+fn bit(slot: u32) -> u32 {
+    1 << slot
 }
 
 /// One-instruction lookahead over the caller's stream, synthesising the implicit `trap`.
@@ -227,14 +180,15 @@ impl<I: Iterator<Item = CostParams>> Decoder<I> {
     }
 
     /// The next instruction to decode, or `None` once the terminator has been decoded.
-    fn peek(&mut self) -> Option<CostParams> {
+    fn peek(&mut self) -> Option<&CostParams> {
         if self.finished {
             return None;
         }
-        if self.peeked.is_none() {
-            self.peeked = Some(self.instrs.next().unwrap_or(IMPLICIT_TRAP));
-        }
-        self.peeked
+        let instrs = &mut self.instrs;
+        Some(
+            self.peeked
+                .get_or_insert_with(|| instrs.next().unwrap_or(IMPLICIT_TRAP)),
+        )
     }
 
     /// Consumes the instruction last returned by [`Decoder::peek`].
@@ -246,148 +200,276 @@ impl<I: Iterator<Item = CostParams>> Decoder<I> {
 }
 
 /// Simulator state apart from the instruction stream.
+///
+/// Per-slot arrays describe the entry in that ring slot; they are meaningful only while the
+/// slot holds a non-retired entry (and `done_at` only once it has started).
 struct Sim {
-    rob: Rob,
+    /// The current cycle.
     cycle: u64,
-    decode_left: u8,
-    starts_left: u8,
-    free_units: UnitVec,
+    /// Ring slot of the oldest non-retired entry.
+    head: u32,
+    /// Number of non-retired entries.
+    len: u32,
+    /// Latency (ĉ) of each entry.
+    latency: [u8; ROB_CAPACITY as usize],
+    /// Number of dependencies of each unstarted entry whose counter has not reached 0 yet.
+    pending: [u8; ROB_CAPACITY as usize],
+    /// Units each entry holds while executing.
+    need: [PackedUnits; ROB_CAPACITY as usize],
+    /// Entries waiting for each entry's counter to reach 0 (valid until it does).
+    dependents: [u32; ROB_CAPACITY as usize],
+    /// Cycle at which each started entry's counter reaches 0.
+    done_at: [u64; ROB_CAPACITY as usize],
+    /// For each register, the entries currently producing it (may include retired entries, whose
+    /// counter is 0; a slot's bit is cleared when the slot is reused).
+    producers: [u32; REG_SLOTS],
+    /// Entries decoded in the current cycle (they may start from the next one).
+    decoded: u32,
+    /// Entries waiting to start.
+    waiting: u32,
+    /// Unstarted entries with pending dependencies.
+    blocked: u32,
+    /// Waiting entries whose dependencies are satisfied but whose units did not fit since units
+    /// were last given back: until then, the free units can only shrink, so they would fail again.
+    failed: u32,
+    /// Started, non-retired entries.
+    started: u32,
+    /// Started entries whose counter has not reached 0 yet (so they hold their units).
+    counting: u32,
+    /// Entries whose counter is not 0: `counting` plus the unstarted entries with a latency.
+    busy: u32,
+    /// Timing wheel of the `counting` entries: bucket `b` holds those with `done_at % WHEEL == b`.
+    /// A non-empty bucket is visited at least once every `WHEEL` cycles, and its entries with
+    /// `done_at` equal to the visited cycle complete then (latencies of `WHEEL` or more wait for
+    /// a later turn of the wheel).
+    due: [u32; WHEEL],
+    /// Bit `b` set = bucket `b` of `due` is not empty.
+    due_buckets: u64,
+    /// Free execution units.
+    free: PackedUnits,
 }
 
 impl Sim {
     fn new() -> Self {
         Sim {
-            rob: Rob::new(),
             cycle: 0,
-            decode_left: DECODE_SLOTS_PER_CYCLE,
-            starts_left: STARTS_PER_CYCLE,
-            free_units: UNIT_CAPACITY,
+            head: 0,
+            len: 0,
+            latency: [0; ROB_CAPACITY as usize],
+            pending: [0; ROB_CAPACITY as usize],
+            need: [0; ROB_CAPACITY as usize],
+            dependents: [0; ROB_CAPACITY as usize],
+            done_at: [0; ROB_CAPACITY as usize],
+            producers: [0; REG_SLOTS],
+            decoded: 0,
+            waiting: 0,
+            blocked: 0,
+            failed: 0,
+            started: 0,
+            counting: 0,
+            busy: 0,
+            due: [0; WHEEL],
+            due_buckets: 0,
+            free: UNIT_CAPACITY,
+        }
+    }
+
+    /// The ticks leading into the current cycle: entries whose counter reaches 0 now give their
+    /// units back and stop blocking their dependents.
+    fn complete(&mut self) {
+        let bucket = (self.cycle % WHEEL as u64) as usize;
+        if self.due_buckets & (1 << bucket) == 0 {
+            return;
+        }
+        let mut done = 0u32;
+        let mut rest = self.due[bucket];
+        while rest != 0 {
+            let slot = rest.trailing_zeros();
+            rest &= rest - 1;
+            if self.done_at[slot as usize] == self.cycle {
+                done |= bit(slot);
+            }
+        }
+        self.due[bucket] &= !done;
+        if self.due[bucket] == 0 {
+            self.due_buckets &= !(1 << bucket);
+        }
+        self.counting &= !done;
+        self.busy &= !done;
+        let mut freed = 0;
+        while done != 0 {
+            let slot = done.trailing_zeros();
+            done &= done - 1;
+            let i = slot as usize;
+            freed |= self.need[i];
+            self.free += self.need[i];
+            let mut dependents = self.dependents[i];
+            while dependents != 0 {
+                let d = dependents.trailing_zeros();
+                dependents &= dependents - 1;
+                self.pending[d as usize] -= 1;
+                if self.pending[d as usize] == 0 {
+                    self.blocked &= !bit(d);
+                }
+            }
+        }
+        if freed != 0 {
+            self.failed = 0;
+        }
+    }
+
+    /// The earliest cycle after the current one at which a counter may reach 0 (`u64::MAX` if
+    /// none can): the next non-empty bucket of the timing wheel.
+    fn next_done(&self) -> u64 {
+        if self.due_buckets == 0 {
+            return u64::MAX;
+        }
+        let from = self.cycle + 1;
+        let ahead = self
+            .due_buckets
+            .rotate_right((from % WHEEL as u64) as u32)
+            .trailing_zeros();
+        from + u64::from(ahead)
+    }
+
+    /// Cycle from which the oldest entry is retired, if it has started.
+    fn head_retire_cycle(&self) -> Option<u64> {
+        (self.started & bit(self.head) != 0)
+            .then(|| self.done_at[(self.head % ROB_CAPACITY) as usize] + 2)
+    }
+
+    /// Retires the finished prefix: an entry is gone from cycle `done_at + 2` on, once every older
+    /// entry is gone.
+    fn retire(&mut self) {
+        while self.len > 0 && self.head_retire_cycle().is_some_and(|c| c <= self.cycle) {
+            self.started &= !bit(self.head);
+            self.head = (self.head + 1) % ROB_CAPACITY;
+            self.len -= 1;
         }
     }
 
     /// Rule 1 (the caller has checked that the instruction fits and the ROB has room).
+    #[inline]
     fn decode(&mut self, p: &CostParams) {
+        let mut sources = 0u32;
+        let mut regs = p.srcs;
+        while regs != 0 {
+            sources |= self.producers[regs.trailing_zeros() as usize];
+            regs &= regs - 1;
+        }
         if p.is_move {
-            // Renaming: entries producing the source also produce the destination; the others
-            // stop producing it.
-            for i in 0..self.rob.len {
-                let e = self.rob.get_mut(i);
-                if e.regs & p.srcs != 0 {
-                    e.regs |= p.dsts;
-                } else {
-                    e.regs &= !p.dsts;
-                }
+            // Renaming: entries producing a source now also produce every destination; the
+            // others stop producing them.
+            let mut regs = p.dsts;
+            while regs != 0 {
+                self.producers[regs.trailing_zeros() as usize] = sources;
+                regs &= regs - 1;
             }
-            self.decode_left -= 1;
             return;
         }
-        let len = self.rob.len;
-        let mut deps = 0u32;
-        for i in 0..len {
-            let e = self.rob.get_mut(i);
-            // Dependencies use the producer sets as they were before this instruction.
-            if e.regs & p.srcs != 0 && e.cycles_left != 0 {
-                deps |= 1 << (len - 1 - i);
-            }
-            e.regs &= !p.dsts;
+        let slot = (self.head + self.len) % ROB_CAPACITY;
+        let b = bit(slot);
+        // Dependencies: producers whose counter is not 0. The slot's previous occupant (if any)
+        // has retired, so it is not busy and cannot be among them.
+        let mut deps = sources & self.busy;
+        let i = slot as usize;
+        if deps != 0 {
+            self.blocked |= b;
         }
-        self.rob.push(Entry {
-            stage: Stage::Decoded,
-            cycles_left: p.cycles,
-            deps,
-            regs: p.dsts,
-            units: clamped_units(p.units),
-        });
-        self.decode_left -= clamped_slots(p.decode_slots);
+        let mut pending = 0;
+        while deps != 0 {
+            self.dependents[deps.trailing_zeros() as usize] |= b;
+            deps &= deps - 1;
+            pending += 1;
+        }
+        self.pending[i] = pending;
+        // Forget the previous occupant as a producer before the bit names the new entry.
+        for producers in &mut self.producers {
+            *producers &= !b;
+        }
+        let mut regs = p.dsts;
+        while regs != 0 {
+            self.producers[regs.trailing_zeros() as usize] = b;
+            regs &= regs - 1;
+        }
+        self.dependents[i] = 0;
+        self.latency[i] = p.cycles;
+        self.need[i] = clamped_units(p.units);
+        self.decoded |= b;
+        if p.cycles != 0 {
+            self.busy |= b;
+        }
+        self.len += 1;
     }
 
-    /// Rule 2: starts the lowest-index ready entry, if any (the caller checks `starts_left > 0`).
-    fn try_start(&mut self) -> bool {
-        for i in 0..self.rob.len {
-            let e = self.rob.get(i);
-            if e.stage != Stage::Waiting || !fits(&e.units, &self.free_units) {
+    /// Waiting entries that may be able to start: dependencies satisfied, not known to lack units.
+    fn candidates(&self) -> u32 {
+        self.waiting & !self.blocked & !self.failed
+    }
+
+    /// Rule 2, applied until it no longer applies: starts ready waiting entries oldest first while
+    /// their units fit, at most [`STARTS_PER_CYCLE`]. (Starting an entry changes no counter and only
+    /// takes units, so one pass in age order equals repeatedly starting the lowest-index ready
+    /// entry.) Returns the number of starts left.
+    fn start(&mut self) -> u8 {
+        let mut starts_left = STARTS_PER_CYCLE;
+        let mut rest = self.candidates().rotate_right(self.head);
+        while rest != 0 && starts_left > 0 {
+            let slot = (rest.trailing_zeros() + self.head) % ROB_CAPACITY;
+            rest &= rest - 1;
+            let i = slot as usize;
+            if !fits(self.need[i], self.free) {
+                self.failed |= bit(slot);
                 continue;
             }
-            if !self.rob.deps_ready(i) {
-                continue;
+            self.free -= self.need[i];
+            self.waiting &= !bit(slot);
+            self.started |= bit(slot);
+            let done_at = self.cycle + u64::from(self.latency[i]);
+            self.done_at[i] = done_at;
+            if self.latency[i] != 0 {
+                self.counting |= bit(slot);
+                let bucket = (done_at % WHEEL as u64) as usize;
+                self.due[bucket] |= bit(slot);
+                self.due_buckets |= 1 << bucket;
             }
-            let e = self.rob.get_mut(i);
-            e.stage = Stage::Executing;
-            for (f, u) in self.free_units.iter_mut().zip(e.units) {
-                *f -= u;
-            }
-            self.starts_left -= 1;
-            return true;
+            starts_left -= 1;
         }
-        false
+        starts_left
     }
 
-    /// Rule 4. `decode_blocked`: no decode can happen until an entry retires (the block is fully
-    /// decoded or the ROB is full).
-    fn tick(&mut self, decode_blocked: bool) {
-        // The start rule only failed for lack of a ready entry if starts were still available.
-        let start_scanned = self.starts_left > 0;
-        self.decode_left = DECODE_SLOTS_PER_CYCLE;
-        self.starts_left = STARTS_PER_CYCLE;
-
-        let len = self.rob.len;
-        let mut retiring = 0;
-        while retiring < len && self.rob.get(retiring).stage == Stage::Finished {
-            retiring += 1;
+    /// The robustness clamp for a stuck pipeline, applied at the end of a cycle in which decoding
+    /// is blocked, nothing was decoded and nothing could start although starts were left: if the
+    /// oldest entry is not finished and no entry is executing, nothing can ever change again
+    /// (only entries that lost their units to a zero-cycle entry are waiting), so every unit is
+    /// given back.
+    fn rescue_if_stuck(&mut self) {
+        let head_finished = self
+            .head_retire_cycle()
+            .is_some_and(|c| c <= self.cycle + 1);
+        let mut executing = false;
+        let mut rest = self.started;
+        while rest != 0 {
+            executing |= self.done_at[rest.trailing_zeros() as usize] >= self.cycle;
+            rest &= rest - 1;
         }
-        let mut any_decoded = false;
-        let mut min_executing: Option<u8> = None;
-        for i in retiring..len {
-            let e = self.rob.get(i);
-            match e.stage {
-                Stage::Decoded => any_decoded = true,
-                Stage::Executing => {
-                    min_executing =
-                        Some(min_executing.map_or(e.cycles_left, |m| m.min(e.cycles_left)))
-                }
-                Stage::Waiting | Stage::Finished => {}
-            }
+        if !head_finished && !executing {
+            self.free = UNIT_CAPACITY;
+            self.failed = 0;
         }
-
-        // Nothing can be decoded, started or retired, and no entry moves to another stage now.
-        let quiet = decode_blocked && start_scanned && retiring == 0 && !any_decoded;
-        let mut steps = 1u8;
-        if quiet {
-            match min_executing {
-                // Only counters move until the smallest reaches 1: skip ahead to that cycle.
-                Some(m) if m >= 2 => steps = m - 1,
-                Some(_) => {}
-                // Only waiting entries that can never start (units lost to a zero-cycle entry,
-                // which the reference never returns): the reference would loop forever. Give
-                // every unit back so the oldest entry can start.
-                None => self.free_units = UNIT_CAPACITY,
-            }
-        }
-        self.cycle += u64::from(steps);
-
-        for i in retiring..len {
-            let e = self.rob.get_mut(i);
-            match e.stage {
-                Stage::Decoded => e.stage = Stage::Waiting,
-                Stage::Executing if e.cycles_left == 0 => e.stage = Stage::Finished,
-                Stage::Executing => {
-                    if e.cycles_left == 1 {
-                        for (f, u) in self.free_units.iter_mut().zip(e.units) {
-                            *f += u;
-                        }
-                    }
-                    e.cycles_left -= steps;
-                }
-                Stage::Waiting | Stage::Finished => {}
-            }
-        }
-        self.rob.retire(retiring);
     }
-}
 
-/// Whether `need` fits component-wise into `free`.
-fn fits(need: &UnitVec, free: &UnitVec) -> bool {
-    need.iter().zip(free).all(|(n, f)| n <= f)
+    /// The cycle at which the last non-retired entry retires (all have started), or the current
+    /// cycle if there is none.
+    fn drain_cycle(&self) -> u64 {
+        let mut last = self.cycle;
+        let mut rest = self.started;
+        while rest != 0 {
+            last = last.max(self.done_at[rest.trailing_zeros() as usize] + 2);
+            rest &= rest - 1;
+        }
+        last
+    }
 }
 
 /// Cost of the basic block whose instructions `instrs` yields in program order.
@@ -398,7 +480,7 @@ fn fits(need: &UnitVec, free: &UnitVec) -> bool {
 ///
 /// The iterator is pulled lazily, one instruction ahead of decoding, and never again after a
 /// terminator (or after it first returns `None`). Runs in time roughly proportional to the number
-/// of instructions plus the number of non-idle cycles, without allocating.
+/// of instructions plus the number of cycles in which something happens, without allocating.
 ///
 /// Robustness clamps (they never change the result for parameters from the GP table, and they
 /// guarantee termination for every finite input):
@@ -418,35 +500,68 @@ fn fits(need: &UnitVec, free: &UnitVec) -> bool {
 pub fn block_cost(instrs: impl Iterator<Item = CostParams>) -> u32 {
     let mut decoder = Decoder::new(instrs);
     let mut sim = Sim::new();
-    loop {
+    let cycles = loop {
+        // Ticks leading into this cycle.
+        sim.complete();
+        sim.retire();
         // 1. Decode.
-        if sim.rob.len < ROB_CAPACITY {
-            if let Some(next) = decoder.peek() {
-                let slots = if next.is_move {
-                    1
-                } else {
-                    clamped_slots(next.decode_slots)
-                };
-                if slots <= sim.decode_left {
-                    decoder.advance();
-                    sim.decode(&next);
-                    continue;
-                }
+        let mut decode_left = DECODE_SLOTS_PER_CYCLE;
+        while sim.len < ROB_CAPACITY {
+            let Some(&next) = decoder.peek() else { break };
+            let slots = if next.is_move {
+                1
+            } else {
+                clamped_slots(next.decode_slots)
+            };
+            if slots > decode_left {
+                break;
             }
+            decoder.advance();
+            sim.decode(&next);
+            decode_left -= slots;
         }
         // 2. Start.
-        if sim.starts_left > 0 && sim.try_start() {
-            continue;
-        }
-        // 3. Done.
-        if decoder.finished && sim.rob.len == 0 {
-            let cost = sim.cycle.saturating_sub(3).max(1);
-            return u32::try_from(cost).unwrap_or(u32::MAX);
-        }
-        // 4. Tick.
-        let decode_blocked = decoder.finished || sim.rob.len >= ROB_CAPACITY;
-        sim.tick(decode_blocked);
-    }
+        let starts_left = sim.start();
+        // 3. Done, or 4. tick to the next cycle in which something can happen.
+        let now = sim.cycle;
+        let decode_blocked = decoder.finished || sim.len == ROB_CAPACITY;
+        let next =
+            if !decode_blocked || sim.decoded != 0 || (starts_left == 0 && sim.candidates() != 0) {
+                // Decoding goes on, decoded entries start waiting, or starts are refilled for entries
+                // not tried yet.
+                now + 1
+            } else if sim.waiting == 0 {
+                if decoder.finished {
+                    // Nothing left to decode or start: the ROB drains.
+                    break sim.drain_cycle();
+                }
+                // The ROB is full of started entries: decoding resumes when the oldest retires.
+                // (Every non-empty bucket of the timing wheel must still be visited in time.)
+                sim.head_retire_cycle()
+                    .unwrap_or(now + 1)
+                    .min(sim.next_done())
+            } else {
+                // Waiting entries can only start once a counter reaches 0 (units, dependencies), or
+                // once the oldest entry retires from a full ROB and more is decoded.
+                let retire = if decoder.finished {
+                    None
+                } else {
+                    sim.head_retire_cycle()
+                };
+                let next = sim.next_done().min(retire.unwrap_or(u64::MAX));
+                if next == u64::MAX {
+                    sim.rescue_if_stuck();
+                    now + 1
+                } else {
+                    next
+                }
+            };
+        sim.waiting |= sim.decoded;
+        sim.decoded = 0;
+        sim.cycle = next;
+    };
+    let cost = cycles.saturating_sub(3).max(1);
+    u32::try_from(cost).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
@@ -1044,6 +1159,203 @@ mod tests {
                 })
                 .collect();
             assert!(cost(&block) >= 1);
+        }
+    }
+
+    /// The rules of the module documentation applied literally, one step at a time, on a growing
+    /// list of entries (the shape of `block_cost` in `gas-model-reference.py`), plus the robustness
+    /// clamps documented on [`block_cost`].
+    fn literal_cost(block: &[CostParams]) -> u32 {
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        enum Stage {
+            Decoded,
+            Waiting,
+            Executing,
+            Finished,
+            Retired,
+        }
+        struct Entry {
+            stage: Stage,
+            cycles_left: u8,
+            deps: Vec<usize>,
+            regs: u16,
+            units: [u8; 5],
+        }
+        const CAPACITY: [u8; 5] = [4, 4, 4, 1, 1];
+        let mut stream = block.iter().copied().chain(std::iter::once(IMPLICIT_TRAP));
+        let mut next = stream.next();
+        let mut rob: Vec<Entry> = Vec::new();
+        let (mut cycle, mut decode_left, mut starts_left) = (0u64, 4u8, 5u8);
+        let mut free = CAPACITY;
+        loop {
+            let live = rob.iter().filter(|e| e.stage != Stage::Retired).count();
+            // 1. Decode.
+            if let Some(p) = next {
+                let slots = if p.is_move {
+                    1
+                } else {
+                    p.decode_slots.clamp(1, 4)
+                };
+                if slots <= decode_left && live < 32 {
+                    if p.is_move {
+                        for e in &mut rob {
+                            if e.regs & p.srcs != 0 {
+                                e.regs |= p.dsts;
+                            } else {
+                                e.regs &= !p.dsts;
+                            }
+                        }
+                    } else {
+                        let deps = (0..rob.len())
+                            .filter(|&i| rob[i].regs & p.srcs != 0)
+                            .collect();
+                        for e in &mut rob {
+                            e.regs &= !p.dsts;
+                        }
+                        let u = p.units;
+                        let raw = [u.alu, u.load, u.store, u.mul, u.div];
+                        rob.push(Entry {
+                            stage: Stage::Decoded,
+                            cycles_left: p.cycles,
+                            deps,
+                            regs: p.dsts,
+                            units: std::array::from_fn(|k| raw[k].min(CAPACITY[k])),
+                        });
+                    }
+                    decode_left -= slots;
+                    next = if p.is_terminator { None } else { stream.next() };
+                    continue;
+                }
+            }
+            // 2. Start.
+            if starts_left > 0 {
+                let ready = (0..rob.len()).find(|&i| {
+                    rob[i].stage == Stage::Waiting
+                        && (0..5).all(|k| rob[i].units[k] <= free[k])
+                        && rob[i].deps.iter().all(|&d| rob[d].cycles_left == 0)
+                });
+                if let Some(i) = ready {
+                    starts_left -= 1;
+                    for (f, u) in free.iter_mut().zip(rob[i].units) {
+                        *f -= u;
+                    }
+                    rob[i].stage = Stage::Executing;
+                    continue;
+                }
+            }
+            // 3. Done.
+            if next.is_none() && live == 0 {
+                return u32::try_from(cycle.saturating_sub(3).max(1)).unwrap_or(u32::MAX);
+            }
+            // Robustness clamp: nothing can be decoded, started or retired, and nothing is
+            // decoded or executing, so nothing would ever change.
+            let oldest = rob.iter().find(|e| e.stage != Stage::Retired);
+            if (next.is_none() || live >= 32)
+                && starts_left > 0
+                && oldest.is_some_and(|e| e.stage != Stage::Finished)
+                && !rob
+                    .iter()
+                    .any(|e| matches!(e.stage, Stage::Decoded | Stage::Executing))
+            {
+                free = CAPACITY;
+            }
+            // 4. Tick.
+            cycle += 1;
+            decode_left = 4;
+            starts_left = 5;
+            for e in &rob {
+                if e.stage == Stage::Executing && e.cycles_left == 1 {
+                    for (f, u) in free.iter_mut().zip(e.units) {
+                        *f += u;
+                    }
+                }
+            }
+            let old: Vec<Stage> = rob.iter().map(|e| e.stage).collect();
+            for (j, e) in rob.iter_mut().enumerate() {
+                if old[..=j]
+                    .iter()
+                    .all(|s| matches!(s, Stage::Finished | Stage::Retired))
+                {
+                    e.stage = Stage::Retired;
+                } else if old[j] == Stage::Decoded {
+                    e.stage = Stage::Waiting;
+                } else if old[j] == Stage::Executing && e.cycles_left == 0 {
+                    e.stage = Stage::Finished;
+                }
+                if old[j] == Stage::Executing && e.cycles_left > 0 {
+                    e.cycles_left -= 1;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn literal_simulation_agrees_on_known_blocks() {
+        for (name, pc, want, block) in vector_blocks() {
+            assert_eq!(literal_cost(&block), want, "{name} @{pc}");
+        }
+        let mut chain: Vec<_> = (0..33).map(|_| load(1, &[1])).collect();
+        chain.push(trap());
+        assert_eq!(literal_cost(&chain), 825);
+    }
+
+    /// A pseudo-random block: instructions shaped like the GP table (`wild == false`), or
+    /// arbitrary parameters including zero-cycle entries holding units (`wild == true`).
+    fn random_block(seed: &mut u64, wild: bool) -> Vec<CostParams> {
+        let len = (rng(seed) % [6, 20, 48, 90][(rng(seed) % 4) as usize]) as usize;
+        let regs = [2, 4, 13][(rng(seed) % 3) as usize];
+        (0..len)
+            .map(|_| {
+                let r = rng(seed);
+                let reg = |shift: u32| ((r >> shift) % regs) as u8;
+                let (d, s1, s2) = (reg(0), reg(8), reg(16));
+                if wild {
+                    let q = rng(seed);
+                    return CostParams {
+                        cycles: [0, 1, 2, 3, (q >> 8) as u8][(q % 5) as usize],
+                        decode_slots: ((q >> 16) % 7) as u8,
+                        units: units(
+                            ((q >> 20) % 6) as u8,
+                            ((q >> 24) % 6) as u8,
+                            ((q >> 28) % 3) as u8,
+                            ((q >> 32) % 3) as u8,
+                            ((q >> 34) % 3) as u8,
+                        ),
+                        srcs: (r >> 24) as u16 & (r >> 40) as u16,
+                        dsts: if q >> 40 & 3 == 0 {
+                            (q >> 42) as u16
+                        } else {
+                            1 << d
+                        },
+                        is_move: q >> 58 & 7 == 0,
+                        is_terminator: q >> 61 == 0 && r >> 60 == 0,
+                    };
+                }
+                match (r >> 24) % 16 {
+                    0 | 1 => alu64(d, &[s1, s2]),
+                    2 => alu32(d, &[s1]),
+                    3 | 4 => load(d, &[s1]),
+                    5 => store(&[s1, s2]),
+                    6 => mul64(d, &[d, s1]),
+                    7 => div(d, &[s1, s2]),
+                    8 | 9 => mv(d, s1),
+                    10 => load_imm(d),
+                    11 => load_imm_64(d),
+                    12 => shift32(d, s1, s2),
+                    13 => unlikely(),
+                    14 => trivial(d, s1),
+                    _ => branch(&[s1, s2], r >> 40 & 1 == 0),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn matches_literal_simulation_on_random_blocks() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..6_000 {
+            let block = random_block(&mut seed, i % 3 == 2);
+            assert_eq!(cost(&block), literal_cost(&block), "{block:?}");
         }
     }
 }
