@@ -6,14 +6,15 @@
 mod support;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use evm_memory::{memory_gas, Memory};
+use evm_memory::{memory_gas, to_usize, Memory};
 use revm_interpreter::{
     context_interface::cfg::GasParams,
     interpreter::{resize_memory, SharedMemory},
-    primitives::B256,
+    primitives::{B256, U256},
     Gas,
 };
 use std::time::Duration;
+use support::Op;
 
 const HOT_OPS: u64 = 1 << 20;
 
@@ -97,37 +98,176 @@ fn grow_seq(c: &mut Criterion) {
     g.finish();
 }
 
-/// The differential generator's streams, 30 M gas per root frame.
+/// Runs a generator stream on ours without recording outcomes; reads are consumed with
+/// `black_box`. An error ends a child frame (return) or the stream (at the root).
+fn exec_ours(mem: &mut Memory, ops: &[Op], root_gas: u64, src: &[u8]) {
+    use support::Op::*;
+    let mut gas = [0u64; 1100];
+    let mut d = 0;
+    gas[0] = root_gas;
+    let u = |o: &[u64; 4]| to_usize(o).ok();
+    for op in ops {
+        let g = &mut gas[d];
+        let ok = match op {
+            MLoad(o) => u(o)
+                .and_then(|o| mem.load_word(o, g).ok())
+                .map(black_box)
+                .is_some(),
+            MStore(o, w) => u(o).is_some_and(|o| mem.store_word(o, w, g).is_ok()),
+            MStore8(o, b) => u(o).is_some_and(|o| mem.store_byte(o, *b, g).is_ok()),
+            MCopy { dst, src: s, len } => match (u(len), u(dst), u(s)) {
+                (Some(0), ..) => true,
+                (Some(l), Some(a), Some(b)) => mem.copy_within(a, b, l, g).is_ok(),
+                _ => false,
+            },
+            CopyFrom {
+                dst,
+                src_offset,
+                len,
+                src_len,
+            } => match (u(len), u(dst)) {
+                (Some(0), _) => true,
+                (Some(l), Some(a)) => {
+                    let so = u(src_offset).unwrap_or(usize::MAX);
+                    mem.copy_from(a, &src[..*src_len], so, l, g).is_ok()
+                }
+                _ => false,
+            },
+            Read { offset, len } => match (u(len), u(offset)) {
+                (Some(0), _) => true,
+                (Some(l), Some(o)) => mem.read(o, l, g).map(|b| black_box(b.len())).is_ok(),
+                _ => false,
+            },
+            MSize => black_box(mem.len()) < usize::MAX,
+            Enter(l) => {
+                mem.enter();
+                d += 1;
+                gas[d] = *l;
+                true
+            }
+            Return => {
+                if mem.leave() {
+                    d -= 1;
+                }
+                true
+            }
+        };
+        if !ok {
+            if !mem.leave() {
+                return;
+            }
+            d -= 1;
+        }
+    }
+}
+
+/// The same as [`exec_ours`] on revm's `SharedMemory`, `Gas` and `resize_memory`.
+fn exec_revm(ops: &[Op], root_gas: u64, src: &[u8], params: &GasParams) {
+    use support::Op::*;
+    let mut frames = vec![(SharedMemory::new(), Gas::new(root_gas))];
+    let u = |o: &[u64; 4]| usize::try_from(U256::from_limbs(*o)).ok();
+    for op in ops {
+        let (mem, gas) = frames.last_mut().unwrap();
+        let mut rs = |o: usize, l: usize, mem: &mut SharedMemory| {
+            resize_memory(gas, mem, params, o, l).is_ok()
+        };
+        let ok = match op {
+            MLoad(o) => u(o).is_some_and(|o| rs(o, 32, mem) && black_box(mem.get_word(o))[0] < 255),
+            MStore(o, w) => u(o).is_some_and(|o| {
+                rs(o, 32, mem) && {
+                    mem.set_word(o, &B256::from(*w));
+                    true
+                }
+            }),
+            MStore8(o, b) => u(o).is_some_and(|o| {
+                rs(o, 1, mem) && {
+                    mem.set_byte(o, *b);
+                    true
+                }
+            }),
+            MCopy { dst, src: s, len } => match (u(len), u(dst), u(s)) {
+                (Some(0), ..) => true,
+                (Some(l), Some(a), Some(b)) => {
+                    rs(a.max(b), l, mem) && {
+                        mem.copy(a, b, l);
+                        true
+                    }
+                }
+                _ => false,
+            },
+            CopyFrom {
+                dst,
+                src_offset,
+                len,
+                src_len,
+            } => match (u(len), u(dst)) {
+                (Some(0), _) => true,
+                (Some(l), Some(a)) => {
+                    let so = u(src_offset).unwrap_or(usize::MAX);
+                    rs(a, l, mem) && {
+                        mem.set_data(a, so, l, &src[..*src_len]);
+                        true
+                    }
+                }
+                _ => false,
+            },
+            Read { offset, len } => match (u(len), u(offset)) {
+                (Some(0), _) => true,
+                (Some(l), Some(o)) => rs(o, l, mem) && black_box(mem.slice_len(o, l).len()) == l,
+                _ => false,
+            },
+            MSize => black_box(mem.len()) < usize::MAX,
+            Enter(l) => {
+                let child = mem.new_child_context();
+                frames.push((child, Gas::new(*l)));
+                true
+            }
+            Return => {
+                if frames.len() > 1 {
+                    frames.pop();
+                    frames.last_mut().unwrap().0.free_child_context();
+                }
+                true
+            }
+        };
+        if !ok {
+            if frames.len() == 1 {
+                return;
+            }
+            frames.pop();
+            frames.last_mut().unwrap().0.free_child_context();
+        }
+    }
+}
+
+/// The differential generator's streams, 30 M gas per root frame, executed without
+/// recording outcomes (time per generated op, including those after an early stop).
 fn mixed(c: &mut Criterion) {
     let mut g = c.benchmark_group("mixed");
-    let cases: Vec<Vec<support::Op>> = (0..1000)
+    let cases: Vec<Vec<Op>> = (0..1000)
         .map(|seed| {
             let mut rng = support::Rng::new(seed);
             support::gen_ops(&mut rng, 64, [64, 1024, 1 << 16][seed as usize % 3])
         })
         .collect();
     let total: usize = cases.iter().map(Vec::len).sum();
+    let src = support::source(80);
     g.throughput(Throughput::Elements(total as u64));
     g.bench_function("ours", |b| {
         let mut mem = Memory::new().unwrap();
-        let mut out = Vec::with_capacity(64);
         b.iter(|| {
             for ops in &cases {
-                out.clear();
                 mem.reset();
-                support::run_ours(&mut mem, 30_000_000, ops, &mut out);
+                exec_ours(&mut mem, ops, 30_000_000, &src);
             }
-            black_box(out.len())
         })
     });
     g.bench_function("revm", |b| {
-        let mut out = Vec::with_capacity(64);
+        let params = GasParams::default();
         b.iter(|| {
             for ops in &cases {
-                out.clear();
-                support::run_revm(u64::MAX, 30_000_000, ops, &mut out);
+                exec_revm(ops, 30_000_000, &src, &params);
             }
-            black_box(out.len())
         })
     });
     g.finish();
