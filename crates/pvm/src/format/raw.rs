@@ -88,8 +88,15 @@ impl RawBlob {
 
     /// Encodes the blob (jump-table entries in the fewest bytes that hold the largest).
     pub fn encode(&self) -> Vec<u8> {
+        // The fewest bytes that hold the largest entry, but at least one when there are
+        // entries: a size of 0 means an empty table (see `parse`).
         let max = self.jump_table.iter().copied().max().unwrap_or(0);
-        let entry_size = (4 - max.leading_zeros() / 8) as usize;
+        let needed = (4 - max.leading_zeros() / 8) as usize;
+        let entry_size = if self.jump_table.is_empty() {
+            0
+        } else {
+            needed.max(1)
+        };
         let mut out = Vec::with_capacity(self.code.len() + self.bitmask.len() + 16);
         encode_varint(self.jump_table.len() as u64, &mut out);
         out.push(entry_size as u8);
@@ -127,6 +134,15 @@ mod tests {
         let bytes = blob.encode();
         assert_eq!(&bytes[..7], &[2, 2, 1, 0x02, 0x01, 7, 0]);
         assert_eq!(RawBlob::parse(&bytes).unwrap(), blob);
+    }
+
+    #[test]
+    fn a_table_of_zero_entries_round_trips() {
+        // fuzz/regressions/parse_blob_zero_entry_round_trip.bin: one entry of value 0.
+        let blob = RawBlob::parse(&[1, 1, 0, 0]).unwrap();
+        assert_eq!(blob.jump_table, [0]);
+        assert_eq!(blob.encode(), [1, 1, 0, 0]);
+        assert_eq!(RawBlob::parse(&blob.encode()), Ok(blob));
     }
 
     #[test]
