@@ -227,16 +227,7 @@ fn seed_blobs() -> Vec<Vec<u8>> {
 
 /// A JAM standard program around `blob`.
 fn standard(ro: &[u8], rw: &[u8], heap_pages: u16, stack: u32, blob: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&(ro.len() as u32).to_le_bytes()[..3]);
-    out.extend_from_slice(&(rw.len() as u32).to_le_bytes()[..3]);
-    out.extend_from_slice(&heap_pages.to_le_bytes());
-    out.extend_from_slice(&stack.to_le_bytes()[..3]);
-    out.extend_from_slice(ro);
-    out.extend_from_slice(rw);
-    out.extend_from_slice(&(blob.len() as u32).to_le_bytes());
-    out.extend_from_slice(blob);
-    out
+    pvm::format::encode_standard(ro, rw, heap_pages, stack, blob).expect("fields fit")
 }
 
 /// Structural properties of a loaded program, and its disassembly.

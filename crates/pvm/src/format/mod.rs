@@ -7,7 +7,9 @@ mod standard;
 
 pub use codec::encode_varint;
 pub use raw::RawBlob;
-pub use standard::{StandardProgram, ARGS_ADDRESS, MAX_ARGS_LEN, STACK_TOP, ZONE_SIZE};
+pub use standard::{
+    encode_standard, StandardProgram, ARGS_ADDRESS, MAX_ARGS_LEN, STACK_TOP, ZONE_SIZE,
+};
 
 /// Why a program file could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -38,7 +38,54 @@ pub struct StandardProgram {
     pub blob: RawBlob,
 }
 
+/// Largest value a 3-byte length field of the standard program can hold.
+const MAX_FIELD: u64 = (1 << 24) - 1;
+
+/// Encodes a standard program from its parts, with `blob` as the already-encoded code blob
+/// (it is not checked, so test harnesses can wrap malformed blobs). Fails if a part does
+/// not fit its length field (24 bits for RO data, RW data and stack; 32 for the blob).
+pub fn encode_standard(
+    ro_data: &[u8],
+    rw_data: &[u8],
+    heap_pages: u16,
+    stack_size: u32,
+    blob: &[u8],
+) -> Result<Vec<u8>, FormatError> {
+    let field = |what, size: u64, limit| {
+        if size > limit {
+            Err(FormatError::TooLarge { what, size, limit })
+        } else {
+            Ok(size as u32)
+        }
+    };
+    let ro_len = field("read-only data", ro_data.len() as u64, MAX_FIELD)?;
+    let rw_len = field("read-write data", rw_data.len() as u64, MAX_FIELD)?;
+    let stack = field("stack size", u64::from(stack_size), MAX_FIELD)?;
+    let blob_len = field("code blob", blob.len() as u64, u64::from(u32::MAX))?;
+    let mut out = Vec::with_capacity(15 + ro_data.len() + rw_data.len() + blob.len());
+    out.extend_from_slice(&ro_len.to_le_bytes()[..3]);
+    out.extend_from_slice(&rw_len.to_le_bytes()[..3]);
+    out.extend_from_slice(&heap_pages.to_le_bytes());
+    out.extend_from_slice(&stack.to_le_bytes()[..3]);
+    out.extend_from_slice(ro_data);
+    out.extend_from_slice(rw_data);
+    out.extend_from_slice(&blob_len.to_le_bytes());
+    out.extend_from_slice(blob);
+    Ok(out)
+}
+
 impl StandardProgram {
+    /// Encodes the program (the inverse of [`StandardProgram::parse`]).
+    pub fn encode(&self) -> Result<Vec<u8>, FormatError> {
+        encode_standard(
+            &self.ro_data,
+            &self.rw_data,
+            self.heap_pages,
+            self.stack_size,
+            &self.blob.encode(),
+        )
+    }
+
     /// Parses a standard program and checks that its layout fits the address space.
     pub fn parse(bytes: &[u8]) -> Result<StandardProgram, FormatError> {
         let mut reader = Reader::new(bytes);
@@ -117,16 +164,21 @@ mod tests {
     use super::*;
 
     fn encode(ro: &[u8], rw: &[u8], heap: u16, stack: u32, blob: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        out.extend_from_slice(&(ro.len() as u32).to_le_bytes()[..3]);
-        out.extend_from_slice(&(rw.len() as u32).to_le_bytes()[..3]);
-        out.extend_from_slice(&heap.to_le_bytes());
-        out.extend_from_slice(&stack.to_le_bytes()[..3]);
-        out.extend_from_slice(ro);
-        out.extend_from_slice(rw);
-        out.extend_from_slice(&(blob.len() as u32).to_le_bytes());
-        out.extend_from_slice(blob);
-        out
+        encode_standard(ro, rw, heap, stack, blob).unwrap()
+    }
+
+    #[test]
+    fn encode_round_trips_and_rejects_oversized_fields() {
+        let bytes = encode(&[1, 2, 3], &[4; 10], 2, 100, &[0, 0, 1, 0, 1]);
+        let program = StandardProgram::parse(&bytes).unwrap();
+        assert_eq!(program.encode().unwrap(), bytes);
+        assert!(matches!(
+            encode_standard(&[], &[], 0, 1 << 24, &[]),
+            Err(FormatError::TooLarge {
+                what: "stack size",
+                ..
+            })
+        ));
     }
 
     #[test]
