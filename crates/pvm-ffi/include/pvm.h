@@ -306,6 +306,17 @@ pvm_result_t pvm_execute(pvm_vm_t* vm, uint32_t entry_point, uint32_t is_child);
  */
 pvm_result_t pvm_resume(pvm_vm_t* vm);
 
+/**
+ * Completes the pending host call (after PVM_RESULT_HOST_CALL) as a callback returning
+ * `answer` would: PVM_HOST_CONTINUE runs on after the `ecalli` (as pvm_resume),
+ * PVM_HOST_TERMINATE stops the VM as halted (returns PVM_RESULT_OK), PVM_HOST_ERROR or any
+ * other value stops it as panicked (PVM_RESULT_PANIC). PVM_RESULT_ERROR if no host call
+ * is pending. Lets a binding serve host calls in its own loop (exit mode) with the
+ * callback's semantics, which is cheaper than a callback where calls into the binding's
+ * language are expensive (cgo).
+ */
+pvm_result_t pvm_resume_host(pvm_vm_t* vm, int answer);
+
 /** Sets (or, with NULL, removes) the host callback. */
 void pvm_set_host_callback(pvm_vm_t* vm, pvm_host_callback_t callback);
 

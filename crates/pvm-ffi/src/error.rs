@@ -75,6 +75,9 @@ pub enum FfiError {
     /// `pvm_resume` before any `pvm_execute`.
     #[error("pvm_resume called before pvm_execute")]
     NotStarted,
+    /// `pvm_resume_host` while no host call is pending.
+    #[error("pvm_resume_host called while no host call is pending")]
+    NoHostCallPending,
     /// A host callback returned something that is not a `pvm_host_result_t`.
     #[error("the host callback returned {0}, which is not a pvm_host_result_t; treated as PVM_HOST_ERROR")]
     BadCallbackResult(c_int),

@@ -1,4 +1,4 @@
-//! Running a VM: `pvm_execute`, `pvm_resume`, the host-call trampoline and the exit
+//! Running a VM: `pvm_execute`, `pvm_resume`, `pvm_resume_host`, the host-call trampoline and the exit
 //! state (`pvm_get_machine_state`, `pvm_get_result_code`, `pvm_is_terminated`,
 //! `pvm_get_host_func_id`, `pvm_get_fault_address`).
 //!
@@ -51,6 +51,33 @@ pub unsafe extern "C" fn pvm_execute(vm: *mut Vm, entry_point: u32, is_child: u3
 pub unsafe extern "C" fn pvm_resume(vm: *mut Vm) -> PvmResult {
     // SAFETY: forwarded contract.
     unsafe { run(vm, Start::Resume) }
+}
+
+/// Completes the pending host call (after `PVM_RESULT_HOST_CALL`) as a host callback
+/// returning `answer` would: continue after the `ecalli`, stop as halted or stop as
+/// panicked. See `pvm.h`.
+///
+/// # Safety
+/// As [`pvm_execute`].
+#[no_mangle]
+pub unsafe extern "C" fn pvm_resume_host(vm: *mut Vm, answer: c_int) -> PvmResult {
+    let settle = |v: &mut Vm| {
+        if v.running {
+            v.set_error(FfiError::AlreadyRunning);
+            return Some(PvmResult::Error);
+        }
+        if v.status != Status::HostCall {
+            v.set_error(FfiError::NoHostCallPending);
+            return Some(PvmResult::Error);
+        }
+        after_callback(v, answer)
+    };
+    // SAFETY: forwarded contract.
+    match unsafe { guard::with_vm(vm, Some(PvmResult::Error), settle) } {
+        Some(result) => result,
+        // SAFETY: forwarded contract.
+        None => unsafe { run(vm, Start::Resume) },
+    }
 }
 
 /// Begins a run: checks and sets the `running` flag. `Err` means "do not run, return

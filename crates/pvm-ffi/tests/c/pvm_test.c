@@ -395,6 +395,35 @@ static void test_hostcall(const char* polkavm_path) {
         pvm_destroy(vm);
     }
 
+    /* pvm_resume_host: the caller serves the exit with a callback's semantics. */
+    {
+        pvm_vm_t* vm = hostcall_vm(0);
+        CHECK(pvm_resume_host(vm, PVM_HOST_CONTINUE) == PVM_RESULT_ERROR); /* not started */
+        CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_HOST_CALL);
+        CHECK(pvm_resume_host(vm, PVM_HOST_CONTINUE) == PVM_RESULT_OK);
+        CHECK(pvm_get_machine_state(vm) == PVM_HALT);
+        /* Nothing pending after the halt. */
+        CHECK(pvm_resume_host(vm, PVM_HOST_CONTINUE) == PVM_RESULT_ERROR);
+        CHECK(strstr(pvm_last_error(vm), "no host call is pending") != NULL);
+
+        CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_HOST_CALL);
+        CHECK(pvm_resume_host(vm, PVM_HOST_TERMINATE) == PVM_RESULT_OK);
+        CHECK(pvm_get_machine_state(vm) == PVM_HALT);
+        CHECK(pvm_get_pc(vm) == 0); /* halted at the ecalli */
+        CHECK_EQ_U64(pvm_get_register(vm, 9), 0);
+
+        CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_HOST_CALL);
+        CHECK(pvm_resume_host(vm, PVM_HOST_ERROR) == PVM_RESULT_PANIC);
+        CHECK(pvm_get_machine_state(vm) == PVM_PANIC);
+        CHECK(pvm_get_result_code(vm) == PVM_WORKDIGEST_PANIC);
+        CHECK(pvm_resume(vm) == PVM_RESULT_PANIC);
+
+        CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_HOST_CALL);
+        CHECK(pvm_resume_host(vm, 77) == PVM_RESULT_PANIC); /* bogus answer = ERROR */
+        CHECK(pvm_resume_host(NULL, PVM_HOST_CONTINUE) == PVM_RESULT_ERROR);
+        pvm_destroy(vm);
+    }
+
     /* Child mode: the callback is not called. */
     {
         pvm_vm_t* vm = hostcall_vm(0);
