@@ -12,9 +12,11 @@
 //! the trace, so zero is the only initial value the statement needs.
 //!
 //! Modules: [`record`] (the record type), [`tracer`] (tracers), [`cells`] (byte accesses as
-//! word-cell records), [`traits`] (the machine, memory, register and stack traits).
+//! word-cell records), [`traits`] (the machine, memory, register and stack traits),
+//! [`format`] (the binary trace file format).
 
 pub mod cells;
+pub mod format;
 pub mod record;
 pub mod tracer;
 pub mod traits;
