@@ -473,9 +473,11 @@ mod tests {
         assert_eq!(zigzag(8u64.wrapping_neg()), 15);
     }
 
+    type Expectation = fn(&FormatError) -> bool;
+
     #[test]
     fn bad_varints() {
-        let cases: [(&[u8], fn(&FormatError) -> bool); 4] = [
+        let cases: [(&[u8], Expectation); 4] = [
             (&[0x80, 0x00], |e| {
                 matches!(e, FormatError::NonCanonicalVarint { offset: 0 })
             }),
