@@ -2,9 +2,9 @@ package pvm
 
 import "testing"
 
-// BenchmarkHostCall measures one host-call round trip through the C callback trampoline
-// and cgo into a Go HostFunc: a 3-instruction guest loop does b.N ecallis in a single
-// Execute, so ns/op is the cost per ecalli.
+// BenchmarkHostCall measures one host-call round trip into a Go HostFunc (exit to Go,
+// HostFunc, pvm_resume_host: one cgo call per ecalli): a 3-instruction guest loop does
+// b.N ecallis in a single Execute, so ns/op is the cost per ecalli.
 func BenchmarkHostCall(b *testing.B) {
 	vm := newLoopVM(b, uint64(b.N))
 	defer vm.Close()

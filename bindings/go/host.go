@@ -3,8 +3,6 @@ package pvm
 // #include "shim.h"
 import "C"
 
-import "runtime/cgo"
-
 // HostResult is what a HostFunc returns.
 type HostResult int
 
@@ -19,59 +17,47 @@ const (
 
 // HostFunc serves `ecalli id`. It runs on the goroutine that called Execute/Resume and
 // may use every method of vm (registers, gas, memory) and create, run and close other
-// VMs; it must not call Execute, Resume or Close on vm itself. A panic is recovered:
-// the machine stops as panicked and Execute/Resume return a *HostPanicError.
+// VMs; it must not call Execute, Resume or Close on vm itself (Execute and Resume return
+// ErrMisuse there). A panic is recovered: the machine stops as panicked and
+// Execute/Resume return a *HostPanicError.
 type HostFunc func(vm *VM, id int) HostResult
 
-// SetHostFunc sets (or, with nil, removes) the host function. While one is set the VM is
-// referenced from C through a cgo.Handle, so it is not finalized: call Close.
-func (vm *VM) SetHostFunc(f HostFunc) {
-	if vm.ptr == nil {
-		return
-	}
-	vm.host = f
-	if f == nil {
-		C.pvm_set_host_callback(vm.ptr, nil)
-		vm.releaseHandle()
-		return
-	}
-	if vm.handle == 0 {
-		// Only the handle's integer value is stored in C memory, never a Go pointer.
-		vm.handle = cgo.NewHandle(vm)
-		C.pvm_go_set_handle(vm.ptr, C.uintptr_t(vm.handle))
-	}
-	C.pvm_go_install_trampoline(vm.ptr)
-}
-
-func (vm *VM) releaseHandle() {
-	if vm.handle != 0 {
-		if vm.ptr != nil {
-			C.pvm_go_set_handle(vm.ptr, 0)
-		}
-		vm.handle.Delete()
-		vm.handle = 0
-	}
-}
-
-// goPvmHostTrampoline is the C host callback of every VM with a HostFunc: it finds the
-// VM through the handle in its user data and calls the HostFunc. Go panics must not
-// unwind into C, so they are recovered here and turned into PVM_HOST_ERROR.
+// SetHostFunc sets (or, with nil, removes) the host function.
 //
-//export goPvmHostTrampoline
-func goPvmHostTrampoline(cvm *C.pvm_vm_t, id C.int) (result C.pvm_host_result_t) {
-	handle := uintptr(C.pvm_go_handle(cvm))
-	if handle == 0 {
-		return C.PVM_HOST_ERROR
+// Host calls are served in a Go loop: the guest exits to Go at every ecalli (libpvm's
+// exit mode), the HostFunc runs, and pvm_resume_host continues, halts or panics the
+// machine as the HostFunc answered — the semantics of a C host callback without a
+// C-to-Go callback, which costs several times more than the Go-to-C call per host call.
+func (vm *VM) SetHostFunc(f HostFunc) {
+	vm.host = f
+}
+
+// serve runs the host-call loop from the result of a pvm_execute/pvm_resume in exit
+// mode until an exit the caller must see.
+func (vm *VM) serve(r C.pvm_result_t) (Result, error) {
+	if r != C.PVM_RESULT_HOST_CALL || vm.host == nil {
+		return vm.finish(r)
 	}
-	vm, ok := cgo.Handle(handle).Value().(*VM)
-	if !ok || vm.host == nil {
-		return C.PVM_HOST_ERROR
+	id := C.pvm_get_host_func_id(vm.ptr)
+	for r == C.PVM_RESULT_HOST_CALL && vm.host != nil {
+		answer := vm.callHost(int(id))
+		if vm.ptr == nil {
+			return ResultError, ErrClosed
+		}
+		r = C.pvm_go_resume_host(vm.ptr, C.int(answer), &id)
 	}
+	return vm.finish(r)
+}
+
+// callHost calls the HostFunc, turning a panic into HostError (kept for finish).
+func (vm *VM) callHost(id int) (answer HostResult) {
+	vm.inHost = true
 	defer func() {
+		vm.inHost = false
 		if r := recover(); r != nil {
-			vm.hostPanic = &HostPanicError{ID: int(id), Value: r}
-			result = C.PVM_HOST_ERROR
+			vm.hostPanic = &HostPanicError{ID: id, Value: r}
+			answer = HostError
 		}
 	}()
-	return C.pvm_host_result_t(vm.host(vm, int(id)))
+	return vm.host(vm, id)
 }

@@ -1,15 +1,7 @@
 #include "shim.h"
 
-#include "_cgo_export.h"
-
-void pvm_go_install_trampoline(pvm_vm_t* vm) {
-    pvm_set_host_callback(vm, goPvmHostTrampoline);
-}
-
-void pvm_go_set_handle(pvm_vm_t* vm, uintptr_t handle) {
-    pvm_set_user_data(vm, (void*)handle);
-}
-
-uintptr_t pvm_go_handle(pvm_vm_t* vm) {
-    return (uintptr_t)pvm_get_user_data(vm);
+pvm_result_t pvm_go_resume_host(pvm_vm_t* vm, int answer, int* func_id) {
+    pvm_result_t result = pvm_resume_host(vm, answer);
+    *func_id = pvm_get_host_func_id(vm);
+    return result;
 }

@@ -1,6 +1,4 @@
-/* C helpers of the Go binding (shim.c): installing the Go trampoline as the host callback
- * and keeping a cgo.Handle in the VM's user data, without Go code converting integers to
- * pointers. */
+/* C helpers of the Go binding (shim.c): one cgo call per served host call. */
 #ifndef PVM_GO_SHIM_H
 #define PVM_GO_SHIM_H
 
@@ -8,10 +6,8 @@
 
 #include "pvm.h"
 
-/* Sets the VM's host callback to the exported Go function goPvmHostTrampoline. */
-void pvm_go_install_trampoline(pvm_vm_t* vm);
-/* Stores / loads a cgo.Handle in the VM's user data. */
-void pvm_go_set_handle(pvm_vm_t* vm, uintptr_t handle);
-uintptr_t pvm_go_handle(pvm_vm_t* vm);
+/* pvm_resume_host, then stores the id of the ecalli the VM stopped at (if it did) in
+ * *func_id, so the Go loop needs one cgo call per host call. */
+pvm_result_t pvm_go_resume_host(pvm_vm_t* vm, int answer, int* func_id);
 
 #endif

@@ -7,7 +7,6 @@ import "C"
 import (
 	"fmt"
 	"runtime"
-	"runtime/cgo"
 	"unsafe"
 )
 
@@ -17,8 +16,10 @@ type VM struct {
 	ptr *C.pvm_vm_t
 	// host is called at every ecalli while a HostFunc is set.
 	host HostFunc
-	// handle refers to this VM from the C side (user data) while a HostFunc is set.
-	handle cgo.Handle
+	// child is set by ExecuteChild: ecallis return ResultHostCall even with a HostFunc.
+	child bool
+	// inHost is set while the HostFunc runs (Execute/Resume on vm are refused then).
+	inHost bool
 	// hostPanic is a HostFunc panic caught during the current run.
 	hostPanic *HostPanicError
 }
@@ -56,7 +57,7 @@ func wrap(ptr *C.pvm_vm_t) (*VM, error) {
 		return nil, fmt.Errorf("%w: %s", ErrCreate, C.GoString(C.pvm_last_error(nil)))
 	}
 	vm := &VM{ptr: ptr}
-	// A VM without a HostFunc is not referenced from C, so it can be finalized.
+	// Nothing in C refers to the Go VM, so it can be finalized.
 	runtime.SetFinalizer(vm, (*VM).Close)
 	return vm, nil
 }
@@ -117,7 +118,6 @@ func (vm *VM) Close() {
 	}
 	C.pvm_destroy(vm.ptr)
 	vm.ptr = nil
-	vm.releaseHandle()
 	runtime.SetFinalizer(vm, nil)
 }
 
@@ -146,18 +146,20 @@ func (vm *VM) finish(r C.pvm_result_t) (Result, error) {
 // Execute sets pc = entry and runs until an exit, calling the HostFunc (if any) at every
 // ecalli. The entry block's gas is charged.
 func (vm *VM) Execute(entry uint32) (Result, error) {
-	if vm.ptr == nil {
-		return ResultError, ErrClosed
+	if err := vm.runnable(); err != nil {
+		return ResultError, err
 	}
-	return vm.finish(C.pvm_execute(vm.ptr, C.uint32_t(entry), 0))
+	vm.child = false
+	return vm.serve(C.pvm_execute(vm.ptr, C.uint32_t(entry), 1))
 }
 
 // ExecuteChild is Execute in child mode: every ecalli returns ResultHostCall, even with
 // a HostFunc set. Resume keeps the mode.
 func (vm *VM) ExecuteChild(entry uint32) (Result, error) {
-	if vm.ptr == nil {
-		return ResultError, ErrClosed
+	if err := vm.runnable(); err != nil {
+		return ResultError, err
 	}
+	vm.child = true
 	return vm.finish(C.pvm_execute(vm.ptr, C.uint32_t(entry), 1))
 }
 
@@ -165,10 +167,25 @@ func (vm *VM) ExecuteChild(entry uint32) (Result, error) {
 // instruction) or out-of-gas (retries the block). After a halt or panic it reports the
 // same result again.
 func (vm *VM) Resume() (Result, error) {
-	if vm.ptr == nil {
-		return ResultError, ErrClosed
+	if err := vm.runnable(); err != nil {
+		return ResultError, err
 	}
-	return vm.finish(C.pvm_resume(vm.ptr))
+	r := C.pvm_resume(vm.ptr)
+	if vm.child {
+		return vm.finish(r)
+	}
+	return vm.serve(r)
+}
+
+// runnable refuses a closed VM and a run from the VM's own HostFunc.
+func (vm *VM) runnable() error {
+	if vm.ptr == nil {
+		return ErrClosed
+	}
+	if vm.inHost {
+		return fmt.Errorf("%w: Execute/Resume called from the VM's own HostFunc", ErrMisuse)
+	}
+	return nil
 }
 
 // HostFuncID is the id of the most recent ecalli, or -1 if none ran yet.
