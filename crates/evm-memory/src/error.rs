@@ -13,6 +13,16 @@ pub enum MemoryError {
     /// `offset + length` does not fit in a `usize` (or an operand does not).
     #[error("memory offset or length overflows")]
     Overflow,
+    /// A [`machine::Memory`] access (which never expands) reaches past the current frame.
+    #[error("access of {len} bytes at {offset} is outside the frame of {size} bytes")]
+    OutOfBounds {
+        /// The frame offset asked for.
+        offset: u64,
+        /// The access length.
+        len: usize,
+        /// The frame's size.
+        size: usize,
+    },
     /// The address space for the shared buffer could not be reserved.
     #[error("could not reserve {0} bytes of address space")]
     Reserve(usize),

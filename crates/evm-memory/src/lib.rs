@@ -7,6 +7,9 @@
 //! The buffer is one anonymous memory mapping reserved once, so fresh memory is already
 //! zero and never needs clearing; only a returning child's bytes are cleared.
 //!
+//! Tracing: `Memory<T: machine::Tracer = NoTrace>` reports every access as 8-byte word
+//! cells of [`MEMORY_SPACE`], at [`cell_address`]`(frame serial, offset)`; see [`Memory`].
+//!
 //! ```
 //! use evm_memory::Memory;
 //! let mut mem = Memory::new().unwrap();
@@ -18,6 +21,17 @@
 //! mem.leave();
 //! assert_eq!(mem.len(), 32);
 //! ```
+//!
+//! ```
+//! use evm_memory::{Memory, DEFAULT_LIMIT};
+//! use machine::{Op, Traced, VecTracer};
+//! let mut mem = Memory::with_tracer(DEFAULT_LIMIT, VecTracer::new()).unwrap();
+//! let mut gas = 1_000;
+//! mem.store_byte(9, 0xAB, &mut gas).unwrap(); // read of the old word 8, write of the new
+//! let r = mem.tracer().records();
+//! assert_eq!((r[0].op, r[0].address, r[0].value), (Op::Read, 8, 0));
+//! assert_eq!((r[1].op, r[1].address, r[1].value), (Op::Write, 8, 0xAB00));
+//! ```
 
 mod error;
 mod gas;
@@ -27,5 +41,7 @@ mod region;
 
 pub use error::MemoryError;
 pub use gas::{memory_gas, TABLE_WORDS};
-pub use memory::{Memory, DEFAULT_LIMIT, MAX_RESERVATION};
+pub use memory::{
+    cell_address, Memory, DEFAULT_LIMIT, FRAME_SHIFT, MAX_FRAMES, MAX_RESERVATION, MEMORY_SPACE,
+};
 pub use operand::to_usize;

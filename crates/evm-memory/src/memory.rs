@@ -1,5 +1,7 @@
 //! The shared buffer and the stack of call frames that live in it.
 
+use machine::{cells, NoTrace, Space, Traced, Tracer};
+
 use crate::{gas::memory_gas, operand::to_usize, region::Region, MemoryError};
 
 /// Default memory limit in bytes, as revm's `memory_limit` default: `2^32 - 1`.
@@ -10,12 +12,49 @@ pub const DEFAULT_LIMIT: u64 = u32::MAX as u64;
 /// with [`MemoryError::LimitExceeded`] after the gas check, which no real gas limit passes.
 pub const MAX_RESERVATION: u64 = 1 << 40;
 
+/// The trace space of memory cells.
+pub const MEMORY_SPACE: Space = Space(0);
+
+/// Bits of a cell address that hold the frame-relative byte offset; the frame's serial
+/// number sits above them. Offsets stay below `2^40` because the shared buffer is at most
+/// [`MAX_RESERVATION`] bytes.
+pub const FRAME_SHIFT: u32 = 40;
+
+/// How many frames (serial numbers) a traced memory can number: `2^24`.
+pub const MAX_FRAMES: u64 = 1 << (64 - FRAME_SHIFT);
+
+/// The trace address of the byte (or word) at frame-relative `offset` of the frame with
+/// serial number `serial`: `serial << 40 | offset`.
+#[inline(always)]
+pub const fn cell_address(serial: u64, offset: u64) -> u64 {
+    (serial << FRAME_SHIFT) | offset
+}
+
 /// What a parent frame keeps while a child runs.
 #[derive(Clone, Copy)]
 struct Saved {
     checkpoint: usize,
     len: usize,
     cost: u64,
+    serial: u64,
+}
+
+/// The current frame's bytes (a free function so that the tracer can be borrowed mutably
+/// at the same time).
+#[inline(always)]
+fn frame(region: &Region, checkpoint: usize, len: usize) -> &[u8] {
+    // SAFETY: the frame's len bytes from its checkpoint are inside the mapping (grow keeps
+    // checkpoint + len below hard_end <= the region's length) and initialised (anonymous
+    // memory reads as zero); the shared borrow of the region keeps them from being written.
+    unsafe { core::slice::from_raw_parts(region.ptr().add(checkpoint), len) }
+}
+
+/// The little-endian word at word-aligned frame offset `offset` (`offset + 8 <= len`,
+/// which holds for every word inside a frame: frame sizes are multiples of 32).
+#[inline(always)]
+fn word_at(bytes: &[u8], offset: u64) -> u64 {
+    let at = offset as usize;
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
 }
 
 /// EVM memory of a call stack: one buffer shared by all frames, each frame starting at a
@@ -26,7 +65,22 @@ struct Saved {
 /// Offsets are frame-relative. Every charging operation takes the frame's remaining gas as
 /// `&mut u64`, deducts the expansion cost on success and changes nothing on failure.
 /// Zero-length accesses never expand, whatever the offset.
-pub struct Memory {
+///
+/// # Tracing
+///
+/// The memory reports every byte it reads or writes to its tracer `T` ([`NoTrace`] by
+/// default, which costs nothing) as 8-byte word cells of [`MEMORY_SPACE`]
+/// ([`machine::cells`]: a partial word write is a read of the old word and a write of the
+/// new one). Each frame has a serial number, new for every [`Memory::enter`] and
+/// [`Memory::reset`], and its word at frame offset `o` is cell [`cell_address`]`(serial,
+/// o)`. So a frame's cells are fresh when it starts (its memory is zero, as the consistency
+/// statement assumes of a cell's first access), a returning child's cells are never used
+/// again (clearing them needs no records), and expansion only makes fresh, zero cells
+/// reachable (no records either). Loads, stores, range reads, `write`, `copy_within`
+/// (reads of the source words, then writes of the destination words) and `copy_from`
+/// (writes, zero padding included) are traced; [`Memory::as_slice`] is an untraced view, and
+/// the mutable view [`Memory::as_mut_slice`] exists only untraced.
+pub struct Memory<T: Tracer = NoTrace> {
     region: Region,
     /// Start of the current frame in the region.
     checkpoint: usize,
@@ -38,17 +92,38 @@ pub struct Memory {
     hard_end: u64,
     limit: u64,
     parents: Vec<Saved>,
+    /// Serial number of the current frame (the high bits of its cell addresses).
+    serial: u64,
+    /// The serial number the next frame gets.
+    next_serial: u64,
+    tracer: T,
 }
 
-impl Memory {
-    /// A memory with the default limit ([`DEFAULT_LIMIT`]).
+impl Memory<NoTrace> {
+    /// An untraced memory with the default limit ([`DEFAULT_LIMIT`]).
     pub fn new() -> Result<Self, MemoryError> {
         Self::with_limit(DEFAULT_LIMIT)
     }
 
-    /// A memory whose shared buffer may not grow past `limit` bytes (all frames together),
-    /// checked as revm checks it: `checkpoint + 32 * new_words > limit` fails.
+    /// An untraced memory whose shared buffer may not grow past `limit` bytes (all frames
+    /// together), checked as revm checks it: `checkpoint + 32 * new_words > limit` fails.
     pub fn with_limit(limit: u64) -> Result<Self, MemoryError> {
+        Self::with_tracer(limit, NoTrace)
+    }
+
+    /// The current frame's memory, mutable. Writes through it are not traced, so it exists
+    /// only for the untraced memory.
+    #[inline]
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: as in `frame`, with `&mut self` for exclusive access.
+        unsafe { core::slice::from_raw_parts_mut(self.at(0), self.len) }
+    }
+}
+
+impl<T: Tracer> Memory<T> {
+    /// A memory with limit `limit` (as [`Memory::with_limit`]) reporting to `tracer`. The
+    /// outermost frame has serial number 0.
+    pub fn with_tracer(limit: u64, tracer: T) -> Result<Self, MemoryError> {
         let reserve = limit.min(MAX_RESERVATION);
         let region = Region::reserve(reserve as usize)?;
         Ok(Self {
@@ -59,7 +134,71 @@ impl Memory {
             cost: 0,
             limit,
             parents: Vec::new(),
+            serial: 0,
+            next_serial: 1,
+            tracer,
         })
+    }
+
+    /// The tracer, giving up the memory.
+    pub fn into_tracer(self) -> T {
+        self.tracer
+    }
+
+    /// Serial number of the current frame: its cells are [`cell_address`]`(serial, offset)`.
+    pub fn frame_serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// Moves to a new frame serial number.
+    ///
+    /// # Panics
+    /// When tracing, after [`MAX_FRAMES`] frames (their cell addresses would collide).
+    #[inline(always)]
+    fn new_serial(&mut self) {
+        if T::ENABLED {
+            assert!(
+                self.next_serial < MAX_FRAMES,
+                "more than 2^24 traced frames: cell addresses would collide"
+            );
+        }
+        self.serial = self.next_serial;
+        self.next_serial = self.next_serial.wrapping_add(1);
+    }
+
+    /// Reports a read of `len` bytes at frame offset `offset` (inside the frame).
+    #[inline]
+    fn trace_read(&mut self, offset: usize, len: usize) {
+        if !T::ENABLED {
+            return;
+        }
+        let bytes = frame(&self.region, self.checkpoint, self.len);
+        let base = cell_address(self.serial, 0);
+        cells::trace_read(
+            &mut self.tracer,
+            MEMORY_SPACE,
+            base | offset as u64,
+            len,
+            |w| word_at(bytes, w - base),
+        );
+    }
+
+    /// Reports a write of `data` at frame offset `offset` (inside the frame), before the
+    /// memory performs it.
+    #[inline]
+    fn trace_write(&mut self, offset: usize, data: &[u8]) {
+        if !T::ENABLED {
+            return;
+        }
+        let bytes = frame(&self.region, self.checkpoint, self.len);
+        let base = cell_address(self.serial, 0);
+        cells::trace_write(
+            &mut self.tracer,
+            MEMORY_SPACE,
+            base | offset as u64,
+            data,
+            |w| word_at(bytes, w - base),
+        );
     }
 
     /// The memory limit in bytes.
@@ -101,16 +240,22 @@ impl Memory {
         self.checkpoint
     }
 
-    /// Starts a child frame with empty memory at the end of the current frame.
+    /// Starts a child frame with empty memory at the end of the current frame (with a new
+    /// serial number).
+    ///
+    /// # Panics
+    /// When tracing, at the `2^24`-th frame ([`MAX_FRAMES`]).
     pub fn enter(&mut self) {
         self.parents.push(Saved {
             checkpoint: self.checkpoint,
             len: self.len,
             cost: self.cost,
+            serial: self.serial,
         });
         self.checkpoint += self.len;
         self.len = 0;
         self.cost = 0;
+        self.new_serial();
     }
 
     /// Returns from the current child frame: its bytes are cleared and the parent's size,
@@ -123,16 +268,22 @@ impl Memory {
         self.checkpoint = parent.checkpoint;
         self.len = parent.len;
         self.cost = parent.cost;
+        self.serial = parent.serial;
         true
     }
 
     /// Returns to an empty outermost frame (depth 0, size 0), clearing all bytes, to reuse
-    /// the reservation for the next transaction.
+    /// the reservation for the next transaction. The new outermost frame gets a new serial
+    /// number (its memory is zero again).
+    ///
+    /// # Panics
+    /// When tracing, at the `2^24`-th frame ([`MAX_FRAMES`]).
     pub fn reset(&mut self) {
         while self.leave() {}
         self.region.clear(0, self.len);
         self.len = 0;
         self.cost = 0;
+        self.new_serial();
     }
 
     /// Makes `offset..offset + len` part of the current frame, charging the expansion.
@@ -208,25 +359,17 @@ impl Memory {
         unsafe { self.region.ptr().add(self.checkpoint + offset) }
     }
 
-    /// The current frame's memory.
+    /// The current frame's memory (an untraced view).
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
-        // SAFETY: the frame's len bytes from its checkpoint are inside the mapping and
-        // initialised (anonymous memory reads as zero); `&self` keeps them unaliased by writes.
-        unsafe { core::slice::from_raw_parts(self.at(0), self.len) }
-    }
-
-    /// The current frame's memory, mutable.
-    #[inline]
-    pub fn as_mut_slice(&mut self) -> &mut [u8] {
-        // SAFETY: as in `as_slice`, with `&mut self` for exclusive access.
-        unsafe { core::slice::from_raw_parts_mut(self.at(0), self.len) }
+        frame(&self.region, self.checkpoint, self.len)
     }
 
     /// MLOAD: expands to cover `offset..offset + 32` and reads the word there.
     #[inline(always)]
     pub fn load_word(&mut self, offset: usize, gas: &mut u64) -> Result<[u8; 32], MemoryError> {
         self.expand(offset, 32, gas)?;
+        self.trace_read(offset, 32);
         // SAFETY: expand made offset + 32 <= len; read_unaligned needs no alignment.
         Ok(unsafe { self.at(offset).cast::<[u8; 32]>().read_unaligned() })
     }
@@ -240,6 +383,7 @@ impl Memory {
         gas: &mut u64,
     ) -> Result<(), MemoryError> {
         self.expand(offset, 32, gas)?;
+        self.trace_write(offset, word);
         // SAFETY: expand made offset + 32 <= len; `&mut self` gives exclusive access.
         unsafe { self.at(offset).cast::<[u8; 32]>().write_unaligned(*word) };
         Ok(())
@@ -249,6 +393,7 @@ impl Memory {
     #[inline(always)]
     pub fn load_byte(&mut self, offset: usize, gas: &mut u64) -> Result<u8, MemoryError> {
         self.expand(offset, 1, gas)?;
+        self.trace_read(offset, 1);
         // SAFETY: expand made offset + 1 <= len.
         Ok(unsafe { self.at(offset).read() })
     }
@@ -262,6 +407,7 @@ impl Memory {
         gas: &mut u64,
     ) -> Result<(), MemoryError> {
         self.expand(offset, 1, gas)?;
+        self.trace_write(offset, &[byte]);
         // SAFETY: expand made offset + 1 <= len; `&mut self` gives exclusive access.
         unsafe { self.at(offset).write(byte) };
         Ok(())
@@ -275,6 +421,7 @@ impl Memory {
             return Ok(&[]);
         }
         self.expand(offset, len, gas)?;
+        self.trace_read(offset, len);
         Ok(&self.as_slice()[offset..offset + len])
     }
 
@@ -285,7 +432,8 @@ impl Memory {
             return Ok(());
         }
         self.expand(offset, data.len(), gas)?;
-        self.as_mut_slice()[offset..offset + data.len()].copy_from_slice(data);
+        self.trace_write(offset, data);
+        self.frame_mut()[offset..offset + data.len()].copy_from_slice(data);
         Ok(())
     }
 
@@ -303,6 +451,11 @@ impl Memory {
             return Ok(());
         }
         self.expand(dst.max(src), len, gas)?;
+        if T::ENABLED {
+            let data = self.as_slice()[src..src + len].to_vec();
+            self.trace_read(src, len);
+            self.trace_write(dst, &data);
+        }
         // SAFETY: both ranges end at most at max(dst, src) + len <= self.len; `ptr::copy`
         // allows overlap.
         unsafe { core::ptr::copy(self.at(src), self.at(dst), len) };
@@ -326,14 +479,80 @@ impl Memory {
         self.expand(dst, len, gas)?;
         let available = source.get(src_offset..).unwrap_or(&[]);
         let n = available.len().min(len);
-        let target = &mut self.as_mut_slice()[dst..dst + len];
+        if T::ENABLED {
+            let mut data = vec![0u8; len];
+            data[..n].copy_from_slice(&available[..n]);
+            self.trace_write(dst, &data);
+        }
+        let target = &mut self.frame_mut()[dst..dst + len];
         target[..n].copy_from_slice(&available[..n]);
         target[n..].fill(0);
         Ok(())
     }
 }
 
-impl core::fmt::Debug for Memory {
+impl<T: Tracer> Memory<T> {
+    /// The current frame's memory, mutable (for the operations, which trace themselves).
+    #[inline]
+    fn frame_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `frame`, with `&mut self` for exclusive access.
+        unsafe { core::slice::from_raw_parts_mut(self.at(0), self.len) }
+    }
+}
+
+impl<T: Tracer> Traced for Memory<T> {
+    type Tracer = T;
+    fn tracer(&self) -> &T {
+        &self.tracer
+    }
+    fn tracer_mut(&mut self) -> &mut T {
+        &mut self.tracer
+    }
+}
+
+/// Byte access to the current frame without expansion and without gas: an access must lie
+/// inside the frame (`offset + len <= len()`), else [`MemoryError::OutOfBounds`]. Traced like
+/// the EVM operations; zero-length accesses succeed at any offset.
+impl<T: Tracer> machine::Memory for Memory<T> {
+    type Error = MemoryError;
+
+    fn read(&mut self, address: u64, buf: &mut [u8]) -> Result<(), MemoryError> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let offset = self.bounds(address, buf.len())?;
+        self.trace_read(offset, buf.len());
+        buf.copy_from_slice(&self.as_slice()[offset..offset + buf.len()]);
+        Ok(())
+    }
+
+    fn write(&mut self, address: u64, data: &[u8]) -> Result<(), MemoryError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let offset = self.bounds(address, data.len())?;
+        self.trace_write(offset, data);
+        self.frame_mut()[offset..offset + data.len()].copy_from_slice(data);
+        Ok(())
+    }
+}
+
+impl<T: Tracer> Memory<T> {
+    /// `address` as a frame offset when `address..address + len` is inside the frame.
+    fn bounds(&self, address: u64, len: usize) -> Result<usize, MemoryError> {
+        let size = self.len;
+        usize::try_from(address)
+            .ok()
+            .filter(|&o| o.checked_add(len).is_some_and(|end| end <= size))
+            .ok_or(MemoryError::OutOfBounds {
+                offset: address,
+                len,
+                size,
+            })
+    }
+}
+
+impl<T: Tracer> core::fmt::Debug for Memory<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Memory")
             .field("depth", &self.depth())
@@ -341,6 +560,7 @@ impl core::fmt::Debug for Memory {
             .field("len", &self.len)
             .field("cost", &self.cost)
             .field("limit", &self.limit)
+            .field("serial", &self.serial)
             .finish_non_exhaustive()
     }
 }

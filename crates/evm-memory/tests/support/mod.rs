@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use evm_memory::{to_usize, Memory, MemoryError};
+use machine::Tracer;
 use revm_interpreter::context_interface::cfg::GasParams;
 use revm_interpreter::{
     interpreter::{resize_memory, SharedMemory},
@@ -185,6 +186,53 @@ pub fn gen_ops(rng: &mut Rng, n: usize, max_small: u64) -> Vec<Op> {
     ops
 }
 
+/// A stream of `n` tame ops for traces of a predictable size: offsets below `max_offset`,
+/// copy and read lengths of 1..=`max_len` bytes, calls up to depth 8 with plenty of gas, so
+/// (with enough root gas) no op fails and every op runs.
+pub fn gen_tame_ops(rng: &mut Rng, n: usize, max_offset: u64, max_len: u64) -> Vec<Op> {
+    let mut ops = Vec::with_capacity(n);
+    let mut depth = 0usize;
+    for _ in 0..n {
+        let off = |rng: &mut Rng| small(rng.below(max_offset));
+        let len = |rng: &mut Rng| small(1 + rng.below(max_len));
+        let op = match rng.below(24) {
+            0..=5 => Op::MLoad(off(rng)),
+            6..=11 => {
+                let mut w = [0u8; 32];
+                w.iter_mut().for_each(|b| *b = rng.next() as u8);
+                Op::MStore(off(rng), w)
+            }
+            12..=14 => Op::MStore8(off(rng), rng.next() as u8),
+            15 | 16 => Op::MCopy {
+                dst: off(rng),
+                src: off(rng),
+                len: len(rng),
+            },
+            17 | 18 => Op::CopyFrom {
+                dst: off(rng),
+                src_offset: small(rng.below(80)),
+                len: len(rng),
+                src_len: rng.below(70) as usize,
+            },
+            19 | 20 => Op::Read {
+                offset: off(rng),
+                len: len(rng),
+            },
+            21 if depth < 8 => {
+                depth += 1;
+                Op::Enter(30_000_000)
+            }
+            22 if depth > 0 => {
+                depth -= 1;
+                Op::Return
+            }
+            _ => Op::MSize,
+        };
+        ops.push(op);
+    }
+    ops
+}
+
 /// The fixed source pattern for `CopyFrom`.
 pub fn source(len: usize) -> Vec<u8> {
     (0..len)
@@ -201,7 +249,7 @@ pub fn hash(bytes: &[u8]) -> u64 {
 
 /// Runs `ops` on ours; stops after the first error at depth 0 (revm halts the frame there;
 /// an error in a child returns to the parent).
-pub fn run_ours(mem: &mut Memory, root_gas: u64, ops: &[Op], out: &mut Vec<Outcome>) {
+pub fn run_ours<T: Tracer>(mem: &mut Memory<T>, root_gas: u64, ops: &[Op], out: &mut Vec<Outcome>) {
     let mut gas = vec![root_gas];
     let mut src = Vec::new();
     for op in ops {
