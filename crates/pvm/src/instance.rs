@@ -1,12 +1,17 @@
-//! A running machine: a program plus registers, gas and memory.
+//! A running machine: a program plus registers, gas, memory and a tracer.
 
+use std::convert::Infallible;
 use std::sync::Arc;
+
+use machine::cells::{trace_read, trace_write};
+use machine::{NoTrace, Step, Tracer, ViewError};
 
 use crate::container::{Container, ContainerError, MemoryLayout};
 use crate::format::{StandardProgram, ARGS_ADDRESS, MAX_ARGS_LEN, STACK_TOP};
 use crate::interpreter::{self, Core, NoObserver, Observer, HALT_ADDRESS, REG_SLOTS};
-use crate::memory::{page_align_up, Access, Memory, MemoryError};
+use crate::memory::{check_range, page_align_up, Access, Memory, MemoryError};
 use crate::program::{Program, ProgramError};
+use crate::tracing::{emit_image, emit_zeroing, MEMORY, REGISTERS};
 use crate::{GpVersion, REG_COUNT};
 
 /// Why [`Instance::run`] returned.
@@ -67,8 +72,10 @@ enum Resume {
     Finished(Exit),
 }
 
-/// A PVM instance.
-pub struct Instance {
+/// A PVM instance, reporting its register and memory accesses to a [`Tracer`] `T`
+/// (see [`crate::tracing`]). The default [`NoTrace`] records nothing and costs nothing;
+/// [`Instance::with_tracer`] attaches another tracer.
+pub struct Instance<T: Tracer = NoTrace> {
     program: Arc<Program>,
     core: Core,
     /// The current pc: the instruction to run next, or the one that caused the last exit.
@@ -76,9 +83,10 @@ pub struct Instance {
     resume: Resume,
     /// The `.polkavm` memory layout, for instances made by [`Instance::from_container`].
     layout: Option<MemoryLayout>,
+    tracer: T,
 }
 
-impl std::fmt::Debug for Instance {
+impl<T: Tracer> std::fmt::Debug for Instance<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Instance")
             .field("pc", &self.pc)
@@ -102,6 +110,7 @@ impl Instance {
             pc: 0,
             resume: Resume::At { paid: false },
             layout: None,
+            tracer: NoTrace,
         })
     }
 
@@ -165,6 +174,31 @@ impl Instance {
         Ok(instance)
     }
 
+    /// Guest memory, mutable (map pages, write data). Only untraced instances hand it out:
+    /// a traced instance changes memory through [`Instance::map_memory`],
+    /// [`Instance::write_memory`] and the like, which report the change.
+    pub fn memory_mut(&mut self) -> &mut Memory {
+        &mut self.core.memory
+    }
+
+    /// Attaches `tracer`: the instance reports every access from now on. The current state
+    /// is reported first as writes — every non-zero register, then every non-zero word of
+    /// every mapped page (the program image: RO/RW data, arguments) — so the trace starts
+    /// from all-zero cells.
+    pub fn with_tracer<T: Tracer>(self, mut tracer: T) -> Instance<T> {
+        emit_image(&mut tracer, &self.core.regs, &self.core.memory);
+        Instance {
+            program: self.program,
+            core: self.core,
+            pc: self.pc,
+            resume: self.resume,
+            layout: self.layout,
+            tracer,
+        }
+    }
+}
+
+impl<T: Tracer> Instance<T> {
     /// Prepares a call to the function at `pc` the way PolkaVM does: registers cleared,
     /// RA (r0) = the halt address so that returning halts, SP (r1) = the stack top,
     /// arguments in a0–a5 (r7–r12) then t0–t2 (r2–r4).
@@ -173,12 +207,20 @@ impl Instance {
         if args.len() > ARGUMENT_REGS.len() {
             return Err(InstanceError::TooManyArguments(args.len()));
         }
-        self.core.regs = [0; REG_SLOTS];
-        self.core.regs[0] = u64::from(HALT_ADDRESS);
-        self.core.regs[1] = u64::from(self.layout.map_or(STACK_TOP, |l| l.stack_pointer));
+        let mut regs = [0; REG_SLOTS];
+        regs[0] = u64::from(HALT_ADDRESS);
+        regs[1] = u64::from(self.layout.map_or(STACK_TOP, |l| l.stack_pointer));
         for (&reg, &value) in ARGUMENT_REGS.iter().zip(args) {
-            self.core.regs[reg] = value;
+            regs[reg] = value;
         }
+        if T::ENABLED {
+            for (index, (&new, &old)) in regs.iter().zip(&self.core.regs).enumerate() {
+                if new != old {
+                    self.tracer.write(REGISTERS, index as u64, new);
+                }
+            }
+        }
+        self.core.regs = regs;
         self.set_pc(pc);
         Ok(())
     }
@@ -195,8 +237,17 @@ impl Instance {
 
     /// Runs until the next exit, calling `observer` before every instruction.
     pub fn run_observed<O: Observer>(&mut self, observer: &mut O) -> Exit {
+        match self.execute::<O, false>(observer) {
+            Some(exit) => exit,
+            None => unreachable!("the interpreter only stops early in single-step mode"),
+        }
+    }
+
+    /// Runs until the next exit, or (with `STEP`) for one instruction: `None` then.
+    #[inline(always)]
+    fn execute<O: Observer, const STEP: bool>(&mut self, observer: &mut O) -> Option<Exit> {
         let mut paid = match self.resume {
-            Resume::Finished(exit) => return exit,
+            Resume::Finished(exit) => return Some(exit),
             Resume::At { paid } => paid,
             Resume::AfterHostCall => {
                 // ecalli never ends a block: the next instruction is in the paid block.
@@ -206,13 +257,13 @@ impl Instance {
                         self.pc = pc;
                         self.core.index = index as u32;
                     }
-                    None => return self.finish(Exit::Panic),
+                    None => return Some(self.finish(Exit::Panic)),
                 }
                 true
             }
         };
         let Some(index) = self.program.index_of(self.pc) else {
-            return self.finish(Exit::Panic);
+            return Some(self.finish(Exit::Panic));
         };
         self.core.index = index;
         if !paid {
@@ -220,13 +271,24 @@ impl Instance {
             let cost = u64::from(self.program.instrs[start].block_cost);
             if self.core.gas < cost {
                 self.resume = Resume::At { paid: false };
-                return Exit::OutOfGas;
+                return Some(Exit::OutOfGas);
             }
             self.core.gas -= cost;
             paid = true;
         }
         debug_assert!(paid);
-        let (exit, paid) = interpreter::run(&mut self.core, &self.program, observer);
+        let (exit, paid) = interpreter::run::<O, T, STEP>(
+            &mut self.core,
+            &self.program,
+            observer,
+            &mut self.tracer,
+        );
+        let Some(exit) = exit else {
+            // One instruction done (single-step mode); the next one's block is paid.
+            self.pc = self.program.pcs[self.core.index as usize];
+            self.resume = Resume::At { paid };
+            return None;
+        };
         if exit == Exit::OutOfGas {
             // Out of gas happens on entering a block, possibly past its leading `unlikely`
             // hints (see `Program`): report the block start, where a retry begins.
@@ -238,7 +300,7 @@ impl Instance {
             Exit::HostCall { .. } => Resume::AfterHostCall,
             Exit::OutOfGas | Exit::PageFault { .. } => Resume::At { paid },
         };
-        exit
+        Some(exit)
     }
 
     fn finish(&mut self, exit: Exit) -> Exit {
@@ -281,24 +343,193 @@ impl Instance {
         self.regs().get(index).copied()
     }
 
-    /// Sets register `index`; returns `false` (and changes nothing) if `index` ≥ 13.
+    /// Sets register `index` (a traced write); returns `false` (and changes nothing) if
+    /// `index` ≥ 13.
     pub fn set_reg(&mut self, index: usize, value: u64) -> bool {
         match self.core.regs[..REG_COUNT].get_mut(index) {
             Some(slot) => {
                 *slot = value;
+                if T::ENABLED {
+                    self.tracer.write(REGISTERS, index as u64, value);
+                }
                 true
             }
             None => false,
         }
     }
 
-    /// Guest memory.
+    /// Guest memory (reads through it are not traced; see [`machine::Memory`] for traced
+    /// host reads).
     pub fn memory(&self) -> &Memory {
         &self.core.memory
     }
 
-    /// Guest memory, mutable (map pages, write data).
-    pub fn memory_mut(&mut self) -> &mut Memory {
-        &mut self.core.memory
+    /// Maps `[address, address + length)` (page-aligned) with `access`, filled with zeros
+    /// ([`Memory::map_zeroed`]); non-zero words of pages that were mapped are reported as
+    /// written with zero.
+    pub fn map_memory(
+        &mut self,
+        address: u32,
+        length: u64,
+        access: Access,
+    ) -> Result<(), MemoryError> {
+        check_range(address, length)?;
+        emit_zeroing(&mut self.tracer, &self.core.memory, address, length);
+        self.core.memory.map_zeroed(address, length, access)
+    }
+
+    /// Changes the access of `[address, address + length)` ([`Memory::set_access`]); when
+    /// that unmaps (and so zeroes) pages, their non-zero words are reported as written
+    /// with zero.
+    pub fn set_memory_access(
+        &mut self,
+        address: u32,
+        length: u64,
+        access: Access,
+    ) -> Result<(), MemoryError> {
+        check_range(address, length)?;
+        if access == Access::None {
+            emit_zeroing(&mut self.tracer, &self.core.memory, address, length);
+        }
+        self.core.memory.set_access(address, length, access)
+    }
+
+    /// Sets the heap end used by `sbrk` ([`Memory::set_heap_end`]; not a cell).
+    pub fn set_heap_end(&mut self, end: u32) {
+        self.core.memory.set_heap_end(end);
+    }
+
+    /// Host-side write to writable guest memory ([`Memory::write`]), traced.
+    pub fn write_memory(&mut self, address: u32, data: &[u8]) -> Result<(), MemoryError> {
+        self.traced_write(address, data, Access::Write)
+    }
+
+    /// Host-side write to mapped guest memory ignoring read-only protection
+    /// ([`Memory::write_privileged`]), traced.
+    pub fn write_memory_privileged(
+        &mut self,
+        address: u32,
+        data: &[u8],
+    ) -> Result<(), MemoryError> {
+        self.traced_write(address, data, Access::Read)
+    }
+
+    fn traced_write(
+        &mut self,
+        address: u32,
+        data: &[u8],
+        needed: Access,
+    ) -> Result<(), MemoryError> {
+        let memory = &mut self.core.memory;
+        memory.check_host(address, data.len(), needed)?;
+        // Reported before the write, while the old words are still there.
+        trace_write(&mut self.tracer, MEMORY, u64::from(address), data, |word| {
+            memory.word(word as u32)
+        });
+        memory.write_unchecked_access(address, data);
+        Ok(())
+    }
+
+    /// Executes exactly one instruction (see [`machine::Machine::step`]).
+    pub fn step(&mut self) -> Step<Exit> {
+        match self.execute::<NoObserver, true>(&mut NoObserver) {
+            Some(exit) => Step::Exit(exit),
+            None => Step::Continue,
+        }
+    }
+
+    /// The tracer.
+    pub fn tracer(&self) -> &T {
+        &self.tracer
+    }
+
+    /// The tracer, mutably (e.g. to take its records).
+    pub fn tracer_mut(&mut self) -> &mut T {
+        &mut self.tracer
+    }
+
+    /// Consumes the instance, returning its tracer.
+    pub fn into_tracer(self) -> T {
+        self.tracer
+    }
+}
+
+/// A guest address range from the 64-bit [`machine::Memory`] interface.
+fn guest_range(address: u64, length: usize) -> Result<u32, MemoryError> {
+    match u32::try_from(address) {
+        Ok(start) if address + length as u64 <= 1 << 32 => Ok(start),
+        _ => Err(MemoryError::BeyondAddressSpace {
+            address,
+            length: length as u64,
+        }),
+    }
+}
+
+impl<T: Tracer> machine::Traced for Instance<T> {
+    type Tracer = T;
+    fn tracer(&self) -> &T {
+        &self.tracer
+    }
+    fn tracer_mut(&mut self) -> &mut T {
+        &mut self.tracer
+    }
+}
+
+/// One step is one instruction, with the gas semantics of [`Instance::run`]: a block's
+/// cost is charged when it is entered (so the step that leaves a block may end with
+/// [`Exit::OutOfGas`]), and stepping to an exit ends in the same state as running.
+impl<T: Tracer> machine::Machine for Instance<T> {
+    type Exit = Exit;
+    type Error = Infallible;
+    fn step(&mut self) -> Result<Step<Exit>, Infallible> {
+        Ok(Instance::step(self))
+    }
+    fn run(&mut self) -> Result<Exit, Infallible> {
+        Ok(Instance::run(self))
+    }
+}
+
+/// Host-side access to guest memory with the access rules of [`Memory::read`] and
+/// [`Memory::write`], traced as word cells.
+impl<T: Tracer> machine::Memory for Instance<T> {
+    type Error = MemoryError;
+    fn read(&mut self, address: u64, buf: &mut [u8]) -> Result<(), MemoryError> {
+        let start = guest_range(address, buf.len())?;
+        let memory = &self.core.memory;
+        memory.read(start, buf)?;
+        trace_read(&mut self.tracer, MEMORY, address, buf.len(), |word| {
+            memory.word(word as u32)
+        });
+        Ok(())
+    }
+    fn write(&mut self, address: u64, data: &[u8]) -> Result<(), MemoryError> {
+        let start = guest_range(address, data.len())?;
+        self.write_memory(start, data)
+    }
+}
+
+/// The 13 registers as cells 0..=12 of [`REGISTERS`], traced.
+impl<T: Tracer> machine::Registers for Instance<T> {
+    type Error = ViewError;
+    fn register_count(&self) -> usize {
+        REG_COUNT
+    }
+    fn register(&mut self, index: usize) -> Result<u64, ViewError> {
+        let value = self.reg(index).ok_or(ViewError::NoSuchRegister {
+            index,
+            count: REG_COUNT,
+        })?;
+        self.tracer.read(REGISTERS, index as u64, value);
+        Ok(value)
+    }
+    fn set_register(&mut self, index: usize, value: u64) -> Result<(), ViewError> {
+        if self.set_reg(index, value) {
+            Ok(())
+        } else {
+            Err(ViewError::NoSuchRegister {
+                index,
+                count: REG_COUNT,
+            })
+        }
     }
 }

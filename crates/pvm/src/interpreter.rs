@@ -2,10 +2,18 @@
 //!
 //! Gas is charged per basic block: when a terminator transfers control, the cost of the
 //! block it enters is taken before that block runs; nothing is charged per instruction.
+//!
+//! The loop is generic over a [`Tracer`]: every register and memory access is reported
+//! behind `if T::ENABLED`, so with [`machine::NoTrace`] the generated code is the untraced
+//! loop (see [`crate::tracing`] for what is reported).
+
+use machine::cells::{trace_read, trace_write, word_of};
+use machine::Tracer;
 
 use crate::isa::Opcode;
-use crate::memory::{Fault, Memory};
+use crate::memory::{FastPath, Fault, Memory};
 use crate::program::{Instr, Program, NO_INDEX};
+use crate::tracing::{MEMORY, REGISTERS};
 use crate::Exit;
 
 /// The dynamic jump address that halts the machine (2^32 − 2^16).
@@ -53,15 +61,49 @@ fn imm(value: u32) -> u64 {
     value as i32 as i64 as u64
 }
 
-/// Runs from `core.index` (whose block is already paid for) until an exit. On return
-/// `core.index` is the instruction that caused the exit (for out-of-gas: the block start
-/// that could not be paid). The boolean says whether the block at `core.index` is paid.
+/// Reports a load of `N` bytes at `address` that succeeded: a read of each word touched.
+#[inline(always)]
+fn trace_load<T: Tracer>(tracer: &mut T, fast: FastPath, address: u32, len: usize) {
+    trace_read(tracer, MEMORY, u64::from(address), len, |word| {
+        fast.word(word as u32)
+    });
+}
+
+/// The (at most two) words a store at `address` touches, before the store.
+#[inline(always)]
+fn snapshot(fast: FastPath, address: u32) -> [u64; 2] {
+    let first = word_of(u64::from(address)) as u32;
+    [fast.word(first), fast.word(first.wrapping_add(8))]
+}
+
+/// Reports a store of `bytes` at `address` that succeeded, given the words it touched
+/// before (from [`snapshot`]).
+#[inline(always)]
+fn trace_store<T: Tracer>(tracer: &mut T, address: u32, bytes: &[u8], old: [u64; 2]) {
+    let first = word_of(u64::from(address));
+    trace_write(tracer, MEMORY, u64::from(address), bytes, |word| {
+        if word == first {
+            old[0]
+        } else {
+            old[1]
+        }
+    });
+}
+
+/// Runs from `core.index` (whose block is already paid for) until an exit, reporting
+/// accesses to `tracer`. On return `core.index` is the instruction that caused the exit
+/// (for out-of-gas: the block start that could not be paid). The boolean says whether the
+/// block at `core.index` is paid.
+///
+/// With `STEP`, returns after one instruction: `None` with `core.index` at the next
+/// instruction (whose block is paid), unless that instruction exited.
 #[inline(never)]
-pub(crate) fn run<O: Observer>(
+pub(crate) fn run<O: Observer, T: Tracer, const STEP: bool>(
     core: &mut Core,
     program: &Program,
     observer: &mut O,
-) -> (Exit, bool) {
+    tracer: &mut T,
+) -> (Option<Exit>, bool) {
     let instrs: &[Instr] = &program.instrs;
     let jump_targets: &[u32] = &program.jump_targets;
     debug_assert!((core.index as usize) < instrs.len());
@@ -85,8 +127,18 @@ pub(crate) fn run<O: Observer>(
         ($exit:expr, $paid:expr) => {{
             core.index = index!() as u32;
             core.gas = gas;
-            return ($exit, $paid);
+            return (Some($exit), $paid);
         }};
+    }
+    // Single-step mode: the instruction is done and `ip` is the next one (paid).
+    macro_rules! stepped {
+        () => {
+            if STEP {
+                core.index = index!() as u32;
+                core.gas = gas;
+                return (None, true);
+            }
+        };
     }
     // Enter the block at `$next` (a pointer to its first instruction), paying its cost.
     macro_rules! enter_at {
@@ -104,6 +156,7 @@ pub(crate) fn run<O: Observer>(
                 }
             }
             ip = next;
+            stepped!();
             continue;
         }};
     }
@@ -167,9 +220,19 @@ pub(crate) fn run<O: Observer>(
         ($address:expr, $n:literal, $convert:expr) => {{
             let address: u32 = $address;
             match fast.load::<$n>(address) {
-                Some(bytes) => $convert(bytes),
+                Some(bytes) => {
+                    if T::ENABLED {
+                        trace_load(tracer, fast, address, $n);
+                    }
+                    $convert(bytes)
+                }
                 None => match memory.load_slow::<$n>(address) {
-                    Ok(bytes) => $convert(bytes),
+                    Ok(bytes) => {
+                        if T::ENABLED {
+                            trace_load(tracer, fast, address, $n);
+                        }
+                        $convert(bytes)
+                    }
                     Err(fault) => fault!(fault),
                 },
             }
@@ -179,12 +242,21 @@ pub(crate) fn run<O: Observer>(
         ($address:expr, $value:expr, $ty:ty) => {{
             let address: u32 = $address;
             let bytes = ($value as $ty).to_le_bytes();
+            // A faulting store reports nothing, so the old words are taken before it.
+            let old = if T::ENABLED {
+                snapshot(fast, address)
+            } else {
+                [0; 2]
+            };
             if !fast.store(address, bytes) {
                 let result = memory.store_slow(address, bytes);
                 fast = memory.fast_path();
                 if let Err(fault) = result {
                     fault!(fault)
                 }
+            }
+            if T::ENABLED {
+                trace_store(tracer, address, &bytes, old);
             }
         }};
     }
@@ -203,7 +275,11 @@ pub(crate) fn run<O: Observer>(
                 debug_assert!(slot < 13);
                 // SAFETY: decoded register fields are clamped to 0..=12 (`decode::reg`), and
                 // `regs` has 16 slots.
-                unsafe { *regs.get_unchecked(slot) }
+                let value = unsafe { *regs.get_unchecked(slot) };
+                if T::ENABLED {
+                    tracer.read(REGISTERS, slot as u64, value);
+                }
+                value
             }};
         }
         macro_rules! set {
@@ -212,7 +288,10 @@ pub(crate) fn run<O: Observer>(
                 let slot = usize::from(instr.$field);
                 debug_assert!(slot < 13);
                 // SAFETY: as in `reg!`.
-                unsafe { *regs.get_unchecked_mut(slot) = value }
+                unsafe { *regs.get_unchecked_mut(slot) = value };
+                if T::ENABLED {
+                    tracer.write(REGISTERS, slot as u64, value);
+                }
             }};
         }
         macro_rules! x {
@@ -460,6 +539,7 @@ pub(crate) fn run<O: Observer>(
         }
         // SAFETY: the instruction just executed falls through, so it is not the last.
         ip = unsafe { ip.add(1) };
+        stepped!();
     }
 }
 

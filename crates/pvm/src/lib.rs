@@ -18,6 +18,11 @@
 //! Data flow: bytes → [`format`] (raw blob, JAM standard program) or [`container`]
 //! (`.polkavm`) → [`Program`] (validation, pre-decoding, block gas costs from [`gas`]) →
 //! [`Instance`] (registers, gas, [`Memory`]) → [`Instance::run`] → [`Exit`].
+//!
+//! An instance is generic over a `machine::Tracer` (default `machine::NoTrace`, free):
+//! [`Instance::with_tracer`] makes it report every register and memory access as
+//! `machine` records ([`tracing`]), and it implements the `machine` traits (`Machine`
+//! with one instruction per step, `Memory`, `Registers`, `Traced`).
 
 #![deny(missing_docs)]
 
@@ -32,6 +37,7 @@ pub mod isa;
 pub mod memory;
 mod program;
 pub mod trace;
+pub mod tracing;
 
 pub use decode::{Instruction, REG_COUNT};
 pub use instance::{Exit, Instance, InstanceError};

@@ -6,6 +6,10 @@
 //! is one page-offset compare, one table lookup and one unaligned read or write. Accesses
 //! that straddle a page boundary or fail take a slow path that finds the lowest failing
 //! address, as the Gray Paper requires.
+//!
+//! Invariant: an inaccessible page always holds zeros (pages start zero, and unmapping or
+//! remapping with [`Memory::map_zeroed`] zeroes them). Tracing relies on it: only mapped
+//! pages can hold a non-zero word.
 
 use std::ptr::NonNull;
 
@@ -67,6 +71,15 @@ pub enum MemoryError {
         /// Length of the range.
         length: u64,
     },
+    /// A host access through the 64-bit [`machine::Memory`] interface starts or ends
+    /// beyond the 32-bit guest address space.
+    #[error("range {address:#x}+{length:#x} lies beyond the 32-bit guest address space")]
+    BeyondAddressSpace {
+        /// Start of the range.
+        address: u64,
+        /// Length of the range.
+        length: u64,
+    },
     /// The host tried to access guest memory that the access rules forbid.
     #[error("guest memory at {address:#x} is not {what}")]
     Inaccessible {
@@ -121,6 +134,17 @@ impl FastPath {
         }
         false
     }
+
+    /// The aligned 8-byte word at `word_address` (a multiple of 8), little-endian, for
+    /// tracing (see [`Memory::word`]).
+    #[inline(always)]
+    pub(crate) fn word(self, word_address: u32) -> u64 {
+        debug_assert_eq!(word_address % 8, 0);
+        // SAFETY: an aligned word at a u32 address ≤ 2^32 − 8 lies inside the 4 GiB
+        // reservation, which is mapped readable as a whole (unmapped guest pages read as
+        // zero); the base is page-aligned, so the pointer is 8-byte aligned.
+        u64::from_le(unsafe { self.base.add(word_address as usize).cast::<u64>().read() })
+    }
 }
 
 /// The guest's RAM.
@@ -166,7 +190,7 @@ impl std::fmt::Debug for Memory {
     }
 }
 
-fn check_range(address: u32, length: u64) -> Result<(), MemoryError> {
+pub(crate) fn check_range(address: u32, length: u64) -> Result<(), MemoryError> {
     if address % PAGE_SIZE != 0 || length % u64::from(PAGE_SIZE) != 0 {
         return Err(MemoryError::Unaligned { address, length });
     }
@@ -302,6 +326,14 @@ impl Memory {
             .map(|page| page * PAGE_SIZE)
             .filter(|&address| self.access(address) != Access::None)
             .map(|address| (address, self.access(address)))
+    }
+
+    /// The aligned 8-byte word holding byte `address`, read little-endian regardless of
+    /// access rights (unmapped pages read as zero): the value of the memory cell a trace
+    /// reports for `address` (see `machine::cells`).
+    #[inline]
+    pub fn word(&self, address: u32) -> u64 {
+        self.fast_path().word(address & !7)
     }
 
     /// The current heap end used by `sbrk`.
@@ -445,7 +477,12 @@ impl Memory {
         unsafe { *self.base.as_ptr().add(address as usize) = value }
     }
 
-    fn check_host(&self, address: u32, len: usize, needed: Access) -> Result<(), MemoryError> {
+    pub(crate) fn check_host(
+        &self,
+        address: u32,
+        len: usize,
+        needed: Access,
+    ) -> Result<(), MemoryError> {
         let end = u64::from(address) + len as u64;
         if end > ADDRESS_SPACE as u64 {
             return Err(MemoryError::OutOfRange {
@@ -508,7 +545,7 @@ impl Memory {
         Ok(())
     }
 
-    fn write_unchecked_access(&mut self, address: u32, data: &[u8]) {
+    pub(crate) fn write_unchecked_access(&mut self, address: u32, data: &[u8]) {
         // SAFETY: the caller checked that the range lies inside the reservation. `copy`
         // (memmove) because `data` may itself be a view into guest memory.
         unsafe {
