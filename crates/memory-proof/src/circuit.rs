@@ -1,0 +1,453 @@
+//! The halo2 circuit: columns, gates, lookups and the row layout.
+//!
+//! See the crate README for the statement, the layout and the soundness argument; the
+//! comments here say which gate implements which part of it.
+
+use halo2_axiom::{
+    circuit::{Layouter, SimpleFloorPlanner, Value},
+    halo2curves::{bn256::Fr, ff::Field},
+    plonk::{
+        Advice, Challenge, Circuit, Column, ConstraintSystem, Error, Expression, FirstPhase, Fixed,
+        Instance, SecondPhase, TableColumn,
+    },
+    poly::Rotation,
+};
+
+use crate::witness::Witness;
+
+/// Bytes in the range check of the original table's time chain (64-bit quantities).
+pub const TIME_BYTES: usize = 8;
+/// Bytes in the range check of the sorted table's order chain (72-bit quantities: a key is
+/// `space · 2^64 + address`).
+pub const ORDER_BYTES: usize = 9;
+/// Bytes in the range check of the sorted table's values (64-bit).
+pub const VALUE_BYTES: usize = 8;
+
+/// Smallest supported `k`: the 256-row byte table must fit in the usable rows.
+pub const MIN_K: u32 = 9;
+/// Largest supported `k` (BN254's two-adicity allows more, but memory does not).
+pub const MAX_K: u32 = 24;
+
+/// Rows at the end of the domain that halo2 fills with blinding values: this circuit
+/// queries no advice column at more than two rotations, so halo2 uses
+/// `max(3, 2) + 2 = 5` blinding rows plus the `l_last` row.
+pub const UNUSABLE_ROWS: usize = 6;
+
+/// The number of the last usable row, `C = 2^k − 7`. Rows `0..=C` hold the tables; row
+/// `C` is always inactive, so at most `C` records fit.
+pub fn last_row(k: u32) -> usize {
+    (1usize << k) - UNUSABLE_ROWS - 1
+}
+
+/// The most records a circuit of size `2^k` can hold.
+pub fn capacity(k: u32) -> usize {
+    last_row(k)
+}
+
+/// Columns and challenges of the circuit (see the README for their meaning).
+#[derive(Clone, Debug)]
+pub struct MemoryConfig {
+    /// Original table (time order): time, key, op, value.
+    pub original: [Column<Advice>; 4],
+    /// Sorted table (by key, then time): time, key, op, value.
+    pub sorted: [Column<Advice>; 4],
+    /// `a`: 1 on the rows that hold records, then 0.
+    pub active: Column<Advice>,
+    /// `r`: records remaining from this row on (`N` at row 0).
+    pub remaining: Column<Advice>,
+    /// `same`: this sorted row has the same key as the previous one.
+    pub same: Column<Advice>,
+    /// Bytes of the original table's time chain.
+    pub time_bytes: [Column<Advice>; TIME_BYTES],
+    /// Bytes of the sorted table's order chain.
+    pub order_bytes: [Column<Advice>; ORDER_BYTES],
+    /// Bytes of the sorted table's values.
+    pub value_bytes: [Column<Advice>; VALUE_BYTES],
+    /// The grand product of the permutation argument (second phase).
+    pub z: Column<Advice>,
+    /// 1 at row 0.
+    pub q_first: Column<Fixed>,
+    /// 1 at rows `1..=C`.
+    pub q_body: Column<Fixed>,
+    /// 1 at row `C`.
+    pub q_end: Column<Fixed>,
+    /// The byte table `0..=255`.
+    pub bytes: TableColumn,
+    /// The public input: row 0 holds the number of records `N`.
+    pub instance: Column<Instance>,
+    /// Challenge combining the four fields of a row.
+    pub beta: Challenge,
+    /// Challenge shifting the grand product's factors.
+    pub gamma: Challenge,
+}
+
+/// The memory-consistency circuit for `2^k` rows.
+///
+/// With a witness it proves that witness (honest or not — the circuit never trusts it);
+/// without one ([`MemoryCircuit::blank`]) it is the shape used for key generation. The fixed
+/// columns depend only on `k`, so every trace of a given `k` has the same verifying key.
+#[derive(Clone, Debug)]
+pub struct MemoryCircuit {
+    k: u32,
+    witness: Option<Witness>,
+}
+
+impl MemoryCircuit {
+    /// The circuit of size `2^k` without a witness, for key generation.
+    pub fn blank(k: u32) -> MemoryCircuit {
+        MemoryCircuit { k, witness: None }
+    }
+
+    /// The circuit proving `witness` (of the witness's `k`).
+    pub fn new(witness: Witness) -> MemoryCircuit {
+        MemoryCircuit {
+            k: witness.k(),
+            witness: Some(witness),
+        }
+    }
+
+    /// The circuit's `k`.
+    pub fn k(&self) -> u32 {
+        self.k
+    }
+
+    /// The public inputs for this circuit's witness: one instance column holding `[N]`.
+    pub fn instances(&self) -> Vec<Vec<Fr>> {
+        let count = self.witness.as_ref().map_or(0, |w| w.count);
+        vec![vec![Fr::from(count)]]
+    }
+}
+
+fn sum_bytes(
+    meta: &mut halo2_axiom::plonk::VirtualCells<'_, Fr>,
+    cols: &[Column<Advice>],
+) -> Expression<Fr> {
+    let mut acc = Expression::Constant(Fr::ZERO);
+    let mut weight = Fr::ONE;
+    for &c in cols {
+        acc = acc + meta.query_advice(c, Rotation::cur()) * Expression::Constant(weight);
+        weight *= Fr::from(256);
+    }
+    acc
+}
+
+fn constant(x: u128) -> Expression<Fr> {
+    Expression::Constant(Fr::from_u128(x))
+}
+
+use halo2_axiom::halo2curves::ff::PrimeField;
+
+impl Circuit<Fr> for MemoryCircuit {
+    type Config = MemoryConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+
+    fn without_witnesses(&self) -> Self {
+        MemoryCircuit::blank(self.k)
+    }
+
+    fn configure(meta: &mut ConstraintSystem<Fr>) -> MemoryConfig {
+        let original = [(); 4].map(|_| meta.advice_column_in(FirstPhase));
+        let sorted = [(); 4].map(|_| meta.advice_column_in(FirstPhase));
+        let active = meta.advice_column_in(FirstPhase);
+        let remaining = meta.advice_column_in(FirstPhase);
+        let same = meta.advice_column_in(FirstPhase);
+        let time_bytes = [(); TIME_BYTES].map(|_| meta.advice_column_in(FirstPhase));
+        let order_bytes = [(); ORDER_BYTES].map(|_| meta.advice_column_in(FirstPhase));
+        let value_bytes = [(); VALUE_BYTES].map(|_| meta.advice_column_in(FirstPhase));
+        let beta = meta.challenge_usable_after(FirstPhase);
+        let gamma = meta.challenge_usable_after(FirstPhase);
+        let z = meta.advice_column_in(SecondPhase);
+        let q_first = meta.fixed_column();
+        let q_body = meta.fixed_column();
+        let q_end = meta.fixed_column();
+        let bytes = meta.lookup_table_column();
+        let instance = meta.instance_column();
+
+        let one = || Expression::Constant(Fr::ONE);
+        let cur = Rotation::cur();
+        let prev = Rotation::prev();
+
+        // Activity flags and the record count: a ∈ {0,1}, a never rises again after a 0,
+        // r(0) = N, r(i) = r(i−1) − a(i−1), r(C) = 0 and a(C) = 0. Hence a = 1^N 0^(C+1−N).
+        meta.create_gate("active flags", |m| {
+            let qf = m.query_fixed(q_first, cur);
+            let qb = m.query_fixed(q_body, cur);
+            let qe = m.query_fixed(q_end, cur);
+            let a = m.query_advice(active, cur);
+            let a_prev = m.query_advice(active, prev);
+            vec![
+                (
+                    "a is boolean",
+                    (qf + qb.clone()) * a.clone() * (one() - a.clone()),
+                ),
+                ("a never rises", qb * a.clone() * (one() - a_prev)),
+                ("last row inactive", qe * a),
+            ]
+        });
+        meta.create_gate("record count", |m| {
+            let qf = m.query_fixed(q_first, cur);
+            let qb = m.query_fixed(q_body, cur);
+            let qe = m.query_fixed(q_end, cur);
+            let r = m.query_advice(remaining, cur);
+            let r_prev = m.query_advice(remaining, prev);
+            let a_prev = m.query_advice(active, prev);
+            let n = m.query_instance(instance, cur);
+            vec![
+                ("r(0) = N", qf * (r.clone() - n)),
+                ("r counts down", qb * (r.clone() - r_prev + a_prev)),
+                ("r(C) = 0", qe * r),
+            ]
+        });
+
+        // Inactive rows hold only zeros: nothing can be hidden there, and an all-zero row
+        // contributes γ/γ = 1 to the grand product.
+        meta.create_gate("inactive rows are zero", |m| {
+            let q = m.query_fixed(q_first, cur) + m.query_fixed(q_body, cur);
+            let a = m.query_advice(active, cur);
+            original
+                .iter()
+                .chain(sorted.iter())
+                .chain([same].iter())
+                .map(|&c| q.clone() * (one() - a.clone()) * m.query_advice(c, cur))
+                .collect::<Vec<_>>()
+        });
+
+        // Original table: t(0) < 2^64, t(i) − t(i−1) − 1 ∈ [0, 2^64) on active rows, and at
+        // the first inactive row 2^64 − 1 − t(N−1) ∈ [0, 2^64): all times are 64-bit and
+        // strictly increase.
+        meta.create_gate("original times increase", |m| {
+            let qf = m.query_fixed(q_first, cur);
+            let qb = m.query_fixed(q_body, cur);
+            let a = m.query_advice(active, cur);
+            let a_prev = m.query_advice(active, prev);
+            let t = m.query_advice(original[0], cur);
+            let t_prev = m.query_advice(original[0], prev);
+            let chain = sum_bytes(m, &time_bytes);
+            vec![
+                ("first time", qf * (chain.clone() - a.clone() * t.clone())),
+                (
+                    "time step",
+                    qb * (chain
+                        - a.clone() * (t - t_prev.clone() - one())
+                        - (a_prev - a) * (constant(u64::MAX as u128) - t_prev)),
+                ),
+            ]
+        });
+
+        // Sorted table: key(0) < 2^72; each active row i ≥ 1 either has the previous key
+        // (same = 1) and a later time, t(i) − t(i−1) − 1 ∈ [0, 2^72) (times are 64-bit by
+        // the original table and the permutation), or a larger key,
+        // key(i) − key(i−1) − 1 ∈ [0, 2^72); the first inactive row checks
+        // 2^72 − 1 − key(N−1) ∈ [0, 2^72). So keys are 72-bit and (key, time) strictly
+        // increases.
+        meta.create_gate("sorted order", |m| {
+            let qf = m.query_fixed(q_first, cur);
+            let qb = m.query_fixed(q_body, cur);
+            let a = m.query_advice(active, cur);
+            let a_prev = m.query_advice(active, prev);
+            let s = m.query_advice(same, cur);
+            let t = m.query_advice(sorted[0], cur);
+            let t_prev = m.query_advice(sorted[0], prev);
+            let key = m.query_advice(sorted[1], cur);
+            let key_prev = m.query_advice(sorted[1], prev);
+            let chain = sum_bytes(m, &order_bytes);
+            let step = s.clone() * (t - t_prev - one())
+                + (one() - s.clone()) * (key.clone() - key_prev.clone() - one());
+            vec![
+                (
+                    "same is boolean",
+                    (qf.clone() + qb.clone()) * s.clone() * (one() - s.clone()),
+                ),
+                ("first row is a new cell", qf.clone() * s.clone()),
+                (
+                    "same means same key",
+                    qb.clone() * s * (key.clone() - key_prev.clone()),
+                ),
+                ("first key", qf * (chain.clone() - a.clone() * key)),
+                (
+                    "order step",
+                    qb * (chain
+                        - a.clone() * step
+                        - (a_prev - a) * (constant((1u128 << 72) - 1) - key_prev)),
+                ),
+            ]
+        });
+
+        meta.create_gate("sorted fields", |m| {
+            let q = m.query_fixed(q_first, cur) + m.query_fixed(q_body, cur);
+            let op = m.query_advice(sorted[2], cur);
+            let v = m.query_advice(sorted[3], cur);
+            let bytes = sum_bytes(m, &value_bytes);
+            vec![
+                ("op is boolean", q.clone() * op.clone() * (one() - op)),
+                ("value is 64-bit", q * (bytes - v)),
+            ]
+        });
+
+        // Consistency, on the sorted table (op 0 = read, 1 = write).
+        meta.create_gate("read returns previous value", |m| {
+            let q = m.query_fixed(q_first, cur) + m.query_fixed(q_body, cur);
+            let op = m.query_advice(sorted[2], cur);
+            let s = m.query_advice(same, cur);
+            let v = m.query_advice(sorted[3], cur);
+            let v_prev = m.query_advice(sorted[3], prev);
+            vec![q * (one() - op) * s * (v - v_prev)]
+        });
+        meta.create_gate("first read returns zero", |m| {
+            let q = m.query_fixed(q_first, cur) + m.query_fixed(q_body, cur);
+            let op = m.query_advice(sorted[2], cur);
+            let s = m.query_advice(same, cur);
+            let v = m.query_advice(sorted[3], cur);
+            vec![q * (one() - op) * (one() - s) * v]
+        });
+
+        // Permutation: Z(0) = 1, Z(i)·(γ − s(i−1)) = Z(i−1)·(γ − o(i−1)), Z(C) = 1, where
+        // o, s = time + β·key + β²·op + β³·value of the original and sorted rows.
+        meta.create_gate("permutation product", |m| {
+            let qf = m.query_fixed(q_first, cur);
+            let qb = m.query_fixed(q_body, cur);
+            let qe = m.query_fixed(q_end, cur);
+            let b = m.query_challenge(beta);
+            let g = m.query_challenge(gamma);
+            let z_cur = m.query_advice(z, cur);
+            let z_prev = m.query_advice(z, prev);
+            let mut compress = |cols: &[Column<Advice>; 4]| {
+                let mut acc = m.query_advice(cols[3], prev);
+                for &c in cols[..3].iter().rev() {
+                    acc = acc * b.clone() + m.query_advice(c, prev);
+                }
+                acc
+            };
+            let o = compress(&original);
+            let s = compress(&sorted);
+            vec![
+                ("Z(0) = 1", qf * (z_cur.clone() - one())),
+                (
+                    "Z step",
+                    qb * (z_cur.clone() * (g.clone() - s) - z_prev * (g - o)),
+                ),
+                ("Z(C) = 1", qe * (z_cur - one())),
+            ]
+        });
+
+        for &c in time_bytes
+            .iter()
+            .chain(order_bytes.iter())
+            .chain(value_bytes.iter())
+        {
+            meta.lookup("byte", |m| vec![(m.query_advice(c, cur), bytes)]);
+        }
+
+        MemoryConfig {
+            original,
+            sorted,
+            active,
+            remaining,
+            same,
+            time_bytes,
+            order_bytes,
+            value_bytes,
+            z,
+            q_first,
+            q_body,
+            q_end,
+            bytes,
+            instance,
+            beta,
+            gamma,
+        }
+    }
+
+    fn synthesize(
+        &self,
+        config: MemoryConfig,
+        mut layouter: impl Layouter<Fr>,
+    ) -> Result<(), Error> {
+        let last = last_row(self.k);
+        if let Some(w) = &self.witness {
+            assert_eq!(w.k(), self.k, "witness built for another k");
+        }
+
+        layouter.assign_table(
+            || "bytes",
+            |mut table| {
+                for i in 0..256 {
+                    table.assign_cell(
+                        || "byte",
+                        config.bytes,
+                        i,
+                        || Value::known(Fr::from(i as u64)),
+                    )?;
+                }
+                Ok(())
+            },
+        )?;
+
+        layouter.assign_region(
+            || "tables",
+            |mut region| {
+                region.assign_fixed(config.q_first, 0, Fr::ONE);
+                for row in 1..=last {
+                    region.assign_fixed(config.q_body, row, Fr::ONE);
+                }
+                region.assign_fixed(config.q_end, last, Fr::ONE);
+                for (column, values) in config.advice_columns().into_iter().zip(self.phase_one()) {
+                    match values {
+                        Some(values) => {
+                            for (row, v) in values.iter().enumerate() {
+                                region.assign_advice(column, row, Value::known(*v));
+                            }
+                        }
+                        None => {
+                            for row in 0..=last {
+                                region.assign_advice(column, row, Value::<Fr>::unknown());
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            },
+        )?;
+
+        layouter.next_phase();
+        let beta = layouter.get_challenge(config.beta);
+        let gamma = layouter.get_challenge(config.gamma);
+        let z = match &self.witness {
+            Some(w) => beta.zip(gamma).map(|(b, g)| w.grand_product(b, g)),
+            None => Value::unknown(),
+        };
+        layouter.assign_region(
+            || "grand product",
+            |mut region| {
+                for row in 0..=last {
+                    region.assign_advice(config.z, row, z.as_ref().map(|z| z[row]));
+                }
+                Ok(())
+            },
+        )?;
+        Ok(())
+    }
+}
+
+impl MemoryConfig {
+    /// The first-phase advice columns in the order of [`Witness::columns`].
+    fn advice_columns(&self) -> Vec<Column<Advice>> {
+        let mut out = Vec::new();
+        out.extend(self.original);
+        out.extend(self.sorted);
+        out.extend([self.active, self.remaining, self.same]);
+        out.extend(self.time_bytes);
+        out.extend(self.order_bytes);
+        out.extend(self.value_bytes);
+        out
+    }
+}
+
+impl MemoryCircuit {
+    fn phase_one(&self) -> Vec<Option<&[Fr]>> {
+        match &self.witness {
+            Some(w) => w.columns().iter().map(|c| Some(c.as_slice())).collect(),
+            None => vec![None; crate::witness::NUM_COLUMNS],
+        }
+    }
+}
