@@ -13,13 +13,14 @@
 //!
 //! Modules: [`record`] (the record type), [`tracer`] (tracers), [`cells`] (byte accesses as
 //! word-cell records), [`traits`] (the machine, memory, register and stack traits),
-//! [`check`] (the exact consistency checker), [`format`] (the binary trace file format),
+//! [`check`] (the exact consistency checker), [`replay`] (its linear oracle), [`format`] (the binary trace file format),
 //! [`testing`] (random traces and tamperings for tests).
 
 pub mod cells;
 pub mod check;
 pub mod format;
 pub mod record;
+pub mod replay;
 pub mod testing;
 pub mod tracer;
 pub mod traits;
@@ -27,6 +28,7 @@ pub mod traits;
 pub use check::{check, Violation, ViolationKind};
 pub use format::{read_trace, write_trace, FormatError, SpaceInfo, Trace};
 pub use record::{Op, Record, Space};
+pub use replay::replay;
 pub use tracer::{NoTrace, Tracer, VecTracer};
 pub use traits::{
     Machine, Memory, RegisterFile, Registers, Stack, StackView, Step, Traced, ViewError,
