@@ -145,7 +145,8 @@ impl<T: Tracer> Memory<T> {
         self.tracer
     }
 
-    /// Serial number of the current frame: its cells are [`cell_address`]`(serial, offset)`.
+    /// Serial number of the current frame: its cells are [`cell_address`]`(serial, offset)`
+    /// (always 0 for an untraced memory).
     pub fn frame_serial(&self) -> u64 {
         self.serial
     }
@@ -154,6 +155,7 @@ impl<T: Tracer> Memory<T> {
     ///
     /// # Panics
     /// When tracing, after [`MAX_FRAMES`] frames (their cell addresses would collide).
+    /// Untraced memories keep serial 0 (nothing reads it).
     #[inline(always)]
     fn new_serial(&mut self) {
         if T::ENABLED {
@@ -161,9 +163,9 @@ impl<T: Tracer> Memory<T> {
                 self.next_serial < MAX_FRAMES,
                 "more than 2^24 traced frames: cell addresses would collide"
             );
+            self.serial = self.next_serial;
+            self.next_serial += 1;
         }
-        self.serial = self.next_serial;
-        self.next_serial = self.next_serial.wrapping_add(1);
     }
 
     /// Reports a read of `len` bytes at frame offset `offset` (inside the frame).

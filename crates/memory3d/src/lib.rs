@@ -22,12 +22,14 @@ pub mod gas;
 pub mod isa;
 pub mod memory;
 pub mod merkle;
+pub mod trace;
 pub mod types;
 pub mod vm;
 
 pub use address::Address3D;
 pub use compaction::{CompactionConfig, CompactionReport};
 pub use error::{ExecError, VmError};
+pub use exec::{Execution, Exit};
 pub use merkle::{verify, verify_range, BatchProof, Hash};
 pub use types::{AllocFlags, RegionType};
 pub use vm::{CompactionOutcome, LogLevel, Vm3D, VmConfig, VmStats};

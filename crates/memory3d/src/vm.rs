@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
+use machine::{NoTrace, Registers, Traced, Tracer};
+
 use crate::address::{Address3D, PLANE_SIZE};
 use crate::allocator::{Allocation, Allocator};
 use crate::compaction::{self, CompactionConfig, CompactionReport, Move};
@@ -14,6 +16,7 @@ use crate::error::VmError;
 use crate::gas::{self, GasMeter};
 use crate::memory::Memory;
 use crate::merkle::{self, BatchProof, ChunkProof, Hash, CHUNK};
+use crate::trace::{register_address, register_chunk, REGISTER_SPACE};
 use crate::types::{AllocFlags, RegionType};
 
 /// Logging verbosity (kept for API compatibility; this crate does not log).
@@ -94,9 +97,11 @@ pub struct CompactionOutcome {
     pub gas_refunded: u64,
 }
 
-/// The Memory3D virtual machine.
+/// The Memory3D virtual machine, reporting its register and memory accesses to a tracer
+/// `T` ([`NoTrace`] by default, which costs nothing; the cell mapping is in
+/// [`crate::trace`]).
 #[derive(Debug, Clone)]
-pub struct Vm3D {
+pub struct Vm3D<T: Tracer = NoTrace> {
     pub(crate) config: VmConfig,
     pub(crate) gas: GasMeter,
     pub(crate) alloc: Allocator,
@@ -108,11 +113,20 @@ pub struct Vm3D {
     y_promotions: u64,
     start_time: SystemTime,
     started: Instant,
+    pub(crate) tracer: T,
 }
 
-impl Vm3D {
-    /// Creates a VM. Fails with "invalid configuration" when `memory_size` is 0.
+impl Vm3D<NoTrace> {
+    /// Creates an untraced VM. Fails with "invalid configuration" when `memory_size` is 0.
     pub fn new(config: VmConfig) -> Result<Self, VmError> {
+        Self::with_tracer(config, NoTrace)
+    }
+}
+
+impl<T: Tracer> Vm3D<T> {
+    /// Creates a VM reporting to `tracer`. Fails with "invalid configuration" when
+    /// `memory_size` is 0.
+    pub fn with_tracer(config: VmConfig, tracer: T) -> Result<Self, VmError> {
         if config.memory_size == 0 {
             return Err(VmError::InvalidConfig);
         }
@@ -127,8 +141,14 @@ impl Vm3D {
             y_promotions: 0,
             start_time: SystemTime::now(),
             started: Instant::now(),
+            tracer,
             config,
         })
+    }
+
+    /// The tracer, giving up the VM.
+    pub fn into_tracer(self) -> T {
+        self.tracer
     }
 
     /// Shuts the VM down, releasing all memory, and returns the final statistics.
@@ -164,14 +184,61 @@ impl Vm3D {
         self.gas.used()
     }
 
-    /// Register `i` (0–15).
+    /// Register `i` (0–15), an untraced view.
     pub fn register(&self, i: usize) -> &[u8] {
         &self.regs[i]
     }
 
-    /// Sets register `i` (0–15).
+    /// Sets register `i` (0–15); traced as writes (this is how initial register values
+    /// enter a trace).
     pub fn set_register(&mut self, i: usize, value: Vec<u8>) {
+        self.set_reg(i, value);
+    }
+
+    /// Sets register `i`, reporting the writes of its length and chunks.
+    pub(crate) fn set_reg(&mut self, i: usize, value: Vec<u8>) {
+        if T::ENABLED {
+            let t = &mut self.tracer;
+            t.write(REGISTER_SPACE, register_address(i, 0), value.len() as u64);
+            for k in 0..value.len().div_ceil(8) {
+                t.write(
+                    REGISTER_SPACE,
+                    register_address(i, 1 + k as u64),
+                    register_chunk(&value, k),
+                );
+            }
+        }
         self.regs[i] = value;
+    }
+
+    /// Reports a read of register `i`'s length; returns it.
+    pub(crate) fn reg_len(&mut self, i: usize) -> usize {
+        let len = self.regs[i].len();
+        self.tracer
+            .read(REGISTER_SPACE, register_address(i, 0), len as u64);
+        len
+    }
+
+    /// Reports a read of the chunks of register `i` holding its first `n` bytes (`n` at
+    /// most its length, which the caller has read).
+    pub(crate) fn trace_reg_bytes(&mut self, i: usize, n: usize) {
+        if T::ENABLED {
+            for k in 0..n.div_ceil(8) {
+                let v = register_chunk(&self.regs[i], k);
+                self.tracer
+                    .read(REGISTER_SPACE, register_address(i, 1 + k as u64), v);
+            }
+        }
+    }
+
+    /// Register `i` as a 64-bit word, as ADD and SUB read it: its first 8 bytes big-endian,
+    /// 0 if it is shorter. Traced: the length, and chunk 0 if it is used.
+    pub(crate) fn reg_word(&mut self, i: usize) -> u64 {
+        if self.reg_len(i) < 8 {
+            return 0;
+        }
+        self.trace_reg_bytes(i, 8);
+        register_chunk(&self.regs[i], 0)
     }
 
     /// Live allocations in id order.
@@ -188,7 +255,9 @@ impl Vm3D {
     pub fn load3d(&mut self, addr: Address3D, size: u32) -> Result<Vec<u8>, VmError> {
         self.gas.charge(gas::load_cost(u64::from(size)))?;
         let a = self.alloc.find_range(addr, u64::from(size))?;
-        Ok(self.mem.read(a.x, addr.linear(), u64::from(size)))
+        Ok(self
+            .mem
+            .read(&mut self.tracer, a.x, addr.linear(), u64::from(size)))
     }
 
     /// Writes `data` at `addr`. Gas: 15 + 2/byte; when `addr` is in no allocation, a heap
@@ -218,7 +287,7 @@ impl Vm3D {
             return Err(VmError::AccessDenied);
         }
         let x = a.x;
-        self.mem.write(x, addr.linear(), data);
+        self.mem.write(&mut self.tracer, x, addr.linear(), data);
         Ok(())
     }
 
@@ -239,7 +308,10 @@ impl Vm3D {
         flags: AllocFlags,
     ) -> Allocation {
         let a = self.alloc.commit(p, size, rt, flags);
-        self.mem.zero(a.x, a.start, a.size);
+        // Memory outside live allocations is always zero (free and compaction zero what they
+        // release, with traced writes), so this touches nothing and records nothing; were
+        // that ever untrue, the zeroing would be traced like any other.
+        self.mem.zero(&mut self.tracer, a.x, a.start, a.size);
         self.allocations += 1;
         if a.is_promoted() {
             self.y_promotions += 1;
@@ -292,7 +364,7 @@ impl Vm3D {
 
     pub(crate) fn release(&mut self, id: u64) {
         if let Some(a) = self.alloc.remove(id) {
-            self.mem.zero(a.x, a.start, a.size);
+            self.mem.zero(&mut self.tracer, a.x, a.start, a.size);
         }
     }
 
@@ -310,8 +382,8 @@ impl Vm3D {
             return Err(VmError::AccessDenied);
         }
         let dx = d.x;
-        let data = self.mem.read(sx, src.linear(), size);
-        self.mem.write(dx, dst.linear(), &data);
+        let data = self.mem.read(&mut self.tracer, sx, src.linear(), size);
+        self.mem.write(&mut self.tracer, dx, dst.linear(), &data);
         Ok(())
     }
 
@@ -406,9 +478,9 @@ impl Vm3D {
         let cost = gas::compact_cost(bytes_moved);
         self.gas.charge(cost)?;
         for m in &moves {
-            let data = self.mem.read(m.x, m.from, m.size);
-            self.mem.zero(m.x, m.from, m.size);
-            self.mem.write(m.x, m.to, &data);
+            let data = self.mem.read(&mut self.tracer, m.x, m.from, m.size);
+            self.mem.zero(&mut self.tracer, m.x, m.from, m.size);
+            self.mem.write(&mut self.tracer, m.x, m.to, &data);
             self.alloc.relocate(m.id, m.to);
         }
         let pct = config.gas_refund_percentage.clamp(0.0, 1.0);
@@ -421,5 +493,39 @@ impl Vm3D {
             gas_charged: cost,
             gas_refunded: before - self.gas.used(),
         })
+    }
+}
+
+impl<T: Tracer> Traced for Vm3D<T> {
+    type Tracer = T;
+    fn tracer(&self) -> &T {
+        &self.tracer
+    }
+    fn tracer_mut(&mut self) -> &mut T {
+        &mut self.tracer
+    }
+}
+
+/// The register file as 64-bit words, as ADD and SUB see it: [`Registers::register`] is a
+/// register's first 8 bytes big-endian (0 if it is shorter), [`Registers::set_register`]
+/// makes it exactly those 8 bytes. Both are traced (see [`crate::trace`]). The inherent
+/// [`Vm3D::register`] / [`Vm3D::set_register`] work on whole byte strings.
+impl<T: Tracer> Registers for Vm3D<T> {
+    type Error = VmError;
+    fn register_count(&self) -> usize {
+        16
+    }
+    fn register(&mut self, index: usize) -> Result<u64, VmError> {
+        if index >= 16 {
+            return Err(VmError::InvalidRegister);
+        }
+        Ok(self.reg_word(index))
+    }
+    fn set_register(&mut self, index: usize, value: u64) -> Result<(), VmError> {
+        if index >= 16 {
+            return Err(VmError::InvalidRegister);
+        }
+        self.set_reg(index, value.to_be_bytes().to_vec());
+        Ok(())
     }
 }

@@ -1,7 +1,10 @@
 //! Property tests.
 
 use memory3d::isa::{self, Instruction, TABLE};
-use memory3d::{merkle, Address3D, CompactionConfig, RegionType, Vm3D, VmConfig};
+mod common;
+
+use common::{apply, arb_act};
+use memory3d::{merkle, Address3D, Vm3D, VmConfig};
 use proptest::prelude::*;
 
 fn arb_inst() -> impl Strategy<Value = Instruction> {
@@ -18,52 +21,6 @@ fn arb_inst() -> impl Strategy<Value = Instruction> {
             .collect();
         Instruction::new(s.op, &args)
     })
-}
-
-#[derive(Debug, Clone)]
-enum Act {
-    Alloc(u32, u8),
-    Free(usize),
-    Store(usize, u16, Vec<u8>),
-    Copy(usize, usize, u8),
-    Compact,
-}
-
-fn arb_act() -> impl Strategy<Value = Act> {
-    prop_oneof![
-        4 => (1u32..70_000, 0u8..4).prop_map(|(s, t)| Act::Alloc(s, t)),
-        2 => any::<usize>().prop_map(Act::Free),
-        3 => (any::<usize>(), any::<u16>(), prop::collection::vec(any::<u8>(), 1..40)).prop_map(|(i, o, d)| Act::Store(i, o, d)),
-        1 => (any::<usize>(), any::<usize>(), any::<u8>()).prop_map(|(a, b, n)| Act::Copy(a, b, n)),
-        1 => Just(Act::Compact),
-    ]
-}
-
-fn apply(vm: &mut Vm3D, acts: &[Act]) {
-    for act in acts {
-        let live: Vec<(Address3D, u64)> = vm.allocations().map(|a| (a.address(), a.size)).collect();
-        let pick = |i: usize| live.get(i % live.len().max(1)).copied();
-        let _ = match act {
-            Act::Alloc(s, t) => vm
-                .allocate_memory(*s, RegionType::try_from(*t).unwrap())
-                .map(|_| ()),
-            Act::Free(i) => pick(*i).map_or(Ok(()), |(a, _)| vm.free3d(a)),
-            Act::Store(i, o, d) => pick(*i).map_or(Ok(()), |(a, s)| {
-                let off = u64::from(*o) % s;
-                vm.store3d(Address3D::from_linear(a.x, a.linear() + off), d)
-            }),
-            Act::Copy(i, j, n) => match (pick(*i), pick(*j)) {
-                (Some((a, _)), Some((b, _))) => vm.copy3d(a, b, u32::from(*n)),
-                _ => Ok(()),
-            },
-            Act::Compact => vm
-                .compact(&CompactionConfig {
-                    fragmentation_threshold: 0.0,
-                    ..Default::default()
-                })
-                .map(|_| ()),
-        };
-    }
 }
 
 proptest! {

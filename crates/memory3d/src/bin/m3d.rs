@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use machine::{Traced, Tracer, VecTracer};
 use memory3d::{isa, Vm3D, VmConfig};
 
 #[derive(Parser)]
@@ -36,6 +37,10 @@ enum Cmd {
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
+        /// Write the run's memory trace (registers and memory as word cells, initial
+        /// registers as writes first) to FILE in the `machine::format` binary format.
+        #[arg(long = "memory-trace", value_name = "FILE")]
+        memory_trace: Option<String>,
     },
     /// Disassemble a program (hex or file).
     Disasm {
@@ -77,9 +82,50 @@ fn load_program(arg: &str) -> Result<Vec<u8>, String> {
     }
 }
 
-fn run(program: &str, config: VmConfig, regs: &[String], json: bool) -> Result<ExitCode, String> {
+/// Writes the trace of `vm` to `path`; returns the record count.
+fn write_trace(vm: &mut Vm3D<VecTracer>, path: &str) -> Result<usize, String> {
+    let trace = machine::Trace {
+        spaces: memory3d::trace::spaces(),
+        records: vm.tracer_mut().take_records(),
+    };
+    std::fs::File::create(path)
+        .map(std::io::BufWriter::new)
+        .and_then(|f| machine::write_trace(f, &trace))
+        .map_err(|e| format!("{path}: {e}"))?;
+    Ok(trace.records.len())
+}
+
+fn run(
+    program: &str,
+    config: VmConfig,
+    regs: &[String],
+    json: bool,
+    memory_trace: Option<&str>,
+) -> Result<ExitCode, String> {
     let program = load_program(program)?;
-    let mut vm = Vm3D::new(config).map_err(|e| e.to_string())?;
+    match memory_trace {
+        None => {
+            let vm = Vm3D::new(config).map_err(|e| e.to_string())?;
+            run_on(vm, &program, regs, json, |_| Ok(()))
+        }
+        Some(path) => {
+            let vm = Vm3D::with_tracer(config, VecTracer::new()).map_err(|e| e.to_string())?;
+            run_on(vm, &program, regs, json, |vm| {
+                let n = write_trace(vm, path)?;
+                eprintln!("m3d: wrote {n} trace records to {path}");
+                Ok(())
+            })
+        }
+    }
+}
+
+fn run_on<T: Tracer>(
+    mut vm: Vm3D<T>,
+    program: &[u8],
+    regs: &[String],
+    json: bool,
+    finish: impl FnOnce(&mut Vm3D<T>) -> Result<(), String>,
+) -> Result<ExitCode, String> {
     for r in regs {
         let (i, v) = r
             .split_once('=')
@@ -91,7 +137,8 @@ fn run(program: &str, config: VmConfig, regs: &[String], json: bool) -> Result<E
             .ok_or_else(|| format!("--reg `{r}`: register 0-15"))?;
         vm.set_register(i, parse_hex(v)?);
     }
-    let result = vm.execute(&program);
+    let result = vm.execute(program);
+    finish(&mut vm)?;
     let stats = vm.stats();
     let root = vm.merkle_root().map(|r| hex(&r));
     if json {
@@ -136,6 +183,7 @@ fn main() -> ExitCode {
             proofs,
             regs,
             json,
+            memory_trace,
         } => {
             let config = VmConfig {
                 gas_limit: gas,
@@ -143,7 +191,7 @@ fn main() -> ExitCode {
                 enable_proof: proofs,
                 ..VmConfig::default()
             };
-            run(&program, config, &regs, json)
+            run(&program, config, &regs, json, memory_trace.as_deref())
         }
         Cmd::Disasm { program } => load_program(&program).map(|p| {
             print!("{}", isa::disassemble(&p));
