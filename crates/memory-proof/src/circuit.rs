@@ -8,7 +8,7 @@ use halo2_axiom::{
     halo2curves::{bn256::Fr, ff::Field},
     plonk::{
         Advice, Challenge, Circuit, Column, ConstraintSystem, Error, Expression, FirstPhase, Fixed,
-        Instance, SecondPhase, TableColumn,
+        Instance, SecondPhase,
     },
     poly::Rotation,
 };
@@ -71,14 +71,23 @@ pub struct MemoryConfig {
     pub q_body: Column<Fixed>,
     /// 1 at row `C`.
     pub q_end: Column<Fixed>,
-    /// The byte table `0..=255`.
-    pub bytes: TableColumn,
+    /// Multiplicities of the byte lookup: `m(v)` at row `v < 256` counts the byte cells
+    /// equal to `v`.
+    pub multiplicity: Column<Advice>,
+    /// The byte table: `T(v) = v` at rows `v < 256`, 0 below.
+    pub table: Column<Fixed>,
+    /// Byte-lookup helpers (second phase): `h = Σ 1/(α − b)` over a pair of byte columns.
+    pub helpers: Vec<Column<Advice>>,
+    /// Running sum of the byte lookup (second phase).
+    pub lookup_sum: Column<Advice>,
     /// The public input: row 0 holds the number of records `N`.
     pub instance: Column<Instance>,
     /// Challenge combining the four fields of a row.
     pub beta: Challenge,
     /// Challenge shifting the grand product's factors.
     pub gamma: Challenge,
+    /// Challenge of the byte lookup.
+    pub alpha: Challenge,
 }
 
 /// The memory-consistency circuit for `2^k` rows.
@@ -154,13 +163,25 @@ impl Circuit<Fr> for MemoryCircuit {
         let time_bytes = [(); TIME_BYTES].map(|_| meta.advice_column_in(FirstPhase));
         let order_bytes = [(); ORDER_BYTES].map(|_| meta.advice_column_in(FirstPhase));
         let value_bytes = [(); VALUE_BYTES].map(|_| meta.advice_column_in(FirstPhase));
+        let multiplicity = meta.advice_column_in(FirstPhase);
         let beta = meta.challenge_usable_after(FirstPhase);
         let gamma = meta.challenge_usable_after(FirstPhase);
+        let alpha = meta.challenge_usable_after(FirstPhase);
         let z = meta.advice_column_in(SecondPhase);
+        let byte_columns: Vec<Column<Advice>> = time_bytes
+            .iter()
+            .chain(order_bytes.iter())
+            .chain(value_bytes.iter())
+            .copied()
+            .collect();
+        let helpers: Vec<Column<Advice>> = (0..byte_columns.len().div_ceil(2))
+            .map(|_| meta.advice_column_in(SecondPhase))
+            .collect();
+        let lookup_sum = meta.advice_column_in(SecondPhase);
         let q_first = meta.fixed_column();
         let q_body = meta.fixed_column();
         let q_end = meta.fixed_column();
-        let bytes = meta.lookup_table_column();
+        let table = meta.fixed_column();
         let instance = meta.instance_column();
 
         let one = || Expression::Constant(Fr::ONE);
@@ -330,13 +351,55 @@ impl Circuit<Fr> for MemoryCircuit {
             ]
         });
 
-        for &c in time_bytes
-            .iter()
-            .chain(order_bytes.iter())
-            .chain(value_bytes.iter())
-        {
-            meta.lookup("byte", |m| vec![(m.query_advice(c, cur), bytes)]);
+        // Byte range checks, as one logUp lookup into T = 0..=255:
+        //   Σ_rows Σ_bytes 1/(α − b) = Σ_rows m/(α − T).
+        // A helper column per pair of byte columns holds 1/(α − b1) + 1/(α − b2), checked by
+        // h·(α − b1)(α − b2) = (α − b1) + (α − b2); the running sum L adds the helpers of
+        // each row and subtracts m/(α − T): L(0) = row 0's term, L(i) = L(i−1) + row i's
+        // term, L(C) = 0.
+        for (pair, &h) in byte_columns.chunks(2).zip(&helpers) {
+            meta.create_gate("byte lookup helper", |m| {
+                let q = m.query_fixed(q_first, cur) + m.query_fixed(q_body, cur);
+                let a = m.query_challenge(alpha);
+                let h = m.query_advice(h, cur);
+                let d: Vec<Expression<Fr>> = pair
+                    .iter()
+                    .map(|&b| a.clone() - m.query_advice(b, cur))
+                    .collect();
+                let expr = match d.as_slice() {
+                    [d1, d2] => h * d1.clone() * d2.clone() - (d1.clone() + d2.clone()),
+                    [d1] => h * d1.clone() - one(),
+                    _ => unreachable!(),
+                };
+                vec![q * expr]
+            });
         }
+        meta.create_gate("byte lookup sum", |m| {
+            let qf = m.query_fixed(q_first, cur);
+            let qb = m.query_fixed(q_body, cur);
+            let qe = m.query_fixed(q_end, cur);
+            let a = m.query_challenge(alpha);
+            let t = m.query_fixed(table, cur);
+            let mult = m.query_advice(multiplicity, cur);
+            let l = m.query_advice(lookup_sum, cur);
+            let l_prev = m.query_advice(lookup_sum, prev);
+            let row_sum = helpers
+                .iter()
+                .fold(Expression::Constant(Fr::ZERO), |acc, &h| {
+                    acc + m.query_advice(h, cur)
+                });
+            vec![
+                (
+                    "L(0)",
+                    qf * ((l.clone() - row_sum.clone()) * (a.clone() - t.clone()) + mult.clone()),
+                ),
+                (
+                    "L step",
+                    qb * ((l.clone() - l_prev - row_sum) * (a - t) + mult),
+                ),
+                ("L(C) = 0", qe * l),
+            ]
+        });
 
         MemoryConfig {
             original,
@@ -351,10 +414,14 @@ impl Circuit<Fr> for MemoryCircuit {
             q_first,
             q_body,
             q_end,
-            bytes,
+            multiplicity,
+            table,
+            helpers,
+            lookup_sum,
             instance,
             beta,
             gamma,
+            alpha,
         }
     }
 
@@ -368,21 +435,6 @@ impl Circuit<Fr> for MemoryCircuit {
             assert_eq!(w.k(), self.k, "witness built for another k");
         }
 
-        layouter.assign_table(
-            || "bytes",
-            |mut table| {
-                for i in 0..256 {
-                    table.assign_cell(
-                        || "byte",
-                        config.bytes,
-                        i,
-                        || Value::known(Fr::from(i as u64)),
-                    )?;
-                }
-                Ok(())
-            },
-        )?;
-
         layouter.assign_region(
             || "tables",
             |mut region| {
@@ -391,6 +443,9 @@ impl Circuit<Fr> for MemoryCircuit {
                     region.assign_fixed(config.q_body, row, Fr::ONE);
                 }
                 region.assign_fixed(config.q_end, last, Fr::ONE);
+                for v in 0..256u64 {
+                    region.assign_fixed(config.table, v as usize, Fr::from(v));
+                }
                 for (column, values) in config.advice_columns().into_iter().zip(self.phase_one()) {
                     match values {
                         Some(values) => {
@@ -412,15 +467,24 @@ impl Circuit<Fr> for MemoryCircuit {
         layouter.next_phase();
         let beta = layouter.get_challenge(config.beta);
         let gamma = layouter.get_challenge(config.gamma);
-        let z = match &self.witness {
-            Some(w) => beta.zip(gamma).map(|(b, g)| w.grand_product(b, g)),
+        let alpha = layouter.get_challenge(config.alpha);
+        let second = match &self.witness {
+            Some(w) => beta
+                .zip(gamma)
+                .zip(alpha)
+                .map(|((b, g), a)| w.second_phase(b, g, a)),
             None => Value::unknown(),
         };
         layouter.assign_region(
             || "grand product",
             |mut region| {
-                for row in 0..=last {
-                    region.assign_advice(config.z, row, z.as_ref().map(|z| z[row]));
+                let columns = std::iter::once(config.z)
+                    .chain(config.helpers.iter().copied())
+                    .chain([config.lookup_sum]);
+                for (i, column) in columns.enumerate() {
+                    for row in 0..=last {
+                        region.assign_advice(column, row, second.as_ref().map(|s| s[i][row]));
+                    }
                 }
                 Ok(())
             },
@@ -439,6 +503,7 @@ impl MemoryConfig {
         out.extend(self.time_bytes);
         out.extend(self.order_bytes);
         out.extend(self.value_bytes);
+        out.push(self.multiplicity);
         out
     }
 }

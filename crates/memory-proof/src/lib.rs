@@ -21,6 +21,7 @@
 //! ```
 
 pub mod circuit;
+mod setup;
 pub mod witness;
 
 use std::{fs, io, path::Path};
@@ -42,8 +43,7 @@ use halo2_axiom::{
     SerdeFormat,
 };
 use machine::{Record, Violation};
-use rand_chacha::ChaCha20Rng;
-use rand_core::{OsRng, SeedableRng};
+use rand_core::OsRng;
 
 pub use circuit::{capacity, MemoryCircuit, MAX_K, MIN_K};
 pub use halo2_axiom;
@@ -61,6 +61,9 @@ pub const INSECURE_SETUP_SEED: u64 = 0x6d65_6d6f_7279_2d70; // "memory-p"
 
 /// Deterministic KZG parameters for `2^k` rows, from a fixed public seed.
 ///
+/// Equal to `ParamsKZG::setup(k, ChaCha20Rng::seed_from_u64(INSECURE_SETUP_SEED))`,
+/// computed faster with fixed-base tables.
+///
 /// **INSECURE — for tests and benchmarks only.** Anyone can recompute the secret `s` from
 /// the seed and forge proofs. For real use, load parameters from a trusted-setup ceremony
 /// with [`load_params`].
@@ -69,7 +72,7 @@ pub const INSECURE_SETUP_SEED: u64 = 0x6d65_6d6f_7279_2d70; // "memory-p"
 /// If `k` is outside [`MIN_K`]`..=`[`MAX_K`].
 pub fn setup(k: u32) -> Params {
     assert!((MIN_K..=MAX_K).contains(&k), "k = {k} is unsupported");
-    ParamsKZG::setup(k, ChaCha20Rng::seed_from_u64(INSECURE_SETUP_SEED))
+    setup::deterministic_params(k, INSECURE_SETUP_SEED)
 }
 
 /// Reads KZG parameters in halo2's raw format (as written by [`save_params`] or converted

@@ -14,7 +14,9 @@ use machine::{Op, Record};
 use crate::circuit::{capacity, last_row, MAX_K, MIN_K, ORDER_BYTES, TIME_BYTES, VALUE_BYTES};
 
 /// Number of first-phase advice columns.
-pub const NUM_COLUMNS: usize = 11 + TIME_BYTES + ORDER_BYTES + VALUE_BYTES;
+pub const NUM_COLUMNS: usize = 12 + BYTE_COLUMNS;
+/// Number of range-check byte columns.
+pub const BYTE_COLUMNS: usize = TIME_BYTES + ORDER_BYTES + VALUE_BYTES;
 
 /// A first-phase advice column of the circuit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -47,6 +49,8 @@ pub enum Col {
     OrderByte(usize),
     /// Byte `i` of the sorted table's value.
     ValueByte(usize),
+    /// Byte-lookup multiplicities: at row `v < 256`, how many byte cells equal `v`.
+    Multiplicity,
 }
 
 impl Col {
@@ -76,6 +80,7 @@ impl Col {
                 assert!(i < VALUE_BYTES);
                 11 + TIME_BYTES + ORDER_BYTES + i
             }
+            Col::Multiplicity => 11 + BYTE_COLUMNS,
         }
     }
 }
@@ -226,11 +231,32 @@ impl Witness {
                 set(Col::OrderByte(i), row, b);
             }
         }
-        Ok(Witness {
+        let mut witness = Witness {
             k,
             count: n as u64,
             columns,
-        })
+        };
+        witness.refresh_multiplicities();
+        Ok(witness)
+    }
+
+    /// Recounts [`Col::Multiplicity`] from the byte columns (after editing bytes by hand).
+    /// A byte cell outside `0..=255` is not counted (and makes the proof fail).
+    pub fn refresh_multiplicities(&mut self) {
+        let mut counts = [0u64; 256];
+        for column in &self.columns[11..11 + BYTE_COLUMNS] {
+            for b in column {
+                let repr = b.to_repr();
+                if repr.as_ref()[1..].iter().all(|&x| x == 0) {
+                    counts[repr.as_ref()[0] as usize] += 1;
+                }
+            }
+        }
+        let m = &mut self.columns[Col::Multiplicity.index()];
+        m.iter_mut().for_each(|x| *x = Fr::ZERO);
+        for (v, c) in counts.iter().enumerate() {
+            m[v] = Fr::from(*c);
+        }
     }
 
     /// The circuit's `k`.
@@ -258,10 +284,15 @@ impl Witness {
         &mut self.columns[c.index()]
     }
 
-    /// The grand-product column for challenges `beta`, `gamma`: `Z(0) = 1` and
-    /// `Z(i) = Z(i−1) · (γ − o(i−1)) / (γ − s(i−1))`, with `o`, `s` the compressed rows.
-    /// For an honest witness `Z(C) = 1`.
-    pub fn grand_product(&self, beta: Fr, gamma: Fr) -> Vec<Fr> {
+    /// The second-phase columns for challenges `beta`, `gamma`, `alpha`, in the circuit's
+    /// order: the grand product `Z`, the byte-lookup helpers, the byte-lookup running sum.
+    ///
+    /// `Z(0) = 1` and `Z(i) = Z(i−1) · (γ − o(i−1)) / (γ − s(i−1))`, with `o`, `s` the
+    /// compressed original and sorted rows; for an honest witness `Z(C) = 1`. A helper is
+    /// `1/(α − b1) + 1/(α − b2)` for its pair of byte columns; the running sum adds a row's
+    /// helpers and subtracts `m/(α − T)`.
+    pub fn second_phase(&self, beta: Fr, gamma: Fr, alpha: Fr) -> Vec<Vec<Fr>> {
+        let rows = self.rows();
         let compress = |cols: [Col; 4], row: usize| {
             let c = |col: Col| self.columns[col.index()][row];
             ((c(cols[3]) * beta + c(cols[2])) * beta + c(cols[1])) * beta + c(cols[0])
@@ -278,7 +309,6 @@ impl Witness {
             Col::SortedOp,
             Col::SortedValue,
         ];
-        let rows = self.rows();
         let mut denominators: Vec<Fr> = (0..rows - 1)
             .map(|row| gamma - compress(SORTED, row))
             .collect();
@@ -290,6 +320,42 @@ impl Witness {
             acc *= (gamma - compress(ORIGINAL, row)) * inv;
             z.push(acc);
         }
-        z
+
+        // 1/(α − v) for every byte v; a cell outside the table gets its own inversion.
+        let mut inverses: Vec<Fr> = (0..256u64).map(|v| alpha - Fr::from(v)).collect();
+        inverses.iter_mut().batch_invert();
+        let inverse = |b: &Fr| {
+            let repr = b.to_repr();
+            if repr.as_ref()[1..].iter().all(|&x| x == 0) {
+                inverses[repr.as_ref()[0] as usize]
+            } else {
+                (alpha - b).invert().unwrap_or(Fr::ZERO)
+            }
+        };
+        let bytes = &self.columns[11..11 + BYTE_COLUMNS];
+        let helpers: Vec<Vec<Fr>> = bytes
+            .chunks(2)
+            .map(|pair| {
+                (0..rows)
+                    .map(|row| pair.iter().map(|c| inverse(&c[row])).sum())
+                    .collect()
+            })
+            .collect();
+        let multiplicity = self.column(Col::Multiplicity);
+        let mut sum = Vec::with_capacity(rows);
+        let mut acc = Fr::ZERO;
+        for row in 0..rows {
+            acc += helpers.iter().map(|h| h[row]).sum::<Fr>();
+            if row < 256 {
+                acc -= multiplicity[row] * inverses[row];
+            }
+            sum.push(acc);
+        }
+
+        let mut out = Vec::with_capacity(helpers.len() + 2);
+        out.push(z);
+        out.extend(helpers);
+        out.push(sum);
+        out
     }
 }

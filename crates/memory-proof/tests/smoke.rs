@@ -29,3 +29,19 @@ fn smoke() {
     bad.records += 1;
     assert!(verify(&params, &vk, &bad).is_err());
 }
+
+#[test]
+fn fast_setup_matches_halo2_setup() {
+    use halo2_axiom::poly::kzg::commitment::ParamsKZG;
+    use rand_core::SeedableRng;
+    let k = 9;
+    let reference = ParamsKZG::<halo2_axiom::halo2curves::bn256::Bn256>::setup(
+        k,
+        rand_chacha::ChaCha20Rng::seed_from_u64(INSECURE_SETUP_SEED),
+    );
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    halo2_axiom::poly::commitment::Params::write(&reference, &mut a).unwrap();
+    halo2_axiom::poly::commitment::Params::write(&setup(k), &mut b).unwrap();
+    assert!(a == b);
+}
