@@ -277,12 +277,18 @@ impl<T: Tracer> Instance<T> {
             paid = true;
         }
         debug_assert!(paid);
-        let (exit, paid) = interpreter::run::<O, T, STEP>(
-            &mut self.core,
-            &self.program,
-            observer,
-            &mut self.tracer,
-        );
+        let (exit, paid) = if !T::ENABLED && !O::ENABLED && !STEP {
+            // Neither the tracer nor the observer is ever called: the untraced loop,
+            // compiled in this crate, does the same.
+            interpreter::run_untraced(&mut self.core, &self.program)
+        } else {
+            interpreter::run::<O, T, STEP>(
+                &mut self.core,
+                &self.program,
+                observer,
+                &mut self.tracer,
+            )
+        };
         let Some(exit) = exit else {
             // One instruction done (single-step mode); the next one's block is paid.
             self.pc = self.program.pcs[self.core.index as usize];
