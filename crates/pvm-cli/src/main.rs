@@ -1,10 +1,14 @@
-//! `pvm`: run, trace and disassemble PVM programs, and run conformance vectors.
+//! `pvm`: run, trace and disassemble PVM programs, run conformance vectors, write and check
+//! memory traces.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use machine::format::{read_trace, write_trace, SpaceInfo, Trace};
+use machine::{Space, Tracer, VecTracer};
 use pvm::trace::TraceWriter;
+use pvm::tracing::{MEMORY, REGISTERS, SPACE_NAMES};
 use pvm::{Exit, GpVersion, Instance};
 use pvm_cli::load::{load, Format, RunRequest};
 use pvm_cli::vectors;
@@ -31,8 +35,9 @@ struct Cli {
 enum Command {
     /// Run a program until it exits; print the exit, pc, gas and registers.
     Run(RunArgs),
-    /// Run a program printing one line per executed instruction.
-    Trace(RunArgs),
+    /// Run a program printing one line per executed instruction, or with `--memory-trace`
+    /// writing its register and memory accesses to a trace file.
+    Trace(TraceArgs),
     /// Disassemble a program with basic-block markers and block gas costs.
     Disasm {
         /// Program file.
@@ -53,6 +58,50 @@ enum Command {
         #[arg(long, default_value = "0.8", value_parser = parse_version)]
         gp: GpVersion,
     },
+    /// Check that a memory trace (`.mtrace`) is consistent: every read returns the last
+    /// value written to its cell. Exit code 0 if so, 1 on a violation, 2 on bad input.
+    CheckMemory {
+        /// Trace file, as written by `pvm trace --memory-trace`.
+        trace: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct TraceArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Write the run's register and memory accesses to this file (`.mtrace` format, see
+    /// docs/memory-trace.md) instead of printing instructions; prints the record count.
+    #[arg(long, value_name = "FILE")]
+    memory_trace: Option<PathBuf>,
+    /// The spaces to keep in the memory trace (comma-separated). Keeping only `memory`
+    /// gives a smaller trace that is still consistent on its own.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "registers,memory",
+        requires = "memory_trace"
+    )]
+    memory_trace_spaces: Vec<TraceSpace>,
+}
+
+/// A space of the PVM's memory trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TraceSpace {
+    /// Registers r0..r12 (space 0).
+    Registers,
+    /// Memory as aligned 8-byte words (space 1).
+    Memory,
+}
+
+impl TraceSpace {
+    fn space(self) -> Space {
+        match self {
+            TraceSpace::Registers => REGISTERS,
+            TraceSpace::Memory => MEMORY,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -97,7 +146,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run(&args, false),
-        Command::Trace(args) => run(&args, true),
+        Command::Trace(TraceArgs {
+            run: args,
+            memory_trace: Some(file),
+            memory_trace_spaces,
+        }) => run_memory_trace(&args, &file, &memory_trace_spaces),
+        Command::Trace(args) => run(&args.run, true),
+        Command::CheckMemory { trace } => check_memory(&trace),
         Command::Disasm { file, format, gp } => disasm(file, format, gp),
         Command::TestVectors { paths, gp } => test_vectors(&paths, gp),
     }
@@ -142,6 +197,92 @@ fn run(args: &RunArgs, trace: bool) -> ExitCode {
     })
 }
 
+/// What `pvm trace --memory-trace` wrote.
+struct TraceSummary<'a> {
+    file: &'a Path,
+    records: usize,
+    memory_records: usize,
+    register_records: usize,
+}
+
+fn run_memory_trace(args: &RunArgs, file: &Path, spaces: &[TraceSpace]) -> ExitCode {
+    let vm = match prepare(args) {
+        Ok(vm) => vm,
+        Err(code) => return code,
+    };
+    let initial_gas = vm.gas();
+    // The initial image (non-zero registers and memory words) is recorded first.
+    let mut vm = vm.with_tracer(VecTracer::new());
+    let exit = vm.run();
+    let mut records = vm.tracer_mut().take_records();
+    let keep: Vec<Space> = spaces.iter().map(|s| s.space()).collect();
+    records.retain(|r| keep.contains(&r.space));
+    let count = |space: Space| records.iter().filter(|r| r.space == space).count();
+    let (memory_records, register_records) = (count(MEMORY), count(REGISTERS));
+    let mut selected: Vec<Space> = keep.clone();
+    selected.sort();
+    selected.dedup();
+    let trace = Trace {
+        spaces: selected
+            .iter()
+            .map(|&space| SpaceInfo {
+                space,
+                name: SPACE_NAMES[usize::from(space.0)].to_string(),
+            })
+            .collect(),
+        records,
+    };
+    let summary = TraceSummary {
+        file,
+        records: trace.records.len(),
+        memory_records,
+        register_records,
+    };
+    let written = std::fs::File::create(file).and_then(|out| write_trace(out, &trace));
+    if let Err(e) = written {
+        return bad_input(format!("cannot write {}: {e}", file.display()));
+    }
+    if !args.json {
+        println!(
+            "memory trace: {} records ({} memory, {} registers) written to {}",
+            summary.records,
+            summary.memory_records,
+            summary.register_records,
+            file.display()
+        );
+    }
+    report_with(&vm, exit, initial_gas, args.json, Some(&summary));
+    ExitCode::from(if exit == Exit::Halt {
+        EXIT_HALT
+    } else {
+        EXIT_OTHER
+    })
+}
+
+fn check_memory(path: &Path) -> ExitCode {
+    let trace = match std::fs::File::open(path) {
+        Ok(file) => match read_trace(file) {
+            Ok(trace) => trace,
+            Err(e) => return bad_input(format!("{}: {e}", path.display())),
+        },
+        Err(e) => return bad_input(format!("cannot read {}: {e}", path.display())),
+    };
+    match machine::check::check(&trace.records) {
+        Ok(()) => {
+            println!("{} records, consistent", trace.records.len());
+            ExitCode::SUCCESS
+        }
+        Err(violation) => {
+            println!(
+                "{} records, inconsistent: {violation} ({:?})",
+                trace.records.len(),
+                violation.kind()
+            );
+            ExitCode::from(EXIT_OTHER)
+        }
+    }
+}
+
 fn status(exit: Exit) -> &'static str {
     match exit {
         Exit::Halt => "halt",
@@ -152,7 +293,17 @@ fn status(exit: Exit) -> &'static str {
     }
 }
 
-fn report(vm: &Instance, exit: Exit, initial_gas: u64, json: bool) {
+fn report<T: Tracer>(vm: &Instance<T>, exit: Exit, initial_gas: u64, json: bool) {
+    report_with(vm, exit, initial_gas, json, None);
+}
+
+fn report_with<T: Tracer>(
+    vm: &Instance<T>,
+    exit: Exit,
+    initial_gas: u64,
+    json: bool,
+    trace: Option<&TraceSummary>,
+) {
     let gas_used = initial_gas.saturating_sub(vm.gas());
     if json {
         let mut object = serde_json::json!({
@@ -166,6 +317,14 @@ fn report(vm: &Instance, exit: Exit, initial_gas: u64, json: bool) {
             Exit::PageFault { address } => object["page_fault_address"] = address.into(),
             Exit::HostCall { id } => object["host_call"] = id.into(),
             _ => {}
+        }
+        if let Some(trace) = trace {
+            object["memory_trace"] = serde_json::json!({
+                "file": trace.file.display().to_string(),
+                "records": trace.records,
+                "memory_records": trace.memory_records,
+                "register_records": trace.register_records,
+            });
         }
         println!("{object}");
         return;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use machine::{NoTrace, Step, Tracer};
 use pvm::{Access, Exit, GpVersion, Instance, Program};
 use serde_json::Value;
 
@@ -80,6 +81,27 @@ fn regs(json: &Value, key: &str) -> Result<Vec<u64>, Vec<String>> {
 
 /// Runs one parsed vector.
 pub fn run_vector(json: &Value, version: GpVersion) -> Outcome {
+    run_vector_with(json, version, NoTrace, Mode::Run).map(|_| ())
+}
+
+/// How [`run_vector_with`] executes a vector's runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// [`Instance::run`].
+    Run,
+    /// [`Instance::step`] until an exit (must end exactly as `Run` does).
+    Step,
+}
+
+/// Runs one parsed vector on an instance reporting to `tracer` (attached before the
+/// vector's set-up, so the vector's memory writes and registers are traced as host-side
+/// changes), executing in `mode`. Returns the tracer if every expectation held.
+pub fn run_vector_with<T: Tracer>(
+    json: &Value,
+    version: GpVersion,
+    tracer: T,
+    mode: Mode,
+) -> Result<T, Vec<String>> {
     let blob = bytes(json, "program")?;
     let program = Program::from_blob_bytes(&blob, version)
         .map_err(|e| vec![format!("program rejected: {e}")])?;
@@ -89,17 +111,29 @@ pub fn run_vector(json: &Value, version: GpVersion) -> Outcome {
         check_block_costs(&program, costs, &mut errors);
     }
     let mut vm = Instance::new(program, number(json, "initial-gas")?)
-        .map_err(|e| vec![format!("cannot create instance: {e}")])?;
+        .map_err(|e| vec![format!("cannot create instance: {e}")])?
+        .with_tracer(tracer);
     vm.set_pc(number(json, "initial-pc")? as u32);
     if let Some(steps) = json.get("steps").and_then(Value::as_array) {
-        run_steps(&mut vm, steps, &mut errors)?;
+        run_steps(&mut vm, steps, mode, &mut errors)?;
     } else {
-        run_flat(&mut vm, json, &mut errors)?;
+        run_flat(&mut vm, json, mode, &mut errors)?;
     }
     if errors.is_empty() {
-        Ok(())
+        Ok(vm.into_tracer())
     } else {
         Err(errors)
+    }
+}
+
+fn execute<T: Tracer>(vm: &mut Instance<T>, mode: Mode) -> Exit {
+    match mode {
+        Mode::Run => vm.run(),
+        Mode::Step => loop {
+            if let Step::Exit(exit) = vm.step() {
+                return exit;
+            }
+        },
     }
 }
 
@@ -121,7 +155,7 @@ fn check_block_costs(program: &Program, costs: &[Value], errors: &mut Vec<String
     }
 }
 
-fn map(vm: &mut Instance, entry: &Value) -> Result<(), Vec<String>> {
+fn map<T: Tracer>(vm: &mut Instance<T>, entry: &Value) -> Result<(), Vec<String>> {
     let address = number(entry, "address")? as u32;
     let length = number(entry, "length")?;
     let writable = field(entry, "is-writable")?.as_bool().unwrap_or(false);
@@ -131,22 +165,21 @@ fn map(vm: &mut Instance, entry: &Value) -> Result<(), Vec<String>> {
         Access::Read
     };
     let length = pvm::memory::page_align_up(length);
-    vm.memory_mut()
-        .map_zeroed(address, length, access)
+    vm.map_memory(address, length, access)
         .map_err(|e| vec![format!("map failed: {e}")])
 }
 
-fn write(vm: &mut Instance, entry: &Value) -> Result<(), Vec<String>> {
+fn write<T: Tracer>(vm: &mut Instance<T>, entry: &Value) -> Result<(), Vec<String>> {
     let address = number(entry, "address")? as u32;
     let contents = bytes(entry, "contents")?;
-    vm.memory_mut()
-        .write_privileged(address, &contents)
+    vm.write_memory_privileged(address, &contents)
         .map_err(|e| vec![format!("write failed: {e}")])
 }
 
-fn run_steps(
-    vm: &mut Instance,
+fn run_steps<T: Tracer>(
+    vm: &mut Instance<T>,
     steps: &[Value],
+    mode: Mode,
     errors: &mut Vec<String>,
 ) -> Result<(), Vec<String>> {
     let mut last_exit = None;
@@ -163,7 +196,7 @@ fn run_steps(
                     return Err(vec![format!("set-reg: no register {reg}")]);
                 }
             }
-            "run" => last_exit = Some(vm.run()),
+            "run" => last_exit = Some(execute(vm, mode)),
             "assert" => {
                 let Some(exit) = last_exit else {
                     return Err(vec![format!("step {number_of_step}: assert before run")]);
@@ -180,7 +213,12 @@ fn run_steps(
     Ok(())
 }
 
-fn run_flat(vm: &mut Instance, json: &Value, errors: &mut Vec<String>) -> Result<(), Vec<String>> {
+fn run_flat<T: Tracer>(
+    vm: &mut Instance<T>,
+    json: &Value,
+    mode: Mode,
+    errors: &mut Vec<String>,
+) -> Result<(), Vec<String>> {
     let initial = regs(json, "initial-regs")?;
     for (i, value) in initial.iter().enumerate() {
         vm.set_reg(i, *value);
@@ -199,7 +237,7 @@ fn run_flat(vm: &mut Instance, json: &Value, errors: &mut Vec<String>) -> Result
     {
         write(vm, entry)?;
     }
-    let exit = vm.run();
+    let exit = execute(vm, mode);
     let expected = Expected::from_flat(json)?;
     check_state(vm, exit, &expected, errors);
     Ok(())
@@ -275,7 +313,7 @@ pub fn status_name(exit: Exit) -> &'static str {
 }
 
 /// Every non-zero byte of mapped memory.
-fn nonzero_memory(vm: &Instance) -> BTreeMap<u32, u8> {
+fn nonzero_memory<T: Tracer>(vm: &Instance<T>) -> BTreeMap<u32, u8> {
     let memory = vm.memory();
     let mut out = BTreeMap::new();
     for (page, _) in memory.mapped_pages() {
@@ -290,7 +328,12 @@ fn nonzero_memory(vm: &Instance) -> BTreeMap<u32, u8> {
     out
 }
 
-fn check_state(vm: &Instance, exit: Exit, expected: &Expected, errors: &mut Vec<String>) {
+fn check_state<T: Tracer>(
+    vm: &Instance<T>,
+    exit: Exit,
+    expected: &Expected,
+    errors: &mut Vec<String>,
+) {
     let status = status_name(exit);
     if status != expected.status {
         errors.push(format!(
