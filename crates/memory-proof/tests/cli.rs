@@ -1,0 +1,85 @@
+//! The `memory-proof` binary and the parameter helpers.
+
+use std::{path::PathBuf, process::Command};
+
+use halo2_axiom::{
+    halo2curves::bn256::Bn256,
+    poly::{commitment::Params as _, kzg::commitment::ParamsKZG},
+};
+use machine::{testing::random_trace, write_trace, SpaceInfo, Trace};
+use memory_proof::{setup, INSECURE_SETUP_SEED};
+use rand_core::SeedableRng;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("memory-proof-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_memory-proof"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn fast_setup_matches_halo2_setup() {
+    let k = 9;
+    let reference = ParamsKZG::<Bn256>::setup(
+        k,
+        rand_chacha::ChaCha20Rng::seed_from_u64(INSECURE_SETUP_SEED),
+    );
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    reference.write(&mut a).unwrap();
+    setup(k).write(&mut b).unwrap();
+    assert!(a == b);
+}
+
+#[test]
+fn cli_proves_and_verifies_a_trace_file() {
+    let dir = temp_dir("cli");
+    let trace = Trace {
+        spaces: machine::testing::RANDOM_SPACES
+            .iter()
+            .map(|&space| SpaceInfo {
+                space,
+                name: format!("space{}", space.0),
+            })
+            .collect(),
+        records: random_trace(3, 600),
+    };
+    let trace_path = dir.join("t.mtrace");
+    write_trace(std::fs::File::create(&trace_path).unwrap(), &trace).unwrap();
+    let proof_path = dir.join("t.proof");
+    let (p, s) = (trace_path.to_str().unwrap(), proof_path.to_str().unwrap());
+
+    // 600 records need k = 10.
+    let (ok, out) = run(&["prove", p, "-o", s]);
+    assert!(ok, "{out}");
+    assert!(out.contains("k = 10"), "{out}");
+    let (ok, out) = run(&["verify", s]);
+    assert!(ok, "{out}");
+    assert!(out.contains("600 records"), "{out}");
+
+    // Parameters from a file, larger than needed (downsized).
+    let params_path = dir.join("k11.params");
+    let (ok, out) = run(&["setup", "--k", "11", "-o", params_path.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&["verify", s, "--params", params_path.to_str().unwrap()]);
+    assert!(ok, "{out}");
+
+    // Too small a k, and a corrupted proof file.
+    let (ok, out) = run(&["prove", p, "-o", s, "--k", "9"]);
+    assert!(!ok && out.contains("do not fit"), "{out}");
+    let mut bytes = std::fs::read(&proof_path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 4;
+    std::fs::write(&proof_path, &bytes).unwrap();
+    let (ok, out) = run(&["verify", s]);
+    assert!(!ok && out.contains("rejected"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
