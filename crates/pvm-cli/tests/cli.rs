@@ -138,3 +138,87 @@ fn trace_prints_one_line_per_instruction() {
     );
     assert!(lines[1].contains("jump_ind"), "{text}");
 }
+
+#[test]
+fn trace_memory_trace_writes_a_consistent_trace_and_check_memory_accepts_it() {
+    let file = temp_file("mt-prog.bin", &PANICS);
+    let out = std::env::temp_dir().join(format!("pvm-cli-test-{}", std::process::id()));
+    let trace = out.join("run.mtrace");
+    let output = pvm(&[
+        "trace",
+        file.to_str().unwrap(),
+        "--memory-trace",
+        trace.to_str().unwrap(),
+        "--gas",
+        "100",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let text = stdout(&output);
+    // load_imm r7, 42 writes r7; jump_ind r0 reads r0 (and panics).
+    assert!(
+        text.starts_with("memory trace: 2 records (0 memory, 2 registers) written to "),
+        "{text}"
+    );
+    assert!(text.contains("exit: panic"), "{text}");
+    assert!(!text.contains("load_imm"), "no instruction lines: {text}");
+    let parsed = machine::format::read_trace(std::fs::File::open(&trace).unwrap()).unwrap();
+    let names: Vec<&str> = parsed.spaces.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["registers", "memory"]);
+    let check = pvm(&["check-memory", trace.to_str().unwrap()]);
+    assert_eq!(stdout(&check), "2 records, consistent\n");
+    assert!(check.status.success());
+
+    // JSON and a space filter.
+    let output = pvm(&[
+        "trace",
+        file.to_str().unwrap(),
+        "--memory-trace",
+        trace.to_str().unwrap(),
+        "--memory-trace-spaces",
+        "memory",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    assert_eq!(json["memory_trace"]["records"], 0);
+    assert_eq!(json["memory_trace"]["register_records"], 0);
+    assert_eq!(json["status"], "panic");
+}
+
+#[test]
+fn check_memory_reports_the_violation_with_its_record_index() {
+    use machine::format::{write_trace, SpaceInfo, Trace};
+    use machine::{Op, Record, Space};
+    let record = |time, op, value| Record {
+        time,
+        space: Space(1),
+        address: 0x2_0008,
+        op,
+        value,
+    };
+    let trace = Trace {
+        spaces: vec![SpaceInfo {
+            space: Space(1),
+            name: "memory".into(),
+        }],
+        records: vec![
+            record(0, Op::Write, 5),
+            record(1, Op::Read, 5),
+            record(2, Op::Read, 6),
+        ],
+    };
+    let path = temp_file("bad.mtrace", &[]);
+    write_trace(std::fs::File::create(&path).unwrap(), &trace).unwrap();
+    let output = pvm(&["check-memory", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout(&output),
+        "3 records, inconsistent: record 2: read 6, but the cell held 5 (ReadMismatch)\n"
+    );
+
+    let garbage = temp_file("garbage.mtrace", b"not a trace");
+    let output = pvm(&["check-memory", garbage.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("bad magic"));
+    let missing = pvm(&["check-memory", "/nonexistent/trace.mtrace"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
