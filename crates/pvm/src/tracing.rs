@@ -16,7 +16,7 @@
 //! `prepare_call`, `write_memory`, `map_memory`, the `machine::Memory` and
 //! `machine::Registers` impls) are reported too, so a trace of a host-call program stays
 //! consistent. Attaching a tracer first reports the instance's current state — every
-//! non-zero register and every non-zero word of a mapped page — as writes ([`emit_image`]),
+//! non-zero register and every non-zero word of a mapped page — as writes,
 //! so a trace starts from all-zero cells. `sbrk` maps zero pages and reports nothing.
 
 use machine::{Space, Tracer};
