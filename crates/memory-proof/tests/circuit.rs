@@ -79,8 +79,13 @@ fn gates(names: &[&str]) -> BTreeSet<String> {
 fn random_valid_traces_pass_mock_prover() {
     let mut rng = Rng::new(7);
     let cap = capacity(K);
+    // MEMORY_PROOF_MOCK_TRACES=10000 for the full count (about 20 ms each).
+    let count: usize = std::env::var("MEMORY_PROOF_MOCK_TRACES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150);
     let mut lengths = vec![0, 1, 2, cap - 1, cap];
-    lengths.extend((0..60).map(|_| rng.below(cap as u64 + 1) as usize));
+    lengths.extend((0..count).map(|_| rng.below(cap as u64 + 1) as usize));
     for (seed, len) in lengths.into_iter().enumerate() {
         let records = random_trace(seed as u64 + 1000, len);
         machine::check(&records).unwrap();
@@ -351,7 +356,10 @@ fn field_wraparound_witnesses_are_rejected() {
     }
     let failing = failing_gates(&w);
     assert!(failing.contains("sorted fields"), "{failing:?}");
-    assert!(!failing.contains("read returns previous value"), "{failing:?}");
+    assert!(
+        !failing.contains("read returns previous value"),
+        "{failing:?}"
+    );
 
     // Time −1 as the first time of the original table (so that 0 "follows" it).
     let mut w = Witness::from_records(K, &records).unwrap();
