@@ -120,10 +120,14 @@ impl MemoryCircuit {
         self.k
     }
 
+    /// The claimed number of records (0 without a witness).
+    pub fn count(&self) -> u64 {
+        self.witness.as_ref().map_or(0, |w| w.count)
+    }
+
     /// The public inputs for this circuit's witness: one instance column holding `[N]`.
     pub fn instances(&self) -> Vec<Vec<Fr>> {
-        let count = self.witness.as_ref().map_or(0, |w| w.count);
-        vec![vec![Fr::from(count)]]
+        vec![vec![Fr::from(self.count())]]
     }
 }
 

@@ -271,7 +271,11 @@ pub fn prove(params: &Params, pk: &ProvingKey, records: &[Record]) -> Result<Pro
         .into());
     }
     machine::check(records)?;
-    prove_witness(params, pk, &Witness::from_records(k, records)?)
+    prove_circuit(
+        params,
+        pk,
+        MemoryCircuit::new(Witness::from_records(k, records)?),
+    )
 }
 
 /// Proves an arbitrary witness, without any check: the lower-level entry point behind
@@ -283,13 +287,21 @@ pub fn prove_witness(
     pk: &ProvingKey,
     witness: &Witness,
 ) -> Result<Proof, ProveError> {
+    prove_circuit(params, pk, MemoryCircuit::new(witness.clone()))
+}
+
+fn prove_circuit(
+    params: &Params,
+    pk: &ProvingKey,
+    circuit: MemoryCircuit,
+) -> Result<Proof, ProveError> {
     let k = params.k();
-    for other in [key_k(pk.get_vk()), witness.k()] {
+    for other in [key_k(pk.get_vk()), circuit.k()] {
         if other != k {
             return Err(ProveError::KMismatch { params: k, other });
         }
     }
-    let circuit = MemoryCircuit::new(witness.clone());
+    let records = circuit.count();
     let instances = circuit.instances();
     let instance_refs: Vec<&[Fr]> = instances.iter().map(|c| c.as_slice()).collect();
     let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
@@ -304,7 +316,7 @@ pub fn prove_witness(
     .map_err(|e| ProveError::Backend(e.to_string()))?;
     Ok(Proof {
         k,
-        records: witness.count,
+        records,
         bytes: transcript.finalize(),
     })
 }
