@@ -36,7 +36,6 @@ struct Saved {
     checkpoint: usize,
     len: usize,
     cost: u64,
-    serial: u64,
 }
 
 /// The current frame's bytes (a free function so that the tracer can be borrowed mutably
@@ -79,7 +78,8 @@ fn word_at(bytes: &[u8], offset: u64) -> u64 {
 /// reachable (no records either). Loads, stores, range reads, `write`, `copy_within`
 /// (reads of the source words, then writes of the destination words) and `copy_from`
 /// (writes, zero padding included) are traced; [`Memory::as_slice`] is an untraced view, and
-/// the mutable view [`Memory::as_mut_slice`] exists only untraced.
+/// the mutable view [`Memory::as_mut_slice`] exists only untraced. Serial numbers count per
+/// memory: two memories reporting to one tracer would share cells.
 pub struct Memory<T: Tracer = NoTrace> {
     region: Region,
     /// Start of the current frame in the region.
@@ -92,6 +92,9 @@ pub struct Memory<T: Tracer = NoTrace> {
     hard_end: u64,
     limit: u64,
     parents: Vec<Saved>,
+    /// The parents' serial numbers (kept only when tracing, so that the untraced frame
+    /// stack is exactly as before tracing existed).
+    parent_serials: Vec<u64>,
     /// Serial number of the current frame (the high bits of its cell addresses).
     serial: u64,
     /// The serial number the next frame gets.
@@ -134,6 +137,7 @@ impl<T: Tracer> Memory<T> {
             cost: 0,
             limit,
             parents: Vec::new(),
+            parent_serials: Vec::new(),
             serial: 0,
             next_serial: 1,
             tracer,
@@ -252,8 +256,10 @@ impl<T: Tracer> Memory<T> {
             checkpoint: self.checkpoint,
             len: self.len,
             cost: self.cost,
-            serial: self.serial,
         });
+        if T::ENABLED {
+            self.parent_serials.push(self.serial);
+        }
         self.checkpoint += self.len;
         self.len = 0;
         self.cost = 0;
@@ -270,7 +276,9 @@ impl<T: Tracer> Memory<T> {
         self.checkpoint = parent.checkpoint;
         self.len = parent.len;
         self.cost = parent.cost;
-        self.serial = parent.serial;
+        if T::ENABLED {
+            self.serial = self.parent_serials.pop().expect("one serial per parent");
+        }
         true
     }
 
