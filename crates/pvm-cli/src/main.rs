@@ -133,13 +133,8 @@ struct RunArgs {
 }
 
 fn parse_version(text: &str) -> Result<GpVersion, String> {
-    match text {
-        "0.8" | "0.8.0" => Ok(GpVersion::V0_8),
-        "0.7" | "0.7.2" => Ok(GpVersion::V0_7),
-        _ => Err(format!(
-            "unknown Gray Paper version `{text}` (use 0.7 or 0.8)"
-        )),
-    }
+    text.parse()
+        .map_err(|error: pvm::ParseNameError| error.to_string())
 }
 
 fn main() -> ExitCode {

@@ -18,6 +18,45 @@ pub enum GpVersion {
     V0_8,
 }
 
+impl GpVersion {
+    /// The short name bindings and the CLI use: `"0.8"` or `"0.7"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            GpVersion::V0_8 => "0.8",
+            GpVersion::V0_7 => "0.7",
+        }
+    }
+}
+
+impl std::str::FromStr for GpVersion {
+    type Err = ParseNameError;
+    /// Accepts `"0.8"`/`"0.8.0"` and `"0.7"`/`"0.7.2"`.
+    fn from_str(text: &str) -> Result<GpVersion, ParseNameError> {
+        match text {
+            "0.8" | "0.8.0" => Ok(GpVersion::V0_8),
+            "0.7" | "0.7.2" => Ok(GpVersion::V0_7),
+            _ => Err(ParseNameError {
+                what: "Gray Paper version",
+                text: text.to_owned(),
+                expected: "\"0.8\" or \"0.7\"",
+            }),
+        }
+    }
+}
+
+/// A name that does not denote any value of an engine enum ([`GpVersion`],
+/// [`crate::Access`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {text:?}: expected {expected}")]
+pub struct ParseNameError {
+    /// What was being parsed.
+    pub what: &'static str,
+    /// The text given.
+    pub text: String,
+    /// The accepted names.
+    pub expected: &'static str,
+}
+
 /// How an instruction's operand bytes are laid out (GP appendix A.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OperandForm {

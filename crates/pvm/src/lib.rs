@@ -42,6 +42,6 @@ pub mod tracing;
 pub use decode::{Instruction, REG_COUNT};
 pub use instance::{Exit, Instance, InstanceError};
 pub use interpreter::{Observer, HALT_ADDRESS};
-pub use isa::{GpVersion, Opcode};
+pub use isa::{GpVersion, Opcode, ParseNameError};
 pub use memory::{Access, Memory, MemoryError};
 pub use program::{Program, ProgramError};

@@ -32,6 +32,34 @@ pub enum Access {
     Write = 2,
 }
 
+impl Access {
+    /// The short name bindings use: `"rw"`, `"r"` or `"none"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Access::Write => "rw",
+            Access::Read => "r",
+            Access::None => "none",
+        }
+    }
+}
+
+impl std::str::FromStr for Access {
+    type Err = crate::isa::ParseNameError;
+    /// Accepts `"rw"` (read-write), `"r"` (read-only) and `"none"`.
+    fn from_str(text: &str) -> Result<Access, Self::Err> {
+        match text {
+            "rw" => Ok(Access::Write),
+            "r" => Ok(Access::Read),
+            "none" => Ok(Access::None),
+            _ => Err(crate::isa::ParseNameError {
+                what: "access",
+                text: text.to_owned(),
+                expected: "\"rw\", \"r\" or \"none\"",
+            }),
+        }
+    }
+}
+
 /// Why a guest memory access failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
@@ -88,6 +116,23 @@ pub enum MemoryError {
         /// "readable" or "writable".
         what: &'static str,
     },
+}
+
+impl MemoryError {
+    /// The guest address a failed host access is about (the start of an out-of-range or
+    /// reserved range, or the first inaccessible address); `None` for errors that are not
+    /// about one guest address (reservation failure, misalignment, addresses beyond the
+    /// 32-bit space).
+    pub fn guest_address(&self) -> Option<u32> {
+        match *self {
+            MemoryError::OutOfRange { address, .. }
+            | MemoryError::Reserved { address, .. }
+            | MemoryError::Inaccessible { address, .. } => Some(address),
+            MemoryError::ReserveFailed(_)
+            | MemoryError::Unaligned { .. }
+            | MemoryError::BeyondAddressSpace { .. } => None,
+        }
+    }
 }
 
 /// The two pointers a guest access needs, copied into locals by the interpreter so they
