@@ -1,4 +1,4 @@
-//! The halo2 circuit: columns, gates, lookups and the row layout.
+//! The halo2 circuit: columns, gates, the byte lookup and the row layout.
 //!
 //! See the crate README for the statement, the layout and the soundness argument; the
 //! comments here say which gate implements which part of it.
@@ -74,7 +74,7 @@ pub struct MemoryConfig {
     /// Multiplicities of the byte lookup: `m(v)` at row `v < 256` counts the byte cells
     /// equal to `v`.
     pub multiplicity: Column<Advice>,
-    /// The byte table: `T(v) = v` at rows `v < 256`, 0 below.
+    /// The byte table: `T(v) = v` at rows `v < 256`, 0 on the rows below them.
     pub table: Column<Fixed>,
     /// Byte-lookup helpers (second phase): `h = Σ 1/(α − b)` over a pair of byte columns.
     pub helpers: Vec<Column<Advice>>,

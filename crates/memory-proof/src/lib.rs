@@ -155,7 +155,7 @@ pub enum ProveError {
         /// The key's or witness's `k`.
         other: u32,
     },
-    /// halo2 could not create the proof (e.g. a byte outside the lookup table).
+    /// halo2 could not create the proof.
     #[error("halo2 prover: {0}")]
     Backend(String),
 }
@@ -280,8 +280,7 @@ pub fn prove(params: &Params, pk: &ProvingKey, records: &[Record]) -> Result<Pro
 
 /// Proves an arbitrary witness, without any check: the lower-level entry point behind
 /// [`prove`], for tests with dishonest witnesses. A witness that breaks a constraint
-/// still yields a [`Proof`] (unless a range-check byte is outside the table), which
-/// [`verify`] then rejects.
+/// still yields a [`Proof`], which [`verify`] then rejects.
 pub fn prove_witness(
     params: &Params,
     pk: &ProvingKey,

@@ -83,3 +83,32 @@ fn cli_proves_and_verifies_a_trace_file() {
     assert!(!ok && out.contains("rejected"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The committed traces of the repository's machines (PVM sort of 1000 integers, an EVM
+/// memory op stream, a Memory3D program) satisfy the circuit; the small one is also proven.
+#[test]
+fn committed_machine_traces_satisfy_the_circuit() {
+    use halo2_axiom::dev::MockProver;
+    use memory_proof::{keygen, prove, smallest_k, verify, MemoryCircuit, Witness};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for path in [
+        "examples/traces/sort-1000.mtrace",
+        "crates/evm-memory/tests/data/evm_ops_seed1_2000.mtrace",
+        "crates/memory3d/tests/data/combined.mtrace",
+    ] {
+        let file = std::fs::File::open(root.join(path)).unwrap();
+        let records = machine::read_trace(std::io::BufReader::new(file))
+            .unwrap()
+            .records;
+        machine::check(&records).unwrap();
+        let k = smallest_k(records.len()).unwrap();
+        let circuit = MemoryCircuit::new(Witness::from_records(k, &records).unwrap());
+        let prover = MockProver::run(k, &circuit, circuit.instances()).unwrap();
+        assert_eq!(prover.verify(), Ok(()), "{path}");
+        if k == 9 {
+            let params = setup(k);
+            let (pk, vk) = keygen(&params);
+            verify(&params, &vk, &prove(&params, &pk, &records).unwrap()).unwrap();
+        }
+    }
+}
