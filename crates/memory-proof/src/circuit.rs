@@ -260,8 +260,8 @@ impl Circuit<Fr> for MemoryCircuit {
         });
 
         // Sorted table: key(0) < 2^72; each active row i ≥ 1 either has the previous key
-        // (same = 1) and a later time, t(i) − t(i−1) − 1 ∈ [0, 2^72) (times are 64-bit by
-        // the original table and the permutation), or a larger key,
+        // (same = 1) and a later time, t(i) − t(i−1) − 1 ∈ [0, 2^64) (the top byte of the
+        // chain is 0), or a larger key,
         // key(i) − key(i−1) − 1 ∈ [0, 2^72); the first inactive row checks
         // 2^72 − 1 − key(N−1) ∈ [0, 2^72). So keys are 72-bit and (key, time) strictly
         // increases.
@@ -286,7 +286,11 @@ impl Circuit<Fr> for MemoryCircuit {
                 ("first row is a new cell", qf.clone() * s.clone()),
                 (
                     "same means same key",
-                    qb.clone() * s * (key.clone() - key_prev.clone()),
+                    qb.clone() * s.clone() * (key.clone() - key_prev.clone()),
+                ),
+                (
+                    "same-cell time step is 64-bit",
+                    qb.clone() * s * m.query_advice(order_bytes[ORDER_BYTES - 1], cur),
                 ),
                 ("first key", qf * (chain.clone() - a.clone() * key)),
                 (
