@@ -5,7 +5,7 @@ use std::ptr;
 
 use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, ValidateNapiValue};
 use napi::{sys, Env, ValueType};
-use pvm::{Access, GpVersion, REG_COUNT};
+use pvm::{Access, GpVersion, ParseNameError, REG_COUNT};
 
 use crate::errors::{to_napi, Error, Result};
 
@@ -139,42 +139,24 @@ pub fn length(length: f64) -> Result<u64> {
 
 /// Parses a Gray Paper version: `"0.8"` (GP 0.8.0 / PolkaVM JamV1) or `"0.7"`.
 pub fn gp_version(text: &str) -> Result<GpVersion> {
-    match text {
-        "0.8" => Ok(GpVersion::V0_8),
-        "0.7" => Ok(GpVersion::V0_7),
-        other => Err(Error::Range(format!(
-            "unknown Gray Paper version {other:?}: expected \"0.8\" or \"0.7\""
-        ))),
-    }
+    text.parse()
+        .map_err(|error: ParseNameError| Error::Range(error.to_string()))
 }
 
 /// The version string [`gp_version`] accepts for `version`.
 pub fn gp_name(version: GpVersion) -> &'static str {
-    match version {
-        GpVersion::V0_8 => "0.8",
-        GpVersion::V0_7 => "0.7",
-    }
+    version.name()
 }
 
 /// Parses a page access mode: `"rw"` (read-write), `"r"` (read-only) or `"none"`.
 pub fn access(text: &str) -> Result<Access> {
-    match text {
-        "rw" => Ok(Access::Write),
-        "r" => Ok(Access::Read),
-        "none" => Ok(Access::None),
-        other => Err(Error::Range(format!(
-            "unknown access {other:?}: expected \"rw\", \"r\" or \"none\""
-        ))),
-    }
+    text.parse()
+        .map_err(|error: ParseNameError| Error::Range(error.to_string()))
 }
 
 /// The access string [`access`] accepts for `access`.
 pub fn access_name(access: Access) -> &'static str {
-    match access {
-        Access::Write => "rw",
-        Access::Read => "r",
-        Access::None => "none",
-    }
+    access.name()
 }
 
 #[cfg(test)]

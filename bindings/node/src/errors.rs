@@ -213,12 +213,10 @@ impl<T> IntoNapi<T> for Result<T> {
 impl From<MemoryError> for Error {
     fn from(error: MemoryError) -> Error {
         let message = error.to_string();
-        match error {
-            MemoryError::Unaligned { .. } => Error::Range(message),
-            MemoryError::ReserveFailed(_) => Error::Engine(message),
-            MemoryError::OutOfRange { address, .. }
-            | MemoryError::Reserved { address, .. }
-            | MemoryError::Inaccessible { address, .. } => Error::Memory { address, message },
+        match (error.guest_address(), error) {
+            (_, MemoryError::ReserveFailed(_)) => Error::Engine(message),
+            (Some(address), _) => Error::Memory { address, message },
+            (None, _) => Error::Range(message),
         }
     }
 }

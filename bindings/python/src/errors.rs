@@ -88,12 +88,10 @@ fn memory_access_error(address: u32, message: String) -> PyErr {
 impl From<MemoryError> for Error {
     fn from(error: MemoryError) -> Error {
         let message = error.to_string();
-        match error {
-            MemoryError::Unaligned { .. } => Error::Value(message),
-            MemoryError::ReserveFailed(_) => Error::Engine(message),
-            MemoryError::OutOfRange { address, .. }
-            | MemoryError::Reserved { address, .. }
-            | MemoryError::Inaccessible { address, .. } => Error::Memory { address, message },
+        match (error.guest_address(), error) {
+            (_, MemoryError::ReserveFailed(_)) => Error::Engine(message),
+            (Some(address), _) => Error::Memory { address, message },
+            (None, _) => Error::Value(message),
         }
     }
 }
