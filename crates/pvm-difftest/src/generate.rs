@@ -320,92 +320,41 @@ impl<'a> Generator<'a> {
         }
     }
 
-    /// Builds an instruction of any form with random operands.
+    /// Builds an instruction of any form with random operands: the form's fields come
+    /// from [`operand_fields`], each filled with a random value and encoding.
     fn random_operands(&mut self, opcode: Opcode) -> Inst {
-        let mut ops = Vec::new();
-        let mut fixup = None;
-        match opcode.form() {
-            OperandForm::None => {}
-            OperandForm::Imm => {
-                let v = self.imm_value();
-                let len = self.imm_len(v);
-                ops.extend(le_bytes(v, len));
-            }
-            OperandForm::RegImm64 => {
-                ops.push(self.reg() | (self.junk_nibble() << 4));
-                ops.extend(le_bytes(self.imm_value(), 8));
-            }
-            OperandForm::ImmImm => {
-                let (x, y) = (self.imm_value(), self.imm_value());
-                let (lx, ly) = (self.imm_len(x), self.imm_len(y));
-                ops.push(self.len_field(lx));
-                ops.extend(le_bytes(x, lx));
-                ops.extend(le_bytes(y, ly));
-            }
-            OperandForm::Offset => {
-                let len = self.rng.range(1, 4) as usize;
-                ops.extend(vec![0; len]);
-                fixup = Some(Fixup {
-                    at: 1,
-                    len,
-                    target: self.target(),
-                });
-            }
-            OperandForm::RegImm => {
-                ops.push(self.reg() | (self.junk_nibble() << 4));
-                let v = self.imm_value();
-                let len = self.imm_len(v);
-                ops.extend(le_bytes(v, len));
-            }
-            OperandForm::RegImmImm | OperandForm::RegImmOffset => {
-                let x = self.imm_value();
-                let lx = self.imm_len(x);
-                ops.push(self.reg() | (self.len_field(lx) << 4));
-                ops.extend(le_bytes(x, lx));
-                if opcode.form() == OperandForm::RegImmOffset {
-                    let len = self.rng.range(1, 4) as usize;
-                    fixup = Some(Fixup {
-                        at: 2 + lx,
-                        len,
-                        target: self.target(),
-                    });
-                    ops.extend(vec![0; len]);
-                } else {
-                    let y = self.imm_value();
-                    let ly = self.imm_len(y);
-                    ops.extend(le_bytes(y, ly));
+        let (registers, fields) = operand_fields(opcode.form());
+        let regs: Vec<u8> = (0..registers).map(|_| self.reg()).collect();
+        let mut imms = Vec::with_capacity(fields.len());
+        let mut target = None;
+        for field in fields {
+            imms.push(match field {
+                Field::Imm => {
+                    let value = self.imm_value();
+                    (value, self.imm_len(value))
                 }
-            }
-            OperandForm::RegReg => ops.push(self.reg() | (self.reg() << 4)),
-            OperandForm::RegRegImm => {
-                ops.push(self.reg() | (self.reg() << 4));
-                let v = self.imm_value();
-                let len = self.imm_len(v);
-                ops.extend(le_bytes(v, len));
-            }
-            OperandForm::RegRegOffset => {
-                ops.push(self.reg() | (self.reg() << 4));
-                let len = self.rng.range(1, 4) as usize;
-                ops.extend(vec![0; len]);
-                fixup = Some(Fixup {
-                    at: 2,
-                    len,
-                    target: self.target(),
-                });
-            }
-            OperandForm::RegRegImmImm => {
-                ops.push(self.reg() | (self.reg() << 4));
-                let (x, y) = (self.imm_value(), self.imm_value());
-                let (lx, ly) = (self.imm_len(x), self.imm_len(y));
-                ops.push(self.len_field(lx));
-                ops.extend(le_bytes(x, lx));
-                ops.extend(le_bytes(y, ly));
-            }
-            OperandForm::RegRegReg => {
-                ops.push(self.reg() | (self.reg() << 4));
-                ops.push(self.reg() | (self.junk_nibble() << 4));
-            }
+                Field::Imm64 => (self.imm_value(), 8),
+                Field::Offset => {
+                    target = Some(self.target());
+                    (0, self.rng.range(1, 4) as usize)
+                }
+            });
         }
+        let len_field = match imms[..] {
+            [(_, len), _] => self.len_field(len),
+            _ => 0,
+        };
+        let spare = self.junk_nibble();
+        let ops = operand_bytes(&regs, &imms, len_field, spare);
+        // An offset is always the last field.
+        let fixup = target.map(|target| {
+            let len = imms.last().map_or(0, |&(_, len)| len);
+            Fixup {
+                at: 1 + ops.len() - len,
+                len,
+                target,
+            }
+        });
         self.finish_operands(opcode, ops, fixup)
     }
 
@@ -448,17 +397,32 @@ impl<'a> Generator<'a> {
         self.asm.push(Inst::new(opcode, ops));
     }
 
+    /// Pushes `opcode` with these register fields and immediates, each immediate at its
+    /// canonical length.
+    fn emit(&mut self, opcode: Opcode, regs: &[u8], imms: &[u64]) {
+        let imms: Vec<(u64, usize)> = imms.iter().map(|&v| (v, min_imm_len(v))).collect();
+        self.emit_sized(opcode, regs, &imms);
+    }
+
+    /// Pushes `opcode` with these register fields and `(value, length)` immediates, in
+    /// the layout of its form (a canonical length field, no junk bits).
+    fn emit_sized(&mut self, opcode: Opcode, regs: &[u8], imms: &[(u64, usize)]) {
+        let (registers, fields) = operand_fields(opcode.form());
+        debug_assert_eq!(
+            (regs.len(), imms.len()),
+            (registers, fields.len()),
+            "{opcode:?}"
+        );
+        let len_field = imms.first().map_or(0, |&(_, len)| len as u8);
+        self.push(opcode, &operand_bytes(regs, imms, len_field, 0));
+    }
+
     /// `load_imm reg, value` (32-bit sign-extended) or `load_imm_64` when it does not fit.
     fn load_const(&mut self, reg: u8, value: u64) {
         if value as u32 as i32 as i64 as u64 == value && self.rng.chance(3, 4) {
-            let len = min_imm_len(value);
-            let mut ops = vec![reg];
-            ops.extend(le_bytes(value, len));
-            self.push(Opcode::LoadImm, &ops);
+            self.emit(Opcode::LoadImm, &[reg], &[value]);
         } else {
-            let mut ops = vec![reg];
-            ops.extend(le_bytes(value, 8));
-            self.push(Opcode::LoadImm64, &ops);
+            self.emit_sized(Opcode::LoadImm64, &[reg], &[(value, 8)]);
         }
     }
 
@@ -503,7 +467,7 @@ impl<'a> Generator<'a> {
             _ => u64::from(self.rng.next_u32()),
         };
         let len = self.imm_len(id);
-        self.push(Opcode::Ecalli, &le_bytes(id, len));
+        self.emit_sized(Opcode::Ecalli, &[], &[(id, len)]);
     }
 
     /// A load or store at an interesting address, absolute or through a base register.
@@ -552,6 +516,7 @@ impl<'a> Generator<'a> {
         ];
         let address = self.layout.interesting_address(self.rng);
         let value = self.imm_value();
+        let value_len = self.imm_len(value);
         match self.rng.below(6) {
             0 | 1 => {
                 let opcode = if self.rng.chance(1, 2) {
@@ -559,21 +524,14 @@ impl<'a> Generator<'a> {
                 } else {
                     *self.rng.pick(&STORES)
                 };
-                let mut ops = vec![self.real_reg()];
-                ops.extend(le_bytes(
-                    u64::from(address),
-                    min_imm_len(u64::from(address)),
-                ));
-                self.push(opcode, &ops);
+                let reg = self.real_reg();
+                self.emit(opcode, &[reg], &[u64::from(address)]);
             }
             2 => {
                 let opcode = *self.rng.pick(&STORE_IMMS);
-                let lx = min_imm_len(u64::from(address));
-                let ly = self.imm_len(value);
-                let mut ops = vec![lx as u8];
-                ops.extend(le_bytes(u64::from(address), lx));
-                ops.extend(le_bytes(value, ly));
-                self.push(opcode, &ops);
+                let address = u64::from(address);
+                let imms = [(address, min_imm_len(address)), (value, value_len)];
+                self.emit_sized(opcode, &[], &imms);
             }
             3 | 4 => {
                 let base = self.real_reg();
@@ -584,21 +542,17 @@ impl<'a> Generator<'a> {
                 } else {
                     *self.rng.pick(&STORE_INDS)
                 };
-                let mut ops = vec![self.real_reg() | (base << 4)];
-                ops.extend(le_bytes(offset as u64, min_imm_len(offset as u64)));
-                self.push(opcode, &ops);
+                let reg = self.real_reg();
+                self.emit(opcode, &[reg, base], &[offset as u64]);
             }
             _ => {
                 let base = self.real_reg();
                 let offset = self.small_offset();
                 self.load_const(base, u64::from(address.wrapping_sub(offset as u32)));
                 let opcode = *self.rng.pick(&STORE_IMM_INDS);
-                let lx = min_imm_len(offset as u64);
-                let ly = self.imm_len(value);
-                let mut ops = vec![base | ((lx as u8) << 4)];
-                ops.extend(le_bytes(offset as u64, lx));
-                ops.extend(le_bytes(value, ly));
-                self.push(opcode, &ops);
+                let offset = offset as u64;
+                let imms = [(offset, min_imm_len(offset)), (value, value_len)];
+                self.emit_sized(opcode, &[base], &imms);
             }
         }
     }
@@ -652,7 +606,7 @@ impl<'a> Generator<'a> {
         self.load_const(ra, a);
         self.load_const(rb, b);
         let opcode = *self.rng.pick(&DIVS);
-        self.push(opcode, &[ra | (rb << 4), rd]);
+        self.emit(opcode, &[ra, rb, rd], &[]);
     }
 
     /// Shifts and rotations by amounts at and beyond the operand width.
@@ -694,15 +648,13 @@ impl<'a> Generator<'a> {
             self.load_const(ra, value);
             self.load_const(rb, amount);
             let opcode = *self.rng.pick(&BY_REG);
-            self.push(opcode, &[ra | (rb << 4), rd]);
+            self.emit(opcode, &[ra, rb, rd], &[]);
         } else {
             let source = if self.rng.chance(1, 2) { value } else { amount };
             self.load_const(rb, source);
             let imm = if self.rng.chance(1, 2) { amount } else { value };
             let opcode = *self.rng.pick(&BY_IMM);
-            let mut ops = vec![ra | (rb << 4)];
-            ops.extend(le_bytes(imm, min_imm_len(imm)));
-            self.push(opcode, &ops);
+            self.emit(opcode, &[ra, rb], &[imm]);
         }
     }
 
@@ -724,7 +676,7 @@ impl<'a> Generator<'a> {
         let value = *self.rng.pick(&EDGE_VALUES);
         self.load_const(ra, value);
         let opcode = *self.rng.pick(&OPS);
-        self.push(opcode, &[rd | (ra << 4)]);
+        self.emit(opcode, &[rd, ra], &[]);
     }
 
     /// Conditional moves with a zero or non-zero condition register.
@@ -737,19 +689,16 @@ impl<'a> Generator<'a> {
         };
         self.load_const(rb, condition);
         match self.rng.below(4) {
-            0 => self.push(Opcode::CmovIz, &[ra | (rb << 4), rd]),
-            1 => self.push(Opcode::CmovNz, &[ra | (rb << 4), rd]),
-            2 => {
-                let mut ops = vec![ra | (rb << 4)];
-                let v = self.imm_value();
-                ops.extend(le_bytes(v, min_imm_len(v)));
-                self.push(Opcode::CmovIzImm, &ops);
-            }
-            _ => {
-                let mut ops = vec![ra | (rb << 4)];
-                let v = self.imm_value();
-                ops.extend(le_bytes(v, min_imm_len(v)));
-                self.push(Opcode::CmovNzImm, &ops);
+            0 => self.emit(Opcode::CmovIz, &[ra, rb, rd], &[]),
+            1 => self.emit(Opcode::CmovNz, &[ra, rb, rd], &[]),
+            choice => {
+                let opcode = if choice == 2 {
+                    Opcode::CmovIzImm
+                } else {
+                    Opcode::CmovNzImm
+                };
+                let value = self.imm_value();
+                self.emit(opcode, &[ra, rb], &[value]);
             }
         }
     }
@@ -791,9 +740,7 @@ impl<'a> Generator<'a> {
                 if reg != 0 || self.rng.chance(1, 3) {
                     self.load_const(reg, u64::from(address.wrapping_sub(imm as u32)));
                 }
-                let mut ops = vec![reg];
-                ops.extend(le_bytes(imm, min_imm_len(imm)));
-                self.push(Opcode::JumpInd, &ops);
+                self.emit(Opcode::JumpInd, &[reg], &[imm]);
             }
             4 => {
                 let inst = self.random_operands(Opcode::LoadImmJump);
@@ -805,11 +752,7 @@ impl<'a> Generator<'a> {
                 let address = self.dynamic_address();
                 self.load_const(rb, u64::from(address.wrapping_sub(y as u32)));
                 let x = self.imm_value();
-                let (lx, ly) = (min_imm_len(x), min_imm_len(y));
-                let mut ops = vec![ra | (rb << 4), lx as u8];
-                ops.extend(le_bytes(x, lx));
-                ops.extend(le_bytes(y, ly));
-                self.push(Opcode::LoadImmJumpInd, &ops);
+                self.emit(Opcode::LoadImmJumpInd, &[ra, rb], &[x, y]);
             }
             _ => {
                 let branches: Vec<Opcode> = self
@@ -826,22 +769,76 @@ impl<'a> Generator<'a> {
     }
 }
 
-/// Forms whose operand bytes have a fixed length, so trailing bytes are simply skipped.
-fn fixed_length(form: OperandForm) -> bool {
-    matches!(
-        form,
-        OperandForm::None | OperandForm::RegReg | OperandForm::RegRegReg | OperandForm::RegImm64
-    )
+/// An immediate field of an operand form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    /// A 0–4-byte immediate, sign-extended.
+    Imm,
+    /// A full 8-byte immediate.
+    Imm64,
+    /// A relative jump offset (0–4 bytes), patched after layout.
+    Offset,
 }
 
-/// Whether the last immediate already has 4 bytes, so extra bytes cannot lengthen it.
+/// The operand fields of every form: how many register fields, then the immediates in
+/// encoding order. Random operands and gadgets are both built from this one table.
+const fn operand_fields(form: OperandForm) -> (usize, &'static [Field]) {
+    use Field::{Imm, Imm64, Offset};
+    match form {
+        OperandForm::None => (0, &[]),
+        OperandForm::Imm => (0, &[Imm]),
+        OperandForm::RegImm64 => (1, &[Imm64]),
+        OperandForm::ImmImm => (0, &[Imm, Imm]),
+        OperandForm::Offset => (0, &[Offset]),
+        OperandForm::RegImm => (1, &[Imm]),
+        OperandForm::RegImmImm => (1, &[Imm, Imm]),
+        OperandForm::RegImmOffset => (1, &[Imm, Offset]),
+        OperandForm::RegReg => (2, &[]),
+        OperandForm::RegRegImm => (2, &[Imm]),
+        OperandForm::RegRegOffset => (2, &[Offset]),
+        OperandForm::RegRegImmImm => (2, &[Imm, Imm]),
+        OperandForm::RegRegReg => (3, &[]),
+    }
+}
+
+/// Operand bytes from their fields: register fields two to a byte, low nibble first;
+/// when two immediates follow, `len_field` (the first one's length) takes the free high
+/// nibble after an odd number of registers, or else a byte of its own; a free nibble
+/// otherwise gets `spare` (bits the decoder ignores); then each `(value, len)` immediate
+/// as its low `len` bytes.
+fn operand_bytes(regs: &[u8], imms: &[(u64, usize)], len_field: u8, spare: u8) -> Vec<u8> {
+    let mut len_byte = (imms.len() == 2).then_some(len_field);
+    let mut nibbles = regs.to_vec();
+    if nibbles.len() % 2 == 1 {
+        nibbles.push(len_byte.take().unwrap_or(spare));
+    }
+    let mut ops: Vec<u8> = nibbles
+        .chunks(2)
+        .map(|pair| pair[0] | (pair[1] << 4))
+        .collect();
+    ops.extend(len_byte);
+    for &(value, len) in imms {
+        ops.extend(le_bytes(value, len));
+    }
+    ops
+}
+
+/// Forms whose operand bytes have a fixed length (registers and 8-byte immediates only),
+/// so trailing bytes are simply skipped.
+fn fixed_length(form: OperandForm) -> bool {
+    operand_fields(form)
+        .1
+        .iter()
+        .all(|&field| field == Field::Imm64)
+}
+
+/// Whether the form's only immediate is last and already has 4 bytes, so extra bytes
+/// cannot lengthen it.
 fn ends_with_full_imm(ops: &[u8], form: OperandForm) -> bool {
-    let header = match form {
-        OperandForm::Imm | OperandForm::Offset => 0,
-        OperandForm::RegImm | OperandForm::RegRegImm | OperandForm::RegRegOffset => 1,
-        _ => return false,
-    };
-    ops.len() == header + 4
+    match operand_fields(form) {
+        (registers, [Field::Imm | Field::Offset]) => ops.len() == registers.div_ceil(2) + 4,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -854,6 +851,32 @@ mod tests {
             assert_eq!(case_for_seed(seed), case_for_seed(seed));
         }
         assert_ne!(case_for_seed(1).blob, case_for_seed(2).blob);
+    }
+
+    #[test]
+    fn operand_bytes_follow_each_layout() {
+        // Three registers: two in one byte, the third beside the spare nibble.
+        assert_eq!(operand_bytes(&[1, 2, 3], &[], 0, 0xA), [0x21, 0xA3]);
+        // One register and two immediates: the length field shares the register's byte.
+        assert_eq!(
+            operand_bytes(&[5], &[(0x1234, 2), (7, 1)], 2, 0xF),
+            [0x25, 0x34, 0x12, 7]
+        );
+        // Two registers or none and two immediates: the length field has a byte of its own.
+        assert_eq!(
+            operand_bytes(&[1, 2], &[(9, 1), (0, 0)], 1, 0xF),
+            [0x21, 1, 9]
+        );
+        assert_eq!(operand_bytes(&[], &[(9, 1), (8, 1)], 1, 0xF), [1, 9, 8]);
+        // A register and an 8-byte immediate.
+        assert_eq!(
+            operand_bytes(&[12], &[(u64::MAX, 8)], 0, 0),
+            [12, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+        );
+        assert_eq!(
+            operand_fields(OperandForm::RegImmOffset),
+            (1, &[Field::Imm, Field::Offset][..])
+        );
     }
 
     #[test]
