@@ -9,54 +9,89 @@ pub const REG_COUNT: usize = 13;
 /// Longest possible operand skip ℓ (bytes between two instruction starts, minus one).
 pub const MAX_SKIP: u32 = 24;
 
+/// Zero bytes stored after the code: every operand byte of an instruction starting at or
+/// before `|c|` lies within 11 bytes of its start, so with this padding operand reads need no
+/// per-byte bounds check (ζ reads zeros past the end, as the padding does).
+const PADDING: usize = 16;
+
 /// Code bytes plus their opcode bitmask: everything needed to decode instructions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Code {
+    /// The code bytes followed by [`PADDING`] zero bytes.
     bytes: Box<[u8]>,
-    /// One entry per code byte: does an instruction start here?
-    starts: Box<[bool]>,
+    /// |c|.
+    len: usize,
+    /// The bitmask packed LSB first, one bit per code byte, with every bit from `|c|` on set
+    /// (ℓ counts the bitmask as set past the end), followed by 8 bytes of set bits so that
+    /// 64 bits can be read from any byte of it that covers a code offset.
+    starts: Box<[u8]>,
 }
 
 impl Code {
     /// Builds the view from code bytes and a packed bitmask (LSB first, one bit per byte).
     /// Missing bitmask bytes read as zero bits; padding bits are ignored.
     pub fn new(bytes: &[u8], packed_bitmask: &[u8]) -> Code {
-        let starts = (0..bytes.len())
-            .map(|i| {
-                packed_bitmask
-                    .get(i / 8)
-                    .is_some_and(|byte| byte & (1 << (i % 8)) != 0)
-            })
-            .collect();
+        let len = bytes.len();
+        let mut padded = Vec::with_capacity(len + PADDING);
+        padded.extend_from_slice(bytes);
+        padded.resize(len + PADDING, 0);
+        let mask_len = len.div_ceil(8);
+        let mut starts = Vec::with_capacity(mask_len + 8);
+        starts.extend_from_slice(&packed_bitmask[..packed_bitmask.len().min(mask_len)]);
+        starts.resize(mask_len, 0);
+        if len % 8 != 0 {
+            starts[mask_len - 1] |= 0xFF << (len % 8);
+        }
+        starts.resize(mask_len + 8, 0xFF);
         Code {
-            bytes: bytes.into(),
-            starts,
+            bytes: padded.into_boxed_slice(),
+            len,
+            starts: starts.into_boxed_slice(),
         }
     }
 
     /// The code bytes.
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.bytes[..self.len]
     }
 
     /// Length of the code in bytes.
     pub fn len(&self) -> u32 {
-        self.bytes.len() as u32
+        self.len as u32
     }
 
     /// Whether the code is empty.
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.len == 0
     }
 
     /// Whether the bitmask marks `pc` as an instruction start.
+    #[inline]
     pub fn is_start(&self, pc: u32) -> bool {
-        self.starts.get(pc as usize).copied().unwrap_or(false)
+        let pc = pc as usize;
+        pc < self.len && self.starts[pc / 8] & (1 << (pc % 8)) != 0
+    }
+
+    /// The number of code offsets the bitmask marks as instruction starts.
+    pub(crate) fn start_count(&self) -> usize {
+        let full = self.len / 8;
+        let whole: usize = self.starts[..full]
+            .iter()
+            .map(|byte| byte.count_ones() as usize)
+            .sum();
+        let rest = self.len % 8;
+        let tail = if rest == 0 {
+            0
+        } else {
+            (self.starts[full] & ((1u8 << rest) - 1)).count_ones() as usize
+        };
+        whole + tail
     }
 
     /// ζ: the code byte at `pc`, or zero past the end.
     #[inline]
     pub fn byte(&self, pc: u64) -> u8 {
+        // The padding reads as zero, like everything past the end.
         usize::try_from(pc)
             .ok()
             .and_then(|pc| self.bytes.get(pc))
@@ -66,40 +101,55 @@ impl Code {
 
     /// ℓ = skip(pc): bytes until the next instruction start, capped at 24; the bitmask
     /// counts as set past the end of the code.
+    #[inline]
     pub fn skip(&self, pc: u32) -> u32 {
-        let mut skip = 0;
-        while skip < MAX_SKIP {
-            let next = pc as usize + 1 + skip as usize;
-            if next >= self.starts.len() || self.starts[next] {
-                break;
-            }
-            skip += 1;
+        let next = pc as usize + 1;
+        if next >= self.len {
+            return 0;
         }
-        skip
+        // `next < |c|`, so the 8 bytes from `next / 8` exist (8 bytes of padding).
+        let at = next / 8;
+        let window = u64::from_le_bytes(
+            self.starts[at..at + 8]
+                .try_into()
+                .expect("8 bytes of padding"),
+        );
+        // Bits from |c| on are set: at least 56 - (|c| - next) bits of `window` cover
+        // the code, and a set bit past the end stops the count as the bitmask rule says.
+        (window >> (next % 8)).trailing_zeros().min(MAX_SKIP)
     }
 
-    /// Reads `len` (0..=8) little-endian bytes at `pc` through ζ.
-    fn read_le(&self, pc: u64, len: u32) -> u64 {
-        (0..len as u64).fold(0, |acc, i| acc | (u64::from(self.byte(pc + i)) << (8 * i)))
-    }
-
-    /// Reads a `len`-byte (0..=4) immediate at `pc`, sign-extended to 64 bits.
-    fn read_imm(&self, pc: u64, len: u32) -> u64 {
-        sign_extend(self.read_le(pc, len), len)
+    /// The [`WINDOW`] bytes from `pc` on through ζ (zeros past the end).
+    #[inline]
+    fn window(&self, pc: u32) -> &[u8; WINDOW] {
+        static ZEROS: [u8; WINDOW] = [0; WINDOW];
+        let pc = pc as usize;
+        match self.bytes.get(pc..pc + WINDOW) {
+            Some(window) => window.try_into().expect("WINDOW bytes"),
+            // Only for `pc > |c|` (the padding covers every start up to |c|): all zeros.
+            None => &ZEROS,
+        }
     }
 
     /// Decodes the instruction at `pc` under `version`'s numbering. Returns `None` when
     /// the byte at `pc` is not a known opcode.
+    #[inline]
     pub fn decode(&self, pc: u32, version: GpVersion) -> Option<Instruction> {
         let opcode = Opcode::from_byte(self.byte(pc.into()), version)?;
         Some(self.decode_operands(opcode, pc))
     }
 
     /// Decodes the operands of `opcode` sitting at `pc`.
+    #[inline]
     pub fn decode_operands(&self, opcode: Opcode, pc: u32) -> Instruction {
-        let skip = self.skip(pc);
-        let at = u64::from(pc);
-        let b1 = self.byte(at + 1);
+        self.decode_with_skip(opcode, pc, self.skip(pc))
+    }
+
+    /// Decodes the operands of `opcode` sitting at `pc`, given ℓ = `skip(pc)`.
+    #[inline]
+    pub(crate) fn decode_with_skip(&self, opcode: Opcode, pc: u32, skip: u32) -> Instruction {
+        let w = self.window(pc);
+        let b1 = w[1];
         let lo = reg(b1 & 0x0F);
         let hi = reg(b1 >> 4);
         let mut ins = Instruction {
@@ -112,35 +162,35 @@ impl Code {
             imm: 0,
             imm2: 0,
         };
-        let offset_target = |offset: u64| pc.wrapping_add(offset as u32);
+        let offset_target = |offset: u64| u64::from(pc.wrapping_add(offset as u32));
+        // Immediate lengths: l_X from an operand byte, l_Y from what ℓ leaves.
+        let len_y = |len_x: u32, before: u32| skip.saturating_sub(len_x + before).min(4);
         match opcode.form() {
             OperandForm::None => {}
-            OperandForm::Imm => ins.imm = self.read_imm(at + 1, skip.min(4)),
+            OperandForm::Imm => ins.imm = read_imm(w, 1, skip.min(4)),
             OperandForm::RegImm64 => {
                 ins.a = lo;
-                ins.imm = self.read_le(at + 2, 8);
+                ins.imm = u64::from_le_bytes(w[2..10].try_into().expect("8 bytes"));
             }
             OperandForm::ImmImm => {
                 let len_x = u32::from(b1 % 8).min(4);
-                let len_y = skip.saturating_sub(len_x + 1).min(4);
-                ins.imm = self.read_imm(at + 2, len_x);
-                ins.imm2 = self.read_imm(at + 2 + u64::from(len_x), len_y);
+                ins.imm = read_imm(w, 2, len_x);
+                ins.imm2 = read_imm(w, 2 + len_x as usize, len_y(len_x, 1));
             }
             OperandForm::Offset => {
-                ins.imm = u64::from(offset_target(self.read_imm(at + 1, skip.min(4))));
+                ins.imm = offset_target(read_imm(w, 1, skip.min(4)));
             }
             OperandForm::RegImm => {
                 ins.a = lo;
-                ins.imm = self.read_imm(at + 2, skip.saturating_sub(1).min(4));
+                ins.imm = read_imm(w, 2, skip.saturating_sub(1).min(4));
             }
             OperandForm::RegImmImm | OperandForm::RegImmOffset => {
                 ins.a = lo;
                 let len_x = u32::from((b1 >> 4) % 8).min(4);
-                let len_y = skip.saturating_sub(len_x + 1).min(4);
-                ins.imm = self.read_imm(at + 2, len_x);
-                ins.imm2 = self.read_imm(at + 2 + u64::from(len_x), len_y);
+                ins.imm = read_imm(w, 2, len_x);
+                ins.imm2 = read_imm(w, 2 + len_x as usize, len_y(len_x, 1));
                 if opcode.form() == OperandForm::RegImmOffset {
-                    ins.imm2 = u64::from(offset_target(ins.imm2));
+                    ins.imm2 = offset_target(ins.imm2);
                 }
             }
             OperandForm::RegReg => {
@@ -150,27 +200,26 @@ impl Code {
             OperandForm::RegRegImm => {
                 ins.a = lo;
                 ins.b = hi;
-                ins.imm = self.read_imm(at + 2, skip.saturating_sub(1).min(4));
+                ins.imm = read_imm(w, 2, skip.saturating_sub(1).min(4));
             }
             OperandForm::RegRegOffset => {
                 ins.a = lo;
                 ins.b = hi;
-                let offset = self.read_imm(at + 2, skip.saturating_sub(1).min(4));
-                ins.imm = u64::from(offset_target(offset));
+                let offset = read_imm(w, 2, skip.saturating_sub(1).min(4));
+                ins.imm = offset_target(offset);
             }
             OperandForm::RegRegImmImm => {
                 ins.a = lo;
                 ins.b = hi;
-                let len_x = u32::from(self.byte(at + 2) % 8).min(4);
-                let len_y = skip.saturating_sub(len_x + 2).min(4);
-                ins.imm = self.read_imm(at + 3, len_x);
-                ins.imm2 = self.read_imm(at + 3 + u64::from(len_x), len_y);
+                let len_x = u32::from(w[2] % 8).min(4);
+                ins.imm = read_imm(w, 3, len_x);
+                ins.imm2 = read_imm(w, 3 + len_x as usize, len_y(len_x, 2));
             }
             OperandForm::RegRegReg => {
                 ins.a = lo;
                 ins.b = hi;
                 // PolkaVM reads the low nibble; the GP clamps the whole byte (spec-notes §1).
-                ins.d = reg(self.byte(at + 2) & 0x0F);
+                ins.d = reg(w[2] & 0x0F);
             }
         }
         ins
@@ -180,6 +229,19 @@ impl Code {
     pub fn next_pc(&self, pc: u32) -> u64 {
         u64::from(pc) + 1 + u64::from(self.skip(pc))
     }
+}
+
+/// Bytes of an instruction that operand decoding may read, from its opcode byte on (the
+/// furthest is byte 10 of `load_imm_jump_ind` with two 4-byte immediates).
+const WINDOW: usize = 16;
+const _: () = assert!(WINDOW <= PADDING);
+
+/// Reads a `len`-byte (0..=4) little-endian immediate at `at` in `window` (at most 7),
+/// sign-extended to 64 bits.
+#[inline(always)]
+fn read_imm(window: &[u8; WINDOW], at: usize, len: u32) -> u64 {
+    let bytes: [u8; 4] = window[at..at + 4].try_into().expect("4 bytes");
+    sign_extend(u64::from(u32::from_le_bytes(bytes)), len)
 }
 
 /// A register field clamped to a valid register index (min(12, r)).

@@ -3,6 +3,7 @@
 
 use crate::decode::{Code, Instruction};
 use crate::format::{FormatError, RawBlob};
+use crate::gas::pipeline::{SimInstr, Simulator};
 use crate::gas::{self, GasModel};
 use crate::isa::{GpVersion, Opcode, OperandForm};
 
@@ -90,6 +91,12 @@ impl Program {
     }
 
     /// Loads a program from its parts.
+    ///
+    /// One pass over the code decodes every instruction straight into its [`Instr`] record
+    /// and the simulator parameters of the gas model, and costs each basic block as soon
+    /// as its terminator is decoded (a block is the run of instructions from a block start
+    /// to the next terminator); a second pass over the static jumps and branches only
+    /// resolves their targets, which may lie ahead.
     pub fn from_parts(
         code_bytes: &[u8],
         bitmask: &[u8],
@@ -100,34 +107,108 @@ impl Program {
             return Err(ProgramError::EmptyCode);
         }
         let code = Code::new(code_bytes, bitmask);
-        let decoded = walk(&code, version)?;
-        let len = decoded.len();
+        let code_len = code.len();
+        let model = GasModel::for_version(version);
 
+        // Exact for valid GP 0.8 code (every instruction starts at a marked byte); the
+        // implicit trap of GP 0.7 needs one more.
+        let capacity = code.start_count() + 1;
+        let mut instrs: Vec<Instr> = Vec::with_capacity(capacity);
+        let mut pcs: Vec<u32> = Vec::with_capacity(capacity);
+        let mut block_start: Vec<u32> = Vec::with_capacity(capacity);
+        let mut jumpable: Vec<bool> = Vec::with_capacity(capacity);
         let mut index_of_pc = vec![NO_INDEX; code_bytes.len() + 1];
-        let mut pcs = Vec::with_capacity(len);
-        for (index, (pc, _)) in decoded.iter().enumerate() {
-            index_of_pc[*pc as usize] = index as u32;
-            pcs.push(*pc);
-        }
+        // Instructions with a static target (raw code offset in `imm2` until resolved).
+        let mut with_target: Vec<u32> = Vec::new();
+        // The current block: its first instruction and the simulator parameters so far.
+        let mut current_block = 0u32;
+        let mut block: Vec<SimInstr> = Vec::new();
+        let mut simulator = Simulator::new();
+        let mut last_opcode = None;
 
-        // Basic-block starts (ϖ): offset 0 and every successor of a terminator, restricted
-        // to valid instructions.
-        let mut is_block_start = vec![false; len];
-        let mut jumpable = vec![false; len];
-        if len > 0 {
-            is_block_start[0] = true;
-        }
-        for index in 0..len {
-            if index > 0
-                && decoded[index - 1]
-                    .1
-                    .is_none_or(|i| i.opcode.is_terminator())
-            {
-                is_block_start[index] = true;
+        let mut pc = 0u32;
+        loop {
+            let (ins, valid) = if pc < code_len {
+                let opcode = if code.is_start(pc) {
+                    Opcode::from_byte(code.bytes()[pc as usize], version)
+                } else {
+                    None
+                };
+                if version == GpVersion::V0_8 && opcode.is_none() {
+                    let reason = if code.is_start(pc) {
+                        "unknown opcode"
+                    } else {
+                        "not marked as an instruction start in the bitmask"
+                    };
+                    return Err(ProgramError::InvalidInstruction { pc, reason });
+                }
+                last_opcode = opcode;
+                // GP 0.7: invalid bytes decode as `trap`.
+                let ins = code.decode_with_skip(opcode.unwrap_or(Opcode::Trap), pc, code.skip(pc));
+                (ins, opcode.is_some())
+            } else if version == GpVersion::V0_7 && pc == code_len {
+                // ζ reads zeros past the end: an implicit trap sits at |c|.
+                (code.decode_operands(Opcode::Trap, pc), true)
+            } else {
+                break;
+            };
+            let index = instrs.len() as u32;
+            let starts_block = block.is_empty();
+            if starts_block {
+                current_block = index;
             }
-            let (pc, ins) = decoded[index];
-            jumpable[index] = is_block_start[index] && ins.is_some() && pc < code.len();
+            index_of_pc[pc as usize] = index;
+            pcs.push(pc);
+            block_start.push(current_block);
+            jumpable.push(starts_block && valid && pc < code_len);
+
+            let mut instr = Instr {
+                opcode: ins.opcode,
+                a: ins.a,
+                b: ins.b,
+                d: ins.d,
+                imm: ins.imm as u32,
+                imm2: ins.imm2 as u32,
+                block_cost: 0,
+            };
+            match ins.opcode.form() {
+                OperandForm::RegImm64 => instr.imm2 = (ins.imm >> 32) as u32,
+                OperandForm::Offset | OperandForm::RegRegOffset => {
+                    instr.imm2 = ins.imm as u32;
+                    with_target.push(index);
+                }
+                OperandForm::RegImmOffset => with_target.push(index),
+                _ => {}
+            }
+            instrs.push(instr);
+
+            block.push(match model {
+                GasModel::Pipeline => gas::sim_instr(&ins, &code),
+                // Only the count matters.
+                GasModel::PerInstruction => SimInstr::default(),
+            });
+            if ins.opcode.is_terminator() {
+                let cost = match model {
+                    GasModel::Pipeline => simulator.block_cost(&block),
+                    GasModel::PerInstruction => block.len() as u32,
+                };
+                close_block(&mut instrs[current_block as usize..], cost);
+                block.clear();
+            }
+            let next = ins.next_pc();
+            if next > u64::from(u32::MAX) {
+                break;
+            }
+            pc = next as u32;
         }
+        if version == GpVersion::V0_8 {
+            if let (Some(opcode), Some(&pc)) = (last_opcode, pcs.last()) {
+                if opcode.can_fall_through() {
+                    return Err(ProgramError::MissingFinalTerminator { pc, opcode });
+                }
+            }
+        }
+        debug_assert!(block.is_empty(), "every block ends with a terminator");
 
         // A static or dynamic jump target → its instruction index, if it is a valid
         // basic-block start; NO_INDEX (panics when taken) otherwise.
@@ -138,38 +219,52 @@ impl Program {
                 .filter(|&index| index != NO_INDEX && jumpable[index as usize])
                 .unwrap_or(NO_INDEX)
         };
-        let model = GasModel::for_version(version);
-        let decode_at = |pc: u32| {
-            let index = *index_of_pc.get(pc as usize)?;
-            decoded.get(index as usize)?.1
-        };
-        let mut block_start = Vec::with_capacity(len);
-        let mut instrs = Vec::with_capacity(len);
-        let mut current_block = 0u32;
-        for index in 0..len {
-            let (pc, ins) = decoded[index];
-            let ins = ins.unwrap_or_else(|| code.decode_operands(Opcode::Trap, pc));
-            let mut cost = 0;
-            if is_block_start[index] {
-                current_block = index as u32;
-                cost = gas::block_cost(model, &code, pc, decode_at);
+        // Where a jump to a block enters it: past its leading `unlikely` hints (see
+        // `close_block`).
+        let entry = |target: u32| {
+            if target == NO_INDEX {
+                return NO_INDEX;
             }
-            block_start.push(current_block);
-            let mut instr = lower(&ins, resolve_target);
-            instr.block_cost = cost;
-            // GP 0.8: a branch panics, taken or not, unless both its target and its
-            // fall-through successor are valid block starts.
-            if version == GpVersion::V0_8
-                && ins.opcode.is_branch()
-                && (instr.imm2 == NO_INDEX || !jumpable.get(index + 1).copied().unwrap_or(false))
+            let mut at = target as usize;
+            while instrs[at].opcode == Opcode::Unlikely
+                && at + 1 < instrs.len()
+                && block_start[at + 1] == target
             {
+                at += 1;
+            }
+            at as u32
+        };
+        // (Converting a branch to `trap` below changes no `unlikely`, so `entry` may look
+        // at the instructions before.)
+        let resolved: Vec<(u32, bool)> = with_target
+            .iter()
+            .map(|&index| {
+                let target = resolve_target(instrs[index as usize].imm2);
+                // GP 0.8: a branch panics, taken or not, unless both its target and its
+                // fall-through successor are valid block starts. (It keeps the target
+                // index, unredirected.)
+                let trap = version == GpVersion::V0_8
+                    && instrs[index as usize].opcode.is_branch()
+                    && (target == NO_INDEX
+                        || !jumpable.get(index as usize + 1).copied().unwrap_or(false));
+                if trap {
+                    (target, true)
+                } else {
+                    (entry(target), false)
+                }
+            })
+            .collect();
+        let jump_targets: Vec<u32> = jump_table
+            .iter()
+            .map(|&t| entry(resolve_target(t)))
+            .collect();
+        for (&index, &(target, trap)) in with_target.iter().zip(&resolved) {
+            let instr = &mut instrs[index as usize];
+            instr.imm2 = target;
+            if trap {
                 instr.opcode = Opcode::Trap;
             }
-            instrs.push(instr);
         }
-
-        let mut jump_targets: Vec<u32> = jump_table.iter().map(|&t| resolve_target(t)).collect();
-        fold_unlikely_hints(&mut instrs, &is_block_start, &mut jump_targets);
 
         Ok(Program {
             version,
@@ -255,103 +350,23 @@ impl Program {
     }
 }
 
-/// Walks the code from offset 0 by `1 + skip`, decoding every instruction. GP 0.8 rejects
-/// invalid instructions and a final instruction that can fall through; GP 0.7 decodes
-/// them as `trap` (`None`) and appends the implicit `trap` past the end.
-fn walk(code: &Code, version: GpVersion) -> Result<Vec<(u32, Option<Instruction>)>, ProgramError> {
-    let mut decoded = Vec::new();
-    let mut pc = 0u32;
-    while pc < code.len() {
-        let ins = if code.is_start(pc) {
-            code.decode(pc, version)
-        } else {
-            None
-        };
-        if version == GpVersion::V0_8 && ins.is_none() {
-            let reason = if code.is_start(pc) {
-                "unknown opcode"
-            } else {
-                "not marked as an instruction start in the bitmask"
-            };
-            return Err(ProgramError::InvalidInstruction { pc, reason });
-        }
-        decoded.push((pc, ins));
-        pc = code.next_pc(pc) as u32;
-    }
-    match version {
-        GpVersion::V0_8 => {
-            if let Some(&(pc, Some(last))) = decoded.last() {
-                if last.opcode.can_fall_through() {
-                    return Err(ProgramError::MissingFinalTerminator {
-                        pc,
-                        opcode: last.opcode,
-                    });
-                }
-            }
-        }
-        GpVersion::V0_7 => {
-            // ζ reads zeros past the end: an implicit trap sits at |c|.
-            decoded.push((
-                code.len(),
-                Some(code.decode_operands(Opcode::Trap, code.len())),
-            ));
-        }
-    }
-    Ok(decoded)
-}
-
+/// Stores the cost of the block whose instructions start `block` (it runs to the next
+/// terminator) on its first instruction.
+///
 /// `unlikely` only steers the gas model, whose costs are already computed. A jump into a
 /// block that starts with such hints enters at the first instruction after them instead:
-/// that instruction carries the block's cost (charged on entry) and the targets are
-/// redirected. Falling through into the block still runs the hints, which are no-ops. Saves
-/// one dispatch per entry into a cold block (the linker starts every cold block with one).
-/// An out-of-gas exit at a redirected entry reports the block start (see `Instance`).
-fn fold_unlikely_hints(instrs: &mut [Instr], is_block_start: &[bool], jump_targets: &mut [u32]) {
-    let len = instrs.len();
-    let mut entry: Vec<u32> = (0..len as u32).collect();
-    for start in 0..len {
-        if !is_block_start[start] {
-            continue;
-        }
-        let mut at = start;
-        while instrs[at].opcode == Opcode::Unlikely && at + 1 < len && !is_block_start[at + 1] {
-            at += 1;
-            instrs[at].block_cost = instrs[start].block_cost;
-        }
-        entry[start] = at as u32;
+/// that instruction carries the block's cost too (charged on entry), and the loader
+/// redirects the targets. Falling through into the block still runs the hints, which are
+/// no-ops. Saves one dispatch per entry into a cold block (the linker starts every cold
+/// block with one). An out-of-gas exit at a redirected entry reports the block start (see
+/// `Instance`).
+fn close_block(block: &mut [Instr], cost: u32) {
+    block[0].block_cost = cost;
+    let mut at = 0;
+    while block[at].opcode == Opcode::Unlikely && at + 1 < block.len() {
+        at += 1;
+        block[at].block_cost = cost;
     }
-    let redirect = |target: &mut u32| {
-        if *target != NO_INDEX {
-            *target = entry[*target as usize];
-        }
-    };
-    for instr in instrs.iter_mut() {
-        if instr.opcode.is_branch() || matches!(instr.opcode, Opcode::Jump | Opcode::LoadImmJump) {
-            redirect(&mut instr.imm2);
-        }
-    }
-    jump_targets.iter_mut().for_each(redirect);
-}
-
-/// Lowers a decoded instruction into its pre-decoded form.
-fn lower(ins: &Instruction, target_index: impl Fn(u32) -> u32) -> Instr {
-    let mut instr = Instr {
-        opcode: ins.opcode,
-        a: ins.a,
-        b: ins.b,
-        d: ins.d,
-        imm: ins.imm as u32,
-        imm2: ins.imm2 as u32,
-        block_cost: 0,
-    };
-    match ins.opcode.form() {
-        OperandForm::RegImm64 => instr.imm2 = (ins.imm >> 32) as u32,
-        OperandForm::Offset | OperandForm::RegRegOffset | OperandForm::RegImmOffset => {
-            instr.imm2 = target_index(ins.target().unwrap_or(u32::MAX));
-        }
-        _ => {}
-    }
-    instr
 }
 
 #[cfg(test)]

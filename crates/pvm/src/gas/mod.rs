@@ -10,7 +10,7 @@ pub mod pipeline;
 
 use crate::decode::{Code, Instruction};
 use crate::isa::{CostClass, GpVersion, Opcode, RegUse};
-use pipeline::{CostParams, Units};
+use pipeline::{CostParams, PackedUnits, SimInstr, Units};
 
 /// Memory access latency of loads and stores (the GP 0.8.0 "L2 hit" placeholder).
 pub const MEMORY_LATENCY: u8 = 25;
@@ -34,92 +34,195 @@ impl GasModel {
     }
 }
 
-const ALU: Units = Units {
-    alu: 1,
-    load: 0,
-    store: 0,
-    mul: 0,
-    div: 0,
-};
-const NO_UNITS: Units = Units {
-    alu: 0,
-    load: 0,
-    store: 0,
-    mul: 0,
-    div: 0,
-};
+const ALU: Units = units(1, 0, 0, 0, 0);
+const NO_UNITS: Units = units(0, 0, 0, 0, 0);
 
-fn bit(reg: u8) -> u16 {
-    1 << reg
-}
-
-/// The simulator parameters of one instruction (GP 0.8.0 A.10, register sets as PolkaVM 0.37).
-pub fn cost_params(ins: &Instruction, code: &Code) -> CostParams {
-    let (a, b, d) = (bit(ins.a), bit(ins.b), bit(ins.d));
-    let (srcs, dsts) = match ins.opcode.reg_use() {
-        RegUse::None => (0, 0),
-        RegUse::WriteA => (0, a),
-        RegUse::ReadA => (a, 0),
-        RegUse::ReadBWriteA => (b, a),
-        RegUse::ReadAB => (a | b, 0),
-        RegUse::ReadABWriteA => (a | b, a),
-        RegUse::ReadAWriteD | RegUse::Move => (a, d),
-        RegUse::ReadABWriteD => (a | b, d),
-        RegUse::ReadABDWriteD => (a | b | d, d),
-        RegUse::ReadB => (b, 0),
-    };
-    // P(x, y): fewer decode slots when a source is also the destination.
-    let overlap = |x: u8, y: u8| if srcs & dsts != 0 { x } else { y };
-    // P_S(x, y): fewer slots when the shifted operand is also the destination.
-    let same_a_d = |x: u8, y: u8| if ins.a == ins.d { x } else { y };
-    let with = |alu, load, store, mul, div| Units {
+const fn units(alu: u8, load: u8, store: u8, mul: u8, div: u8) -> Units {
+    Units {
         alu,
         load,
         store,
         mul,
         div,
+    }
+}
+
+/// How an instruction's decode slots depend on its operands.
+#[derive(Clone, Copy, Debug)]
+enum Slots {
+    /// Always this many.
+    Fixed(u8),
+    /// P(x, y): `x` when a source register is also the destination, else `y`.
+    Overlap(u8, u8),
+    /// P_S(x, y): `x` when the shifted operand (`a`) is also the destination (`d`), else `y`.
+    SameAD(u8, u8),
+}
+
+/// Register fields an instruction reads or writes, as a set: bit 0 = `a`, 1 = `b`, 2 = `d`.
+const A: u8 = 1;
+const B: u8 = 2;
+const D: u8 = 4;
+
+/// The operand-independent part of an opcode's simulator parameters, from its [`CostClass`]
+/// and [`RegUse`] (one table entry per opcode, built at compile time).
+#[derive(Clone, Copy, Debug)]
+struct OpCost {
+    /// Latency (for branches, the expensive one; see [`branch_latency`]).
+    cycles: u8,
+    slots: Slots,
+    units: Units,
+    /// `units` packed and clamped for the simulator.
+    need: PackedUnits,
+    /// Register fields read ([`A`], [`B`], [`D`]).
+    reads: u8,
+    /// Register fields written.
+    writes: u8,
+    is_move: bool,
+    is_terminator: bool,
+    is_branch: bool,
+}
+
+/// GP 0.8.0 A.10 (register sets as PolkaVM 0.37).
+const fn op_cost(op: Opcode) -> OpCost {
+    let (reads, writes) = match op.reg_use() {
+        RegUse::None => (0, 0),
+        RegUse::WriteA => (0, A),
+        RegUse::ReadA => (A, 0),
+        RegUse::ReadBWriteA => (B, A),
+        RegUse::ReadAB => (A | B, 0),
+        RegUse::ReadABWriteA => (A | B, A),
+        RegUse::ReadAWriteD | RegUse::Move => (A, D),
+        RegUse::ReadABWriteD => (A | B, D),
+        RegUse::ReadABDWriteD => (A | B | D, D),
+        RegUse::ReadB => (B, 0),
     };
-    let (cycles, decode_slots, units) = match ins.opcode.cost_class() {
-        CostClass::Move => (0, 1, NO_UNITS),
-        CostClass::Alu64 => (1, overlap(1, 2), ALU),
-        CostClass::Alu32 => (2, overlap(2, 3), ALU),
-        CostClass::Bits => (1, 1, ALU),
-        CostClass::TrailingZeros => (2, 1, with(2, 0, 0, 0, 0)),
-        CostClass::Shift64 => (1, same_a_d(2, 3), ALU),
-        CostClass::Shift32 => (2, same_a_d(3, 4), ALU),
-        CostClass::ShiftAlt64 => (1, 3, ALU),
-        CostClass::ShiftAlt32 => (2, 4, ALU),
-        CostClass::SetCompare => (3, 3, ALU),
-        CostClass::Cmov => (2, 2, ALU),
-        CostClass::CmovImm => (2, 3, ALU),
-        CostClass::MinMax => (3, overlap(2, 3), ALU),
-        CostClass::Load => (MEMORY_LATENCY, 1, with(1, 1, 0, 0, 0)),
-        CostClass::Store => (MEMORY_LATENCY, 1, with(1, 0, 1, 0, 0)),
-        CostClass::Branch => (branch_latency(ins, code), 1, ALU),
-        CostClass::Div => (60, 4, with(1, 0, 0, 0, 1)),
-        CostClass::Inverted => (2, 3, ALU),
-        CostClass::Xnor => (2, overlap(2, 3), ALU),
-        CostClass::NegAddImm32 => (3, 4, ALU),
-        CostClass::LoadImm => (1, 1, NO_UNITS),
-        CostClass::LoadImm64 => (1, 2, NO_UNITS),
-        CostClass::Mul64 => (3, overlap(1, 2), with(1, 0, 0, 1, 0)),
-        CostClass::Mul32 => (4, overlap(2, 3), with(1, 0, 0, 1, 0)),
-        CostClass::MulUpper => (4, 4, with(1, 0, 0, 1, 0)),
-        CostClass::MulUpperSignedUnsigned => (6, 4, with(1, 0, 0, 1, 0)),
-        CostClass::Trap => (2, 1, NO_UNITS),
-        CostClass::Unlikely => (40, 1, NO_UNITS),
-        CostClass::Jump => (15, 1, NO_UNITS),
-        CostClass::JumpIndirect => (22, 1, NO_UNITS),
-        CostClass::HostCall => (100, 4, ALU),
+    use Slots::{Fixed, Overlap, SameAD};
+    let (cycles, slots, units) = match op.cost_class() {
+        CostClass::Move => (0, Fixed(1), NO_UNITS),
+        CostClass::Alu64 => (1, Overlap(1, 2), ALU),
+        CostClass::Alu32 => (2, Overlap(2, 3), ALU),
+        CostClass::Bits => (1, Fixed(1), ALU),
+        CostClass::TrailingZeros => (2, Fixed(1), units(2, 0, 0, 0, 0)),
+        CostClass::Shift64 => (1, SameAD(2, 3), ALU),
+        CostClass::Shift32 => (2, SameAD(3, 4), ALU),
+        CostClass::ShiftAlt64 => (1, Fixed(3), ALU),
+        CostClass::ShiftAlt32 => (2, Fixed(4), ALU),
+        CostClass::SetCompare => (3, Fixed(3), ALU),
+        CostClass::Cmov => (2, Fixed(2), ALU),
+        CostClass::CmovImm => (2, Fixed(3), ALU),
+        CostClass::MinMax => (3, Overlap(2, 3), ALU),
+        CostClass::Load => (MEMORY_LATENCY, Fixed(1), units(1, 1, 0, 0, 0)),
+        CostClass::Store => (MEMORY_LATENCY, Fixed(1), units(1, 0, 1, 0, 0)),
+        CostClass::Branch => (20, Fixed(1), ALU),
+        CostClass::Div => (60, Fixed(4), units(1, 0, 0, 0, 1)),
+        CostClass::Inverted => (2, Fixed(3), ALU),
+        CostClass::Xnor => (2, Overlap(2, 3), ALU),
+        CostClass::NegAddImm32 => (3, Fixed(4), ALU),
+        CostClass::LoadImm => (1, Fixed(1), NO_UNITS),
+        CostClass::LoadImm64 => (1, Fixed(2), NO_UNITS),
+        CostClass::Mul64 => (3, Overlap(1, 2), units(1, 0, 0, 1, 0)),
+        CostClass::Mul32 => (4, Overlap(2, 3), units(1, 0, 0, 1, 0)),
+        CostClass::MulUpper => (4, Fixed(4), units(1, 0, 0, 1, 0)),
+        CostClass::MulUpperSignedUnsigned => (6, Fixed(4), units(1, 0, 0, 1, 0)),
+        CostClass::Trap => (2, Fixed(1), NO_UNITS),
+        CostClass::Unlikely => (40, Fixed(1), NO_UNITS),
+        CostClass::Jump => (15, Fixed(1), NO_UNITS),
+        CostClass::JumpIndirect => (22, Fixed(1), NO_UNITS),
+        CostClass::HostCall => (100, Fixed(4), ALU),
     };
+    OpCost {
+        cycles,
+        slots,
+        units,
+        need: pipeline::clamped_units(units),
+        reads,
+        writes,
+        is_move: matches!(op, Opcode::MoveReg),
+        is_terminator: op.is_terminator(),
+        is_branch: op.is_branch(),
+    }
+}
+
+/// [`op_cost`] of every opcode, indexed by its discriminant.
+static OP_COSTS: [OpCost; Opcode::ALL.len()] = {
+    let mut table = [op_cost(Opcode::Trap); Opcode::ALL.len()];
+    let mut i = 0;
+    while i < table.len() {
+        table[i] = op_cost(Opcode::ALL[i]);
+        i += 1;
+    }
+    table
+};
+
+/// The register set named by the fields `sel` ([`A`], [`B`], [`D`]) of `ins`.
+#[inline(always)]
+fn regs(sel: u8, ins: &Instruction) -> u16 {
+    let field = |mask: u8, reg: u8| if sel & mask != 0 { 1u16 << reg } else { 0 };
+    field(A, ins.a) | field(B, ins.b) | field(D, ins.d)
+}
+
+/// The operand-dependent parameters: (latency, decode slots before clamping, srcs, dsts).
+#[inline(always)]
+fn operand_params(op: &OpCost, ins: &Instruction, code: &Code) -> (u8, u8, u16, u16) {
+    let (srcs, dsts) = (regs(op.reads, ins), regs(op.writes, ins));
+    let slots = match op.slots {
+        Slots::Fixed(n) => n,
+        Slots::Overlap(x, y) => {
+            if srcs & dsts != 0 {
+                x
+            } else {
+                y
+            }
+        }
+        Slots::SameAD(x, y) => {
+            if ins.a == ins.d {
+                x
+            } else {
+                y
+            }
+        }
+    };
+    let cycles = if op.is_branch {
+        branch_latency(ins, code)
+    } else {
+        op.cycles
+    };
+    (cycles, slots, srcs, dsts)
+}
+
+/// The simulator parameters of one instruction (GP 0.8.0 A.10, register sets as PolkaVM 0.37).
+pub fn cost_params(ins: &Instruction, code: &Code) -> CostParams {
+    let op = &OP_COSTS[ins.opcode as usize];
+    let (cycles, decode_slots, srcs, dsts) = operand_params(op, ins, code);
     CostParams {
         cycles,
         decode_slots,
-        units,
+        units: op.units,
         srcs,
         dsts,
-        is_move: ins.opcode == Opcode::MoveReg,
-        is_terminator: ins.opcode.is_terminator(),
+        is_move: op.is_move,
+        is_terminator: op.is_terminator,
+    }
+}
+
+/// [`cost_params`] packed for the simulator (what `SimInstr::from(cost_params(..))` gives,
+/// without the intermediate form).
+#[inline]
+pub(crate) fn sim_instr(ins: &Instruction, code: &Code) -> SimInstr {
+    let op = &OP_COSTS[ins.opcode as usize];
+    let (cycles, slots, srcs, dsts) = operand_params(op, ins, code);
+    SimInstr {
+        need: op.need,
+        srcs,
+        dsts,
+        cycles,
+        slots: if op.is_move {
+            1
+        } else {
+            pipeline::clamped_slots(slots)
+        },
+        is_move: op.is_move,
+        is_terminator: op.is_terminator,
     }
 }
 

@@ -104,25 +104,58 @@ const REG_SLOTS: usize = 16;
 const WHEEL: usize = 64;
 
 /// The implicit `trap` decoded when the instruction stream ends without a terminator.
-const IMPLICIT_TRAP: CostParams = CostParams {
-    cycles: 2,
-    decode_slots: 1,
-    units: Units {
-        alu: 0,
-        load: 0,
-        store: 0,
-        mul: 0,
-        div: 0,
-    },
+const IMPLICIT_TRAP: SimInstr = SimInstr {
+    need: 0,
     srcs: 0,
     dsts: 0,
+    cycles: 2,
+    slots: 1,
     is_move: false,
     is_terminator: true,
 };
 
 /// Unit counts packed one per nibble: ALU in bits 0..4, then load, store, multiply and divide.
 /// Every count stays within `0..=4`, below the nibble's top bit (the guard bit).
-type PackedUnits = u32;
+pub(crate) type PackedUnits = u32;
+
+/// [`CostParams`] in the form the simulator works with: units packed and clamped to their
+/// capacities, decode slots clamped into `1..=4` (exactly 1 for a move). The loader builds
+/// these directly from a per-opcode table ([`crate::gas`]); [`block_cost`] converts its input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SimInstr {
+    /// Units held while executing ([`clamped_units`]; ignored for a move).
+    pub need: PackedUnits,
+    /// Registers read (bit i = register i).
+    pub srcs: u16,
+    /// Registers written.
+    pub dsts: u16,
+    /// Execution latency in cycles (ignored for a move).
+    pub cycles: u8,
+    /// Decode slots, `1..=4`.
+    pub slots: u8,
+    /// `move_reg`: register renaming, no reorder-buffer entry.
+    pub is_move: bool,
+    /// Ends the basic block.
+    pub is_terminator: bool,
+}
+
+impl From<CostParams> for SimInstr {
+    fn from(p: CostParams) -> SimInstr {
+        SimInstr {
+            need: clamped_units(p.units),
+            srcs: p.srcs,
+            dsts: p.dsts,
+            cycles: p.cycles,
+            slots: if p.is_move {
+                1
+            } else {
+                clamped_slots(p.decode_slots)
+            },
+            is_move: p.is_move,
+            is_terminator: p.is_terminator,
+        }
+    }
+}
 
 /// Number of execution units of each kind: 4 ALU, 4 load, 4 store, 1 multiply, 1 divide.
 const UNIT_CAPACITY: PackedUnits = pack_units([4, 4, 4, 1, 1]);
@@ -130,18 +163,25 @@ const UNIT_CAPACITY: PackedUnits = pack_units([4, 4, 4, 1, 1]);
 const UNIT_GUARDS: PackedUnits = 0x8_8888;
 
 /// Packs counts given in the order ALU, load, store, multiply, divide (each at most 7).
-const fn pack_units([alu, load, store, mul, div]: [u8; 5]) -> PackedUnits {
+pub(crate) const fn pack_units([alu, load, store, mul, div]: [u8; 5]) -> PackedUnits {
     alu as u32 | (load as u32) << 4 | (store as u32) << 8 | (mul as u32) << 12 | (div as u32) << 16
 }
 
 /// Packs `units`, clamping every count to the capacity of its kind.
-fn clamped_units(units: Units) -> PackedUnits {
+pub(crate) const fn clamped_units(units: Units) -> PackedUnits {
+    const fn min(a: u8, b: u8) -> u8 {
+        if a < b {
+            a
+        } else {
+            b
+        }
+    }
     pack_units([
-        units.alu.min(4),
-        units.load.min(4),
-        units.store.min(4),
-        units.mul.min(1),
-        units.div.min(1),
+        min(units.alu, 4),
+        min(units.load, 4),
+        min(units.store, 4),
+        min(units.mul, 1),
+        min(units.div, 1),
     ])
 }
 
@@ -153,8 +193,14 @@ fn fits(need: PackedUnits, free: PackedUnits) -> bool {
 }
 
 /// Decode slots of a (non-move) instruction, clamped into `1..=4`.
-fn clamped_slots(slots: u8) -> u8 {
-    slots.clamp(1, DECODE_SLOTS_PER_CYCLE)
+pub(crate) const fn clamped_slots(slots: u8) -> u8 {
+    if slots < 1 {
+        1
+    } else if slots > DECODE_SLOTS_PER_CYCLE {
+        DECODE_SLOTS_PER_CYCLE
+    } else {
+        slots
+    }
 }
 
 /// The mask bit of ring slot `slot`.
@@ -165,12 +211,12 @@ fn bit(slot: u32) -> u32 {
 /// One-instruction lookahead over the caller's stream, synthesising the implicit `trap`.
 struct Decoder<I> {
     instrs: I,
-    peeked: Option<CostParams>,
+    peeked: Option<SimInstr>,
     /// A terminator has been decoded: nothing more will be pulled.
     finished: bool,
 }
 
-impl<I: Iterator<Item = CostParams>> Decoder<I> {
+impl<I: Iterator<Item = SimInstr>> Decoder<I> {
     fn new(instrs: I) -> Self {
         Decoder {
             instrs,
@@ -180,7 +226,7 @@ impl<I: Iterator<Item = CostParams>> Decoder<I> {
     }
 
     /// The next instruction to decode, or `None` once the terminator has been decoded.
-    fn peek(&mut self) -> Option<&CostParams> {
+    fn peek(&mut self) -> Option<&SimInstr> {
         if self.finished {
             return None;
         }
@@ -247,6 +293,9 @@ struct Sim {
     due_buckets: u64,
     /// Free execution units.
     free: PackedUnits,
+    /// Ring slots that have held an entry in this block (a reused slot's bit must first be
+    /// removed from `producers`).
+    used: u32,
 }
 
 impl Sim {
@@ -271,7 +320,28 @@ impl Sim {
             due: [0; WHEEL],
             due_buckets: 0,
             free: UNIT_CAPACITY,
+            used: 0,
         }
+    }
+
+    /// Prepares the simulator for a new block. Only the state that is read before it is written
+    /// is reset: the per-slot arrays are written when an entry is decoded or started, and a
+    /// bucket of `due` is overwritten when it becomes non-empty.
+    pub(crate) fn reset(&mut self) {
+        self.cycle = 0;
+        self.head = 0;
+        self.len = 0;
+        self.producers = [0; REG_SLOTS];
+        self.decoded = 0;
+        self.waiting = 0;
+        self.blocked = 0;
+        self.failed = 0;
+        self.started = 0;
+        self.counting = 0;
+        self.busy = 0;
+        self.due_buckets = 0;
+        self.free = UNIT_CAPACITY;
+        self.used = 0;
     }
 
     /// The ticks leading into the current cycle: entries whose counter reaches 0 now give their
@@ -350,7 +420,7 @@ impl Sim {
 
     /// Rule 1 (the caller has checked that the instruction fits and the ROB has room).
     #[inline]
-    fn decode(&mut self, p: &CostParams) {
+    fn decode(&mut self, p: &SimInstr) {
         let mut sources = 0u32;
         let mut regs = p.srcs;
         while regs != 0 {
@@ -383,10 +453,14 @@ impl Sim {
             pending += 1;
         }
         self.pending[i] = pending;
-        // Forget the previous occupant as a producer before the bit names the new entry.
-        for producers in &mut self.producers {
-            *producers &= !b;
+        // Forget the previous occupant (if the slot had one in this block) as a producer
+        // before the bit names the new entry.
+        if self.used & b != 0 {
+            for producers in &mut self.producers {
+                *producers &= !b;
+            }
         }
+        self.used |= b;
         let mut regs = p.dsts;
         while regs != 0 {
             self.producers[regs.trailing_zeros() as usize] = b;
@@ -394,7 +468,7 @@ impl Sim {
         }
         self.dependents[i] = 0;
         self.latency[i] = p.cycles;
-        self.need[i] = clamped_units(p.units);
+        self.need[i] = p.need;
         self.decoded |= b;
         if p.cycles != 0 {
             self.busy |= b;
@@ -430,7 +504,12 @@ impl Sim {
             if self.latency[i] != 0 {
                 self.counting |= bit(slot);
                 let bucket = (done_at % WHEEL as u64) as usize;
-                self.due[bucket] |= bit(slot);
+                // An empty bucket may hold stale bits from an earlier block: overwrite it.
+                if self.due_buckets & (1 << bucket) == 0 {
+                    self.due[bucket] = bit(slot);
+                } else {
+                    self.due[bucket] |= bit(slot);
+                }
                 self.due_buckets |= 1 << bucket;
             }
             starts_left -= 1;
@@ -498,8 +577,30 @@ impl Sim {
 ///
 /// The result saturates at `u32::MAX`. An infinite iterator without a terminator never ends.
 pub fn block_cost(instrs: impl Iterator<Item = CostParams>) -> u32 {
+    simulate(&mut Sim::new(), instrs.map(SimInstr::from))
+}
+
+/// A simulator whose state is reused from block to block (it is about 1 KiB: creating a fresh
+/// one per block showed up in load-time profiles).
+pub(crate) struct Simulator(Sim);
+
+impl Simulator {
+    /// A simulator ready for its first block.
+    pub(crate) fn new() -> Simulator {
+        Simulator(Sim::new())
+    }
+
+    /// The cost of the block `instrs` (same rules as [`block_cost`], on parameters already
+    /// packed and clamped).
+    pub(crate) fn block_cost(&mut self, instrs: &[SimInstr]) -> u32 {
+        self.0.reset();
+        simulate(&mut self.0, instrs.iter().copied())
+    }
+}
+
+/// The simulation of [`block_cost`] on a freshly reset `sim`.
+fn simulate(sim: &mut Sim, instrs: impl Iterator<Item = SimInstr>) -> u32 {
     let mut decoder = Decoder::new(instrs);
-    let mut sim = Sim::new();
     let cycles = loop {
         // Ticks leading into this cycle.
         sim.complete();
@@ -508,11 +609,7 @@ pub fn block_cost(instrs: impl Iterator<Item = CostParams>) -> u32 {
         let mut decode_left = DECODE_SLOTS_PER_CYCLE;
         while sim.len < ROB_CAPACITY {
             let Some(&next) = decoder.peek() else { break };
-            let slots = if next.is_move {
-                1
-            } else {
-                clamped_slots(next.decode_slots)
-            };
+            let slots = next.slots;
             if slots > decode_left {
                 break;
             }
@@ -1182,7 +1279,16 @@ mod tests {
             units: [u8; 5],
         }
         const CAPACITY: [u8; 5] = [4, 4, 4, 1, 1];
-        let mut stream = block.iter().copied().chain(std::iter::once(IMPLICIT_TRAP));
+        let implicit_trap = CostParams {
+            cycles: 2,
+            decode_slots: 1,
+            units: Units::default(),
+            srcs: 0,
+            dsts: 0,
+            is_move: false,
+            is_terminator: true,
+        };
+        let mut stream = block.iter().copied().chain(std::iter::once(implicit_trap));
         let mut next = stream.next();
         let mut rob: Vec<Entry> = Vec::new();
         let (mut cycle, mut decode_left, mut starts_left) = (0u64, 4u8, 5u8);
