@@ -108,6 +108,11 @@ fn exec_ours(mem: &mut Memory, ops: &[Op], root_gas: u64, src: &[u8]) {
     let u = |o: &[u64; 4]| to_usize(o).ok();
     for op in ops {
         let g = &mut gas[d];
+        let len = match op.len().map(u) {
+            Some(Some(0)) => continue,
+            Some(len) => len,
+            None => None,
+        };
         let ok = match op {
             MLoad(o) => u(o)
                 .and_then(|o| mem.load_word(o, g).ok())
@@ -115,26 +120,23 @@ fn exec_ours(mem: &mut Memory, ops: &[Op], root_gas: u64, src: &[u8]) {
                 .is_some(),
             MStore(o, w) => u(o).is_some_and(|o| mem.store_word(o, w, g).is_ok()),
             MStore8(o, b) => u(o).is_some_and(|o| mem.store_byte(o, *b, g).is_ok()),
-            MCopy { dst, src: s, len } => match (u(len), u(dst), u(s)) {
-                (Some(0), ..) => true,
+            MCopy { dst, src: s, .. } => match (len, u(dst), u(s)) {
                 (Some(l), Some(a), Some(b)) => mem.copy_within(a, b, l, g).is_ok(),
                 _ => false,
             },
             CopyFrom {
                 dst,
                 src_offset,
-                len,
                 src_len,
-            } => match (u(len), u(dst)) {
-                (Some(0), _) => true,
+                ..
+            } => match (len, u(dst)) {
                 (Some(l), Some(a)) => {
                     let so = u(src_offset).unwrap_or(usize::MAX);
                     mem.copy_from(a, &src[..*src_len], so, l, g).is_ok()
                 }
                 _ => false,
             },
-            Read { offset, len } => match (u(len), u(offset)) {
-                (Some(0), _) => true,
+            Read { offset, .. } => match (len, u(offset)) {
                 (Some(l), Some(o)) => mem.read(o, l, g).map(|b| black_box(b.len())).is_ok(),
                 _ => false,
             },
@@ -167,6 +169,11 @@ fn exec_revm(ops: &[Op], root_gas: u64, src: &[u8], params: &GasParams) {
     let mut frames = vec![(SharedMemory::new(), Gas::new(root_gas))];
     let u = |o: &[u64; 4]| usize::try_from(U256::from_limbs(*o)).ok();
     for op in ops {
+        let len = match op.len().map(u) {
+            Some(Some(0)) => continue,
+            Some(len) => len,
+            None => None,
+        };
         let (mem, gas) = frames.last_mut().unwrap();
         let mut rs = |o: usize, l: usize, mem: &mut SharedMemory| {
             resize_memory(gas, mem, params, o, l).is_ok()
@@ -185,8 +192,7 @@ fn exec_revm(ops: &[Op], root_gas: u64, src: &[u8], params: &GasParams) {
                     true
                 }
             }),
-            MCopy { dst, src: s, len } => match (u(len), u(dst), u(s)) {
-                (Some(0), ..) => true,
+            MCopy { dst, src: s, .. } => match (len, u(dst), u(s)) {
                 (Some(l), Some(a), Some(b)) => {
                     rs(a.max(b), l, mem) && {
                         mem.copy(a, b, l);
@@ -198,10 +204,9 @@ fn exec_revm(ops: &[Op], root_gas: u64, src: &[u8], params: &GasParams) {
             CopyFrom {
                 dst,
                 src_offset,
-                len,
                 src_len,
-            } => match (u(len), u(dst)) {
-                (Some(0), _) => true,
+                ..
+            } => match (len, u(dst)) {
                 (Some(l), Some(a)) => {
                     let so = u(src_offset).unwrap_or(usize::MAX);
                     rs(a, l, mem) && {
@@ -211,8 +216,7 @@ fn exec_revm(ops: &[Op], root_gas: u64, src: &[u8], params: &GasParams) {
                 }
                 _ => false,
             },
-            Read { offset, len } => match (u(len), u(offset)) {
-                (Some(0), _) => true,
+            Read { offset, .. } => match (len, u(offset)) {
                 (Some(l), Some(o)) => rs(o, l, mem) && black_box(mem.slice_len(o, l).len()) == l,
                 _ => false,
             },
@@ -223,19 +227,12 @@ fn exec_revm(ops: &[Op], root_gas: u64, src: &[u8], params: &GasParams) {
                 true
             }
             Return => {
-                if frames.len() > 1 {
-                    frames.pop();
-                    frames.last_mut().unwrap().0.free_child_context();
-                }
+                support::revm_leave(&mut frames);
                 true
             }
         };
-        if !ok {
-            if frames.len() == 1 {
-                return;
-            }
-            frames.pop();
-            frames.last_mut().unwrap().0.free_child_context();
+        if !ok && !support::revm_leave(&mut frames) {
+            return;
         }
     }
 }

@@ -45,6 +45,17 @@ pub enum Op {
     Return,
 }
 
+impl Op {
+    /// The length operand of a ranged op (MCOPY, the copies, the reads). The opcodes
+    /// convert it before the offsets and do nothing else for zero bytes.
+    pub fn len(&self) -> Option<&Operand> {
+        match self {
+            Op::MCopy { len, .. } | Op::CopyFrom { len, .. } | Op::Read { len, .. } => Some(len),
+            _ => None,
+        }
+    }
+}
+
 /// Error classes, in revm's terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Class {
@@ -97,6 +108,13 @@ fn small(v: u64) -> Operand {
     [v, 0, 0, 0]
 }
 
+/// A random 32-byte word to store.
+fn word(rng: &mut Rng) -> [u8; 32] {
+    let mut w = [0u8; 32];
+    w.iter_mut().for_each(|b| *b = rng.next() as u8);
+    w
+}
+
 /// An interesting offset: small, word boundary ±1, power of two (± 1), huge, 2^255.
 pub fn gen_offset(rng: &mut Rng, max_small: u64) -> Operand {
     match rng.below(32) {
@@ -142,8 +160,7 @@ pub fn gen_ops(rng: &mut Rng, n: usize, max_small: u64) -> Vec<Op> {
         let op = match rng.below(20) {
             0..=3 => Op::MLoad(gen_offset(rng, max_small)),
             4..=7 => {
-                let mut w = [0u8; 32];
-                w.iter_mut().for_each(|b| *b = rng.next() as u8);
+                let w = word(rng);
                 Op::MStore(gen_offset(rng, max_small), w)
             }
             8 | 9 => Op::MStore8(gen_offset(rng, max_small), rng.next() as u8),
@@ -198,8 +215,7 @@ pub fn gen_tame_ops(rng: &mut Rng, n: usize, max_offset: u64, max_len: u64) -> V
         let op = match rng.below(24) {
             0..=5 => Op::MLoad(off(rng)),
             6..=11 => {
-                let mut w = [0u8; 32];
-                w.iter_mut().for_each(|b| *b = rng.next() as u8);
+                let w = word(rng);
                 Op::MStore(off(rng), w)
             }
             12..=14 => Op::MStore8(off(rng), rng.next() as u8),
@@ -265,29 +281,24 @@ pub fn run_ours<T: Tracer>(mem: &mut Memory<T>, root_gas: u64, ops: &[Op], out: 
                 _ => Class::Gas,
             };
             let conv = |o: &Operand| to_usize(o).map_err(|_| Class::Operand);
+            let len = match op.len().map(conv).transpose()? {
+                Some(0) => return Ok(vec![]),
+                len => len.unwrap_or(0),
+            };
             match op {
                 Op::MLoad(o) => mem.load_word(conv(o)?, g).map(|w| w.to_vec()).map_err(cls),
                 Op::MStore(o, w) => mem.store_word(conv(o)?, w, g).map(|_| vec![]).map_err(cls),
                 Op::MStore8(o, b) => mem.store_byte(conv(o)?, *b, g).map(|_| vec![]).map_err(cls),
-                Op::MCopy { dst, src, len } => {
-                    let len = conv(len)?;
-                    if len == 0 {
-                        return Ok(vec![]);
-                    }
-                    mem.copy_within(conv(dst)?, conv(src)?, len, g)
-                        .map(|_| vec![])
-                        .map_err(cls)
-                }
+                Op::MCopy { dst, src, .. } => mem
+                    .copy_within(conv(dst)?, conv(src)?, len, g)
+                    .map(|_| vec![])
+                    .map_err(cls),
                 Op::CopyFrom {
                     dst,
                     src_offset,
-                    len,
                     src_len,
+                    ..
                 } => {
-                    let len = conv(len)?;
-                    if len == 0 {
-                        return Ok(vec![]);
-                    }
                     let dst = conv(dst)?;
                     let so = to_usize(src_offset).unwrap_or(usize::MAX);
                     src = source(*src_len);
@@ -295,15 +306,10 @@ pub fn run_ours<T: Tracer>(mem: &mut Memory<T>, root_gas: u64, ops: &[Op], out: 
                         .map(|_| vec![])
                         .map_err(cls)
                 }
-                Op::Read { offset, len } => {
-                    let len = conv(len)?;
-                    if len == 0 {
-                        return Ok(vec![]);
-                    }
-                    mem.read(conv(offset)?, len, g)
-                        .map(|b| b.to_vec())
-                        .map_err(cls)
-                }
+                Op::Read { offset, .. } => mem
+                    .read(conv(offset)?, len, g)
+                    .map(|b| b.to_vec())
+                    .map_err(cls),
                 Op::MSize => Ok(vec![]),
                 Op::Enter(_) | Op::Return => Ok(vec![]),
             }
@@ -323,10 +329,7 @@ pub fn run_ours<T: Tracer>(mem: &mut Memory<T>, root_gas: u64, ops: &[Op], out: 
                 if mem.leave() {
                     gas.pop();
                 }
-                out.push(Outcome::Returned {
-                    size: mem.len(),
-                    hash: hash(mem.as_slice()),
-                });
+                out.push(returned(mem));
             }
             (_, Ok(bytes)) => {
                 let charged = before - *gas.last().unwrap();
@@ -343,12 +346,40 @@ pub fn run_ours<T: Tracer>(mem: &mut Memory<T>, root_gas: u64, ops: &[Op], out: 
                     return;
                 }
                 gas.pop();
-                out.push(Outcome::Returned {
-                    size: mem.len(),
-                    hash: hash(mem.as_slice()),
-                });
+                out.push(returned(mem));
             }
         }
+    }
+}
+
+/// The outcome of a return to `mem`'s current frame.
+fn returned<T: Tracer>(mem: &Memory<T>) -> Outcome {
+    Outcome::Returned {
+        size: mem.len(),
+        hash: hash(mem.as_slice()),
+    }
+}
+
+/// One revm call frame: its memory context and gas.
+pub type RevmFrame = (SharedMemory, Gas);
+
+/// Returns from revm's current call frame to its parent; `false` (and nothing changes)
+/// at the root frame.
+pub fn revm_leave(frames: &mut Vec<RevmFrame>) -> bool {
+    if frames.len() == 1 {
+        return false;
+    }
+    frames.pop();
+    frames.last_mut().unwrap().0.free_child_context();
+    true
+}
+
+/// The outcome of a return to revm's current frame.
+fn revm_returned(frames: &[RevmFrame]) -> Outcome {
+    let m = &frames.last().unwrap().0;
+    Outcome::Returned {
+        size: m.len(),
+        hash: hash(&m.context_memory()),
     }
 }
 
@@ -378,6 +409,10 @@ pub fn run_revm(limit: u64, root_gas: u64, ops: &[Op], out: &mut Vec<Outcome>) {
             let mut resize = |off: usize, len: usize, mem: &mut SharedMemory| {
                 resize_memory(gas, mem, &params, off, len).map_err(class_of)
             };
+            let len = match op.len().map(conv).transpose()? {
+                Some(0) => return Ok(vec![]),
+                len => len.unwrap_or(0),
+            };
             match op {
                 Op::MLoad(o) => {
                     let o = conv(o)?;
@@ -396,11 +431,7 @@ pub fn run_revm(limit: u64, root_gas: u64, ops: &[Op], out: &mut Vec<Outcome>) {
                     mem.set_byte(o, *b);
                     Ok(vec![])
                 }
-                Op::MCopy { dst, src, len } => {
-                    let len = conv(len)?;
-                    if len == 0 {
-                        return Ok(vec![]);
-                    }
+                Op::MCopy { dst, src, .. } => {
                     let (d, s) = (conv(dst)?, conv(src)?);
                     resize(d.max(s), len, mem)?;
                     mem.copy(d, s, len);
@@ -409,24 +440,16 @@ pub fn run_revm(limit: u64, root_gas: u64, ops: &[Op], out: &mut Vec<Outcome>) {
                 Op::CopyFrom {
                     dst,
                     src_offset,
-                    len,
                     src_len,
+                    ..
                 } => {
-                    let len = conv(len)?;
-                    if len == 0 {
-                        return Ok(vec![]);
-                    }
                     let d = conv(dst)?;
                     let so = usize::try_from(U256::from_limbs(*src_offset)).unwrap_or(usize::MAX);
                     resize(d, len, mem)?;
                     mem.set_data(d, so, len, &source(*src_len));
                     Ok(vec![])
                 }
-                Op::Read { offset, len } => {
-                    let len = conv(len)?;
-                    if len == 0 {
-                        return Ok(vec![]);
-                    }
+                Op::Read { offset, .. } => {
                     let o = conv(offset)?;
                     resize(o, len, mem)?;
                     Ok(mem.slice_len(o, len).to_vec())
@@ -447,15 +470,8 @@ pub fn run_revm(limit: u64, root_gas: u64, ops: &[Op], out: &mut Vec<Outcome>) {
                 });
             }
             (Op::Return, _) => {
-                if frames.len() > 1 {
-                    frames.pop();
-                    frames.last_mut().unwrap().0.free_child_context();
-                }
-                let m = &frames.last().unwrap().0;
-                out.push(Outcome::Returned {
-                    size: m.len(),
-                    hash: hash(&m.context_memory()),
-                });
+                revm_leave(&mut frames);
+                out.push(revm_returned(&frames));
             }
             (_, Ok(bytes)) => {
                 let (mem, gas) = frames.last().unwrap();
@@ -468,16 +484,10 @@ pub fn run_revm(limit: u64, root_gas: u64, ops: &[Op], out: &mut Vec<Outcome>) {
             }
             (_, Err(c)) => {
                 out.push(Outcome::Err(c));
-                if frames.len() == 1 {
+                if !revm_leave(&mut frames) {
                     return;
                 }
-                frames.pop();
-                frames.last_mut().unwrap().0.free_child_context();
-                let m = &frames.last().unwrap().0;
-                out.push(Outcome::Returned {
-                    size: m.len(),
-                    hash: hash(&m.context_memory()),
-                });
+                out.push(revm_returned(&frames));
             }
         }
     }
