@@ -26,59 +26,65 @@ pub fn version_from_flags(flags: u32) -> Result<GpVersion, FfiError> {
     })
 }
 
-/// Creates a VM from code, packed bitmask and jump table (GP 0.8). See `pvm.h`.
-///
-/// # Safety
-/// Each pointer must be NULL or point to its stated number of elements
-/// (`initial_regs`: 13).
-#[no_mangle]
-pub unsafe extern "C" fn pvm_create(
-    service_index: u32,
-    code: *const u8,
-    code_len: usize,
-    initial_regs: *const u64,
-    bitmask: *const u8,
-    bitmask_len: usize,
-    jump_table: *const u32,
-    jump_table_len: usize,
-    initial_gas: u64,
-) -> *mut Vm {
-    // SAFETY: same contract.
-    unsafe {
-        pvm_create_ex(
-            service_index,
-            code,
-            code_len,
-            initial_regs,
-            bitmask,
-            bitmask_len,
-            jump_table,
-            jump_table_len,
-            initial_gas,
-            0,
-        )
-    }
+/// Defines a C constructor and its `_ex` form, which takes the same arguments plus
+/// `flags: u32`: the plain form is the `_ex` form with flags 0, and the `_ex` form is
+/// [`build_vm`] with `$build`, a closure that makes the instance for a GP version.
+macro_rules! constructor {
+    (
+        $(#[$doc:meta])*
+        pub unsafe extern "C" fn $name:ident / $ex:ident(
+            service_index: u32,
+            $($arg:ident: $ty:ty),* $(,)?
+        ) $build:expr
+    ) => {
+        $(#[$doc])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(service_index: u32, $($arg: $ty),*) -> *mut Vm {
+            // SAFETY: same contract.
+            unsafe { $ex(service_index, $($arg,)* 0) }
+        }
+
+        #[doc = concat!("[`", stringify!($name), "`] with creation flags.")]
+        ///
+        /// # Safety
+        #[doc = concat!("As [`", stringify!($name), "`].")]
+        #[no_mangle]
+        pub unsafe extern "C" fn $ex(service_index: u32, $($arg: $ty,)* flags: u32) -> *mut Vm {
+            build_vm(service_index, flags, $build)
+        }
+    };
 }
 
-/// [`pvm_create`] with creation flags.
-///
-/// # Safety
-/// As [`pvm_create`].
-#[no_mangle]
-pub unsafe extern "C" fn pvm_create_ex(
+/// The body of every `_ex` constructor: a VM for `service_index` around the instance
+/// `build` makes for the GP version `flags` select, or NULL and the creation error.
+fn build_vm(
     service_index: u32,
-    code: *const u8,
-    code_len: usize,
-    initial_regs: *const u64,
-    bitmask: *const u8,
-    bitmask_len: usize,
-    jump_table: *const u32,
-    jump_table_len: usize,
-    initial_gas: u64,
     flags: u32,
+    build: impl FnOnce(GpVersion) -> Result<Instance, FfiError>,
 ) -> *mut Vm {
     guard::create(|| {
         let version = version_from_flags(flags)?;
+        Ok(Vm::new(build(version)?, service_index))
+    })
+}
+
+constructor! {
+    /// Creates a VM from code, packed bitmask and jump table (GP 0.8). See `pvm.h`.
+    ///
+    /// # Safety
+    /// Each pointer must be NULL or point to its stated number of elements
+    /// (`initial_regs`: 13).
+    pub unsafe extern "C" fn pvm_create / pvm_create_ex(
+        service_index: u32,
+        code: *const u8,
+        code_len: usize,
+        initial_regs: *const u64,
+        bitmask: *const u8,
+        bitmask_len: usize,
+        jump_table: *const u32,
+        jump_table_len: usize,
+        initial_gas: u64,
+    ) |version| {
         // SAFETY: the caller guarantees each buffer holds its stated length.
         let (code, bitmask, jump_table, regs) = unsafe {
             (
@@ -105,90 +111,41 @@ pub unsafe extern "C" fn pvm_create_ex(
         for (index, &value) in regs.unwrap_or(&[]).iter().enumerate() {
             instance.set_reg(index, value);
         }
-        Ok(Vm::new(instance, service_index))
-    })
-}
-
-/// Creates a VM from a raw program blob (GP 0.8). See `pvm.h`.
-///
-/// # Safety
-/// `blob` must be NULL or point to `blob_len` bytes.
-#[no_mangle]
-pub unsafe extern "C" fn pvm_create_from_blob(
-    service_index: u32,
-    blob: *const u8,
-    blob_len: usize,
-    initial_gas: u64,
-) -> *mut Vm {
-    // SAFETY: same contract.
-    unsafe { pvm_create_from_blob_ex(service_index, blob, blob_len, initial_gas, 0) }
-}
-
-/// [`pvm_create_from_blob`] with creation flags.
-///
-/// # Safety
-/// As [`pvm_create_from_blob`].
-#[no_mangle]
-pub unsafe extern "C" fn pvm_create_from_blob_ex(
-    service_index: u32,
-    blob: *const u8,
-    blob_len: usize,
-    initial_gas: u64,
-    flags: u32,
-) -> *mut Vm {
-    guard::create(|| {
-        let version = version_from_flags(flags)?;
-        // SAFETY: the caller guarantees `blob_len` bytes.
-        let blob = unsafe { slice(blob, blob_len, "blob")? };
-        let program = Program::from_blob_bytes(blob, version)?;
-        let instance = Instance::new(Arc::new(program), initial_gas)?;
-        Ok(Vm::new(instance, service_index))
-    })
-}
-
-/// Creates a VM from a JAM standard program and argument data (GP 0.8). See `pvm.h`.
-///
-/// # Safety
-/// `program` and `args` must each be NULL or point to their stated lengths.
-#[no_mangle]
-pub unsafe extern "C" fn pvm_create_from_standard(
-    service_index: u32,
-    program: *const u8,
-    program_len: usize,
-    args: *const u8,
-    args_len: usize,
-    initial_gas: u64,
-) -> *mut Vm {
-    // SAFETY: same contract.
-    unsafe {
-        pvm_create_from_standard_ex(
-            service_index,
-            program,
-            program_len,
-            args,
-            args_len,
-            initial_gas,
-            0,
-        )
+        Ok(instance)
     }
 }
 
-/// [`pvm_create_from_standard`] with creation flags.
-///
-/// # Safety
-/// As [`pvm_create_from_standard`].
-#[no_mangle]
-pub unsafe extern "C" fn pvm_create_from_standard_ex(
-    service_index: u32,
-    program: *const u8,
-    program_len: usize,
-    args: *const u8,
-    args_len: usize,
-    initial_gas: u64,
-    flags: u32,
-) -> *mut Vm {
-    guard::create(|| {
-        let version = version_from_flags(flags)?;
+constructor! {
+    /// Creates a VM from a raw program blob (GP 0.8). See `pvm.h`.
+    ///
+    /// # Safety
+    /// `blob` must be NULL or point to `blob_len` bytes.
+    pub unsafe extern "C" fn pvm_create_from_blob / pvm_create_from_blob_ex(
+        service_index: u32,
+        blob: *const u8,
+        blob_len: usize,
+        initial_gas: u64,
+    ) |version| {
+        // SAFETY: the caller guarantees `blob_len` bytes.
+        let blob = unsafe { slice(blob, blob_len, "blob")? };
+        let program = Program::from_blob_bytes(blob, version)?;
+        Ok(Instance::new(Arc::new(program), initial_gas)?)
+    }
+}
+
+constructor! {
+    /// Creates a VM from a JAM standard program and argument data (GP 0.8). See `pvm.h`.
+    ///
+    /// # Safety
+    /// `program` and `args` must each be NULL or point to their stated lengths.
+    pub unsafe extern "C" fn pvm_create_from_standard / pvm_create_from_standard_ex(
+        service_index: u32,
+        program: *const u8,
+        program_len: usize,
+        args: *const u8,
+        args_len: usize,
+        initial_gas: u64,
+    ) |version| {
         // SAFETY: the caller guarantees both lengths.
         let (program, args) = unsafe {
             (
@@ -197,9 +154,8 @@ pub unsafe extern "C" fn pvm_create_from_standard_ex(
             )
         };
         let standard = StandardProgram::parse(program)?;
-        let instance = Instance::from_standard(&standard, args, initial_gas, version)?;
-        Ok(Vm::new(instance, service_index))
-    })
+        Ok(Instance::from_standard(&standard, args, initial_gas, version)?)
+    }
 }
 
 /// Destroys a VM (NULL and stale pointers are ignored). From the VM's own host callback,
