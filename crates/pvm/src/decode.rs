@@ -146,7 +146,7 @@ impl Code {
     }
 
     /// Decodes the operands of `opcode` sitting at `pc`, given ℓ = `skip(pc)`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn decode_with_skip(&self, opcode: Opcode, pc: u32, skip: u32) -> Instruction {
         let w = self.window(pc);
         let b1 = w[1];
@@ -165,7 +165,7 @@ impl Code {
         let offset_target = |offset: u64| u64::from(pc.wrapping_add(offset as u32));
         // Immediate lengths: l_X from an operand byte, l_Y from what ℓ leaves.
         let len_y = |len_x: u32, before: u32| skip.saturating_sub(len_x + before).min(4);
-        match opcode.form() {
+        match form(opcode) {
             OperandForm::None => {}
             OperandForm::Imm => ins.imm = read_imm(w, 1, skip.min(4)),
             OperandForm::RegImm64 => {
@@ -189,7 +189,7 @@ impl Code {
                 let len_x = u32::from((b1 >> 4) % 8).min(4);
                 ins.imm = read_imm(w, 2, len_x);
                 ins.imm2 = read_imm(w, 2 + len_x as usize, len_y(len_x, 1));
-                if opcode.form() == OperandForm::RegImmOffset {
+                if form(opcode) == OperandForm::RegImmOffset {
                     ins.imm2 = offset_target(ins.imm2);
                 }
             }
@@ -229,6 +229,24 @@ impl Code {
     pub fn next_pc(&self, pc: u32) -> u64 {
         u64::from(pc) + 1 + u64::from(self.skip(pc))
     }
+}
+
+/// The operand form of every opcode, indexed by its discriminant: a load instead of the call
+/// [`Opcode::form`] compiles to, on the loader's hot path.
+static FORMS: [OperandForm; Opcode::ALL.len()] = {
+    let mut table = [OperandForm::None; Opcode::ALL.len()];
+    let mut i = 0;
+    while i < table.len() {
+        table[i] = Opcode::ALL[i].form();
+        i += 1;
+    }
+    table
+};
+
+/// [`Opcode::form`] through [`FORMS`].
+#[inline(always)]
+pub(crate) fn form(opcode: Opcode) -> OperandForm {
+    FORMS[opcode as usize]
 }
 
 /// Bytes of an instruction that operand decoding may read, from its opcode byte on (the

@@ -1,7 +1,7 @@
 //! A loaded program: validated, pre-decoded into a compact instruction array, with its
 //! basic blocks, resolved jump targets and the gas cost of every block computed once.
 
-use crate::decode::{Code, Instruction};
+use crate::decode::{self, Code, Instruction};
 use crate::format::{FormatError, RawBlob};
 use crate::gas::pipeline::{SimInstr, Simulator};
 use crate::gas::{self, GasModel};
@@ -115,8 +115,8 @@ impl Program {
         let capacity = code.start_count() + 1;
         let mut instrs: Vec<Instr> = Vec::with_capacity(capacity);
         let mut pcs: Vec<u32> = Vec::with_capacity(capacity);
-        let mut block_start: Vec<u32> = Vec::with_capacity(capacity);
-        let mut jumpable: Vec<bool> = Vec::with_capacity(capacity);
+        // Every block's first instruction, and whether jumps may target it.
+        let mut blocks: Vec<(u32, bool)> = Vec::new();
         let mut index_of_pc = vec![NO_INDEX; code_bytes.len() + 1];
         // Instructions with a static target (raw code offset in `imm2` until resolved).
         let mut with_target: Vec<u32> = Vec::new();
@@ -153,14 +153,12 @@ impl Program {
                 break;
             };
             let index = instrs.len() as u32;
-            let starts_block = block.is_empty();
-            if starts_block {
+            if block.is_empty() {
                 current_block = index;
+                blocks.push((index, valid && pc < code_len));
             }
             index_of_pc[pc as usize] = index;
             pcs.push(pc);
-            block_start.push(current_block);
-            jumpable.push(starts_block && valid && pc < code_len);
 
             let mut instr = Instr {
                 opcode: ins.opcode,
@@ -171,7 +169,7 @@ impl Program {
                 imm2: ins.imm2 as u32,
                 block_cost: 0,
             };
-            match ins.opcode.form() {
+            match decode::form(ins.opcode) {
                 OperandForm::RegImm64 => instr.imm2 = (ins.imm >> 32) as u32,
                 OperandForm::Offset | OperandForm::RegRegOffset => {
                     instr.imm2 = ins.imm as u32;
@@ -187,7 +185,7 @@ impl Program {
                 // Only the count matters.
                 GasModel::PerInstruction => SimInstr::default(),
             });
-            if ins.opcode.is_terminator() {
+            if gas::is_terminator(ins.opcode) {
                 let cost = match model {
                     GasModel::Pipeline => simulator.block_cost(&block),
                     GasModel::PerInstruction => block.len() as u32,
@@ -209,6 +207,14 @@ impl Program {
             }
         }
         debug_assert!(block.is_empty(), "every block ends with a terminator");
+        let len = instrs.len();
+        let mut block_start: Vec<u32> = Vec::with_capacity(len);
+        let mut jumpable = vec![false; len];
+        for (i, &(start, can_jump)) in blocks.iter().enumerate() {
+            let end = blocks.get(i + 1).map_or(len, |&(next, _)| next as usize);
+            block_start.resize(end, start);
+            jumpable[start as usize] = can_jump;
+        }
 
         // A static or dynamic jump target → its instruction index, if it is a valid
         // basic-block start; NO_INDEX (panics when taken) otherwise.

@@ -73,10 +73,10 @@ struct OpCost {
     units: Units,
     /// `units` packed and clamped for the simulator.
     need: PackedUnits,
-    /// Register fields read ([`A`], [`B`], [`D`]).
-    reads: u8,
-    /// Register fields written.
-    writes: u8,
+    /// Register fields read ([`A`], [`B`], [`D`]), as all-ones or zero masks per field.
+    reads: [u16; 3],
+    /// Register fields written, likewise.
+    writes: [u16; 3],
     is_move: bool,
     is_terminator: bool,
     is_branch: bool,
@@ -130,13 +130,23 @@ const fn op_cost(op: Opcode) -> OpCost {
         CostClass::JumpIndirect => (22, Fixed(1), NO_UNITS),
         CostClass::HostCall => (100, Fixed(4), ALU),
     };
+    const fn masks(fields: u8) -> [u16; 3] {
+        const fn mask(fields: u8, field: u8) -> u16 {
+            if fields & field != 0 {
+                u16::MAX
+            } else {
+                0
+            }
+        }
+        [mask(fields, A), mask(fields, B), mask(fields, D)]
+    }
     OpCost {
         cycles,
         slots,
         units,
         need: pipeline::clamped_units(units),
-        reads,
-        writes,
+        reads: masks(reads),
+        writes: masks(writes),
         is_move: matches!(op, Opcode::MoveReg),
         is_terminator: op.is_terminator(),
         is_branch: op.is_branch(),
@@ -154,11 +164,12 @@ static OP_COSTS: [OpCost; Opcode::ALL.len()] = {
     table
 };
 
-/// The register set named by the fields `sel` ([`A`], [`B`], [`D`]) of `ins`.
+/// The register set named by the fields of `ins` that `masks` ([`OpCost::reads`],
+/// [`OpCost::writes`]) select.
 #[inline(always)]
-fn regs(sel: u8, ins: &Instruction) -> u16 {
-    let field = |mask: u8, reg: u8| if sel & mask != 0 { 1u16 << reg } else { 0 };
-    field(A, ins.a) | field(B, ins.b) | field(D, ins.d)
+fn regs(masks: [u16; 3], ins: &Instruction) -> u16 {
+    // Register fields are clamped to 0..=12, so the shifts stay in range.
+    (1u16 << ins.a) & masks[0] | (1u16 << ins.b) & masks[1] | (1u16 << ins.d) & masks[2]
 }
 
 /// The operand-dependent parameters: (latency, decode slots before clamping, srcs, dsts).
@@ -203,6 +214,12 @@ pub fn cost_params(ins: &Instruction, code: &Code) -> CostParams {
         is_move: op.is_move,
         is_terminator: op.is_terminator,
     }
+}
+
+/// [`Opcode::is_terminator`] as a table lookup.
+#[inline(always)]
+pub(crate) fn is_terminator(opcode: Opcode) -> bool {
+    OP_COSTS[opcode as usize].is_terminator
 }
 
 /// [`cost_params`] packed for the simulator (what `SimInstr::from(cost_params(..))` gives,
