@@ -119,6 +119,27 @@ impl Code {
         (window >> (next % 8)).trailing_zeros().min(MAX_SKIP)
     }
 
+    /// For `pc < |c|`: whether the bitmask marks `pc` as an instruction start, and ℓ =
+    /// `skip(pc)`, from one read of the bitmask.
+    #[inline(always)]
+    pub(crate) fn start_and_skip(&self, pc: u32) -> (bool, u32) {
+        debug_assert!((pc as usize) < self.len);
+        let pc = pc as usize;
+        let at = pc / 8;
+        // `pc < |c|`, so the 8 bytes from `pc / 8` exist (8 bytes of padding), and they
+        // cover at least 57 bits from `pc` on: enough for the start bit and 24 more.
+        let window = u64::from_le_bytes(
+            self.starts[at..at + 8]
+                .try_into()
+                .expect("8 bytes of padding"),
+        ) >> (pc % 8);
+        // Bits from |c| on are set, as `skip` requires.
+        (
+            window & 1 != 0,
+            (window >> 1).trailing_zeros().min(MAX_SKIP),
+        )
+    }
+
     /// The [`WINDOW`] bytes from `pc` on through ζ (zeros past the end).
     #[inline]
     fn window(&self, pc: u32) -> &[u8; WINDOW] {
@@ -341,6 +362,40 @@ mod tests {
         assert_eq!(code.skip(0), 24);
         let code = Code::new(&[51, 7, 1], &[0b001]);
         assert_eq!(code.skip(0), 2);
+    }
+
+    #[test]
+    fn packed_bitmask_agrees_with_the_bit_by_bit_rules() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..80usize {
+            for density in [1u64, 3, 7] {
+                let mask: Vec<u8> = (0..len.div_ceil(8) + (len % 3))
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        (0..8).fold(0u8, |m, k| {
+                            m | (u8::from((seed >> (8 * k)) % density == 0) << k)
+                        })
+                    })
+                    .collect();
+                let code = Code::new(&vec![0; len], &mask);
+                let bit =
+                    |i: usize| i < len && mask.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0);
+                assert_eq!(code.start_count(), (0..len).filter(|&i| bit(i)).count());
+                for pc in 0..len as u32 + 30 {
+                    let p = pc as usize;
+                    let skip = (0..MAX_SKIP)
+                        .take_while(|k| p + 1 + (*k as usize) < len && !bit(p + 1 + *k as usize))
+                        .count() as u32;
+                    assert_eq!(code.is_start(pc), bit(p), "len {len} pc {pc}");
+                    assert_eq!(code.skip(pc), skip, "len {len} pc {pc}");
+                    if p < len {
+                        assert_eq!(code.start_and_skip(pc), (bit(p), skip));
+                    }
+                }
+            }
+        }
     }
 
     #[test]

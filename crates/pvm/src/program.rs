@@ -129,13 +129,14 @@ impl Program {
         let mut pc = 0u32;
         loop {
             let (ins, valid) = if pc < code_len {
-                let opcode = if code.is_start(pc) {
+                let (is_start, skip) = code.start_and_skip(pc);
+                let opcode = if is_start {
                     Opcode::from_byte(code.bytes()[pc as usize], version)
                 } else {
                     None
                 };
                 if version == GpVersion::V0_8 && opcode.is_none() {
-                    let reason = if code.is_start(pc) {
+                    let reason = if is_start {
                         "unknown opcode"
                     } else {
                         "not marked as an instruction start in the bitmask"
@@ -144,7 +145,7 @@ impl Program {
                 }
                 last_opcode = opcode;
                 // GP 0.7: invalid bytes decode as `trap`.
-                let ins = code.decode_with_skip(opcode.unwrap_or(Opcode::Trap), pc, code.skip(pc));
+                let ins = code.decode_with_skip(opcode.unwrap_or(Opcode::Trap), pc, skip);
                 (ins, opcode.is_some())
             } else if version == GpVersion::V0_7 && pc == code_len {
                 // ζ reads zeros past the end: an implicit trap sits at |c|.

@@ -289,3 +289,37 @@ pub fn block_cost(
         GasModel::Pipeline => pipeline::block_cost(instructions.map(|ins| cost_params(&ins, code))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_parameters_equal_the_packed_public_ones() {
+        // Every opcode with register fields that do and do not coincide, branches with a
+        // cheap and an expensive edge.
+        let code = Code::new(&[0, 5, 5, 5, 5, 5, 5, 5], &[0xFF]);
+        for &opcode in Opcode::ALL {
+            for (a, b, d) in [(0, 0, 0), (1, 2, 3), (5, 5, 7), (7, 5, 7), (12, 12, 12)] {
+                for (pc, imm) in [(1, 0), (1, 3), (2, 4)] {
+                    let ins = Instruction {
+                        opcode,
+                        pc,
+                        skip: 0,
+                        a,
+                        b,
+                        d,
+                        imm,
+                        imm2: imm,
+                    };
+                    assert_eq!(
+                        sim_instr(&ins, &code),
+                        SimInstr::from(cost_params(&ins, &code)),
+                        "{ins:?}"
+                    );
+                    assert_eq!(is_terminator(opcode), opcode.is_terminator());
+                }
+            }
+        }
+    }
+}
