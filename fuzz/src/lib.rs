@@ -15,12 +15,22 @@
 //! * [`execute`]: loads the input as a program (a raw blob, or else raw code with a
 //!   mostly-set bitmask) and runs it under both versions, servicing host calls and page
 //!   faults, checking gas and exit invariants (see [`run_checked`]).
+//!
+//! The program and execution checks are the ones `crates/pvm/tests/robustness.rs` makes,
+//! from the one file both include: `crates/pvm/tests/support/mod.rs`.
 
 use std::sync::Arc;
 
 use pvm::container::{is_polkavm, Container};
 use pvm::format::{RawBlob, StandardProgram, ARGS_ADDRESS, STACK_TOP};
-use pvm::{Access, Exit, GpVersion, Instance, Program, HALT_ADDRESS};
+use pvm::{GpVersion, Instance, Program, HALT_ADDRESS};
+
+#[path = "../../crates/pvm/tests/support/mod.rs"]
+mod checks;
+pub use checks::{
+    check_program, map_fixed_pages, run_checked, Outcome, MAX_USED_JUMP_TABLE, PAGE, RO_PAGE,
+    RW_PAGES,
+};
 
 /// Both Gray Paper versions the engine implements.
 pub const VERSIONS: [GpVersion; 2] = [GpVersion::V0_7, GpVersion::V0_8];
@@ -28,28 +38,11 @@ pub const VERSIONS: [GpVersion; 2] = [GpVersion::V0_7, GpVersion::V0_8];
 /// Gas given to every fuzzed execution.
 pub const GAS: u64 = 100_000;
 
-/// A read-only page mapped for every fuzzed execution (filled from the input).
-pub const RO_PAGE: u32 = 0x2_0000;
-
-/// Two read-write pages mapped for every fuzzed execution.
-pub const RW_PAGES: u32 = 0x3_0000;
-
 /// Most `run` calls per execution (host calls and page faults resume).
 pub const MAX_RUNS: usize = 64;
 
 /// Most page faults serviced (by mapping the page read-write) per execution.
 pub const MAX_PAGE_FAULTS: usize = 8;
-
-/// Largest jump table that is loaded, disassembled or executed. A raw blob may declare up
-/// to 2^24 jump-table entries of size 0 in a few bytes (see
-/// `regressions/jump_table_zero_size_amplification.bin`): loading one allocates ~200 MB
-/// and listing it prints 16.7M lines, which slowed fuzzing to a crawl once found. Such
-/// blobs are still parsed (and `crates/pvm/tests/robustness.rs` loads one); the
-/// harnesses skip the rest.
-pub const MAX_USED_JUMP_TABLE: usize = 1 << 16;
-
-/// Page size of the guest address space.
-const PAGE: u32 = 4096;
 
 /// Register values that steer programs towards interesting behaviour: the mapped pages,
 /// page and address-space edges, the halt address, jump-table addresses, sign edges.
@@ -107,42 +100,6 @@ pub fn parse_blob(data: &[u8]) {
     }
 }
 
-/// Structural properties of any loaded program, plus disassembly of it.
-pub fn check_program(program: &Program) {
-    let code_len = program.code().len();
-    let mut blocks = 0usize;
-    for (pc, cost) in program.block_costs() {
-        assert!(cost >= 1, "block at {pc} costs {cost} gas");
-        assert_eq!(program.block_cost_at(pc), Some(cost));
-        assert_eq!(program.block_start_of(pc), Some(pc));
-        blocks += 1;
-    }
-    assert!(blocks <= program.instruction_count());
-    if program.instruction_count() > 0 {
-        assert!(
-            program.block_cost_at(0).is_some(),
-            "offset 0 starts a block"
-        );
-    }
-    let mut previous = None;
-    for ins in program.instructions() {
-        // Instructions come in strictly increasing code order, each at most at the end.
-        assert!(previous.is_none_or(|p| p < ins.pc));
-        assert!(ins.pc <= code_len);
-        previous = Some(ins.pc);
-        assert!(program.block_start_of(ins.pc).is_some_and(|s| s <= ins.pc));
-        if program.is_block_start(ins.pc) {
-            assert!(program.block_cost_at(ins.pc).is_some());
-        }
-        assert!(!ins.to_string().is_empty());
-    }
-    // GP 0.8 rejects empty code and GP 0.7 appends a trap: never an empty listing.
-    assert!(program.instruction_count() >= 1);
-    if program.jump_table().len() <= MAX_USED_JUMP_TABLE {
-        assert!(!pvm::disasm::listing(program).is_empty());
-    }
-}
-
 /// Standard program parsing and instance set-up (with a short run).
 pub fn parse_standard(data: &[u8]) {
     // The first byte picks how many trailing bytes are argument data; the rest is the
@@ -190,7 +147,7 @@ fn check_standard(bytes: &[u8], args: &[u8]) {
             .read_vec(standard.rw_address(), standard.rw_data.len());
         assert_eq!(rw.unwrap(), standard.rw_data);
         check_program(vm.program());
-        run_checked(&mut vm, 8);
+        run_checked(&mut vm, MAX_RUNS, 8);
     }
 }
 
@@ -255,7 +212,7 @@ pub fn parse_container(data: &[u8]) {
         Ok(()) => {
             assert_eq!(vm.reg(0), Some(u64::from(HALT_ADDRESS)));
             assert_eq!(vm.reg(1), Some(u64::from(layout.stack_pointer)));
-            run_checked(&mut vm, 8);
+            run_checked(&mut vm, MAX_RUNS, 8);
         }
         Err(_) => assert!(
             args.len() > 9,
@@ -314,19 +271,12 @@ pub fn program_parts(data: &[u8]) -> Option<ProgramParts> {
     })
 }
 
-/// Maps the fixed pages every fuzzed execution gets: [`RO_PAGE`] (read-only, filled
-/// with a copy of `data`) and two read-write pages at [`RW_PAGES`].
+/// Maps the fixed pages every fuzzed execution gets ([`map_fixed_pages`]: [`RO_PAGE`],
+/// read-only, and two read-write pages at [`RW_PAGES`], filled from `data`) and checks
+/// their contents and access.
 pub fn setup_memory(vm: &mut Instance, data: &[u8]) {
-    let memory = vm.memory_mut();
-    memory
-        .map_zeroed(RO_PAGE, u64::from(PAGE), Access::Read)
-        .unwrap();
-    memory
-        .map_zeroed(RW_PAGES, 2 * u64::from(PAGE), Access::Write)
-        .unwrap();
-    let fill = &data[..data.len().min(PAGE as usize)];
-    memory.write_privileged(RO_PAGE, fill).unwrap();
-    memory.write(RW_PAGES + PAGE, fill).unwrap();
+    let fill = map_fixed_pages(vm, data);
+    let memory = vm.memory();
     assert_eq!(memory.read_vec(RO_PAGE, fill.len()).unwrap(), fill);
     assert_eq!(
         memory.slice(RW_PAGES + PAGE, fill.len(), true).unwrap(),
@@ -345,72 +295,6 @@ pub fn register_value(data: &[u8], i: usize) -> u64 {
             let byte = data[(len - 1 - i % len) % len];
             INTERESTING[usize::from(byte) % INTERESTING.len()]
         }
-    }
-}
-
-/// What a checked execution ended with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outcome {
-    /// Every exit, in order.
-    pub exits: Vec<Exit>,
-    /// Final registers.
-    pub regs: [u64; 13],
-    /// Gas left.
-    pub gas: u64,
-    /// Final pc.
-    pub pc: u32,
-}
-
-/// Runs `vm` until it halts, panics, runs out of gas or `MAX_RUNS` runs have happened,
-/// resuming host calls (with `r7` set to the call id) and mapping faulting pages
-/// read-write (at most `max_faults` times). Asserts on every run:
-///
-/// * gas never increases;
-/// * a page-fault address is page-aligned and outside the low 64 KiB, and the page it
-///   names is not writable;
-/// * after `Halt`/`Panic` another `run` returns the same exit and changes no state;
-/// * after `OutOfGas` another `run` returns `OutOfGas` again with the same gas and pc.
-pub fn run_checked(vm: &mut Instance, max_faults: usize) -> Outcome {
-    let mut exits = Vec::new();
-    let mut faults = 0;
-    for _ in 0..MAX_RUNS {
-        let gas_before = vm.gas();
-        let exit = vm.run();
-        exits.push(exit);
-        assert!(
-            vm.gas() <= gas_before,
-            "gas rose from {gas_before} to {}",
-            vm.gas()
-        );
-        match exit {
-            Exit::Halt | Exit::Panic | Exit::OutOfGas => {
-                let (regs, gas, pc) = (*vm.regs(), vm.gas(), vm.pc());
-                assert_eq!(vm.run(), exit, "a repeated run changed the exit");
-                assert_eq!((*vm.regs(), vm.gas(), vm.pc()), (regs, gas, pc));
-                break;
-            }
-            Exit::HostCall { id } => {
-                vm.set_reg(7, u64::from(id));
-            }
-            Exit::PageFault { address } => {
-                assert_eq!(address % PAGE, 0, "unaligned fault address {address:#x}");
-                assert!(address >= 0x1_0000, "fault in the low 64 KiB: {address:#x}");
-                assert_ne!(vm.memory().access(address), Access::Write);
-                if faults == max_faults {
-                    break;
-                }
-                faults += 1;
-                vm.memory_mut()
-                    .map_zeroed(address, u64::from(PAGE), Access::Write)
-                    .unwrap();
-            }
-        }
-    }
-    Outcome {
-        exits,
-        regs: *vm.regs(),
-        gas: vm.gas(),
-        pc: vm.pc(),
     }
 }
 
@@ -440,8 +324,8 @@ pub fn execute(data: &[u8]) {
             assert!(!vm.set_reg(13, 0));
             vm
         };
-        let first = run_checked(&mut fresh(), MAX_PAGE_FAULTS);
-        let second = run_checked(&mut fresh(), MAX_PAGE_FAULTS);
+        let first = run_checked(&mut fresh(), MAX_RUNS, MAX_PAGE_FAULTS);
+        let second = run_checked(&mut fresh(), MAX_RUNS, MAX_PAGE_FAULTS);
         assert_eq!(first, second, "execution is not deterministic");
     }
 }

@@ -18,7 +18,10 @@
 //!   repeated unchanged; page-fault addresses are page-aligned, outside the low 64 KiB and
 //!   name a page that is not writable; runs are deterministic.
 //!
-//! The cargo-fuzz targets in `fuzz/` run the same checks for much longer.
+//! The cargo-fuzz targets in `fuzz/` run the same checks (`support/mod.rs`, which they
+//! include) for much longer.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,21 +31,13 @@ use pvm::format::{encode_varint, FormatError, RawBlob, StandardProgram, ARGS_ADD
 use pvm::format::{MAX_ARGS_LEN, STACK_TOP};
 use pvm::{Access, Exit, GpVersion, Instance, InstanceError, Opcode, Program, ProgramError};
 use pvm::{HALT_ADDRESS, REG_COUNT};
+use support::{check_program, map_fixed_pages, Outcome, MAX_USED_JUMP_TABLE, RO_PAGE, RW_PAGES};
 
 /// Both Gray Paper versions.
 const VERSIONS: [GpVersion; 2] = [GpVersion::V0_7, GpVersion::V0_8];
 
 /// Gas for every fuzzed run: enough for loops to matter, small enough for a debug build.
 const GAS: u64 = 20_000;
-
-/// A read-only page every run gets (filled with the input).
-const RO_PAGE: u32 = 0x2_0000;
-
-/// Two read-write pages every run gets.
-const RW_PAGES: u32 = 0x3_0000;
-
-/// Guest page size.
-const PAGE: u32 = 4096;
 
 /// Most `run` calls per execution (host calls and page faults resume).
 const MAX_RUNS: usize = 32;
@@ -230,42 +225,6 @@ fn standard(ro: &[u8], rw: &[u8], heap_pages: u16, stack: u32, blob: &[u8]) -> V
     pvm::format::encode_standard(ro, rw, heap_pages, stack, blob).expect("fields fit")
 }
 
-/// Structural properties of a loaded program, and its disassembly.
-fn check_program(program: &Program) {
-    let mut blocks = 0;
-    for (pc, cost) in program.block_costs() {
-        assert!(
-            cost >= 1,
-            "{:?}: block at {pc} costs {cost}",
-            program.version()
-        );
-        assert_eq!(program.block_cost_at(pc), Some(cost));
-        assert_eq!(program.block_start_of(pc), Some(pc));
-        blocks += 1;
-    }
-    assert!(blocks <= program.instruction_count());
-    let mut previous = None;
-    for ins in program.instructions() {
-        assert!(
-            previous.is_none_or(|p| p < ins.pc),
-            "instructions out of order"
-        );
-        assert!(ins.pc <= program.code().len());
-        previous = Some(ins.pc);
-        assert!(program
-            .block_start_of(ins.pc)
-            .is_some_and(|start| start <= ins.pc));
-        assert!(!ins.to_string().is_empty());
-    }
-    // GP 0.8 rejects empty code and GP 0.7 appends a trap: never an empty listing.
-    assert!(program.instruction_count() >= 1);
-    // A few bytes can declare 2^24 zero-size jump-table entries
-    // (fuzz/regressions/jump_table_zero_size_amplification.bin): not listed here.
-    if program.jump_table().len() <= 1 << 16 {
-        assert!(!pvm::disasm::listing(program).is_empty());
-    }
-}
-
 /// Every parser and the loader on `bytes`; returns the programs that loaded.
 fn check_parsers(bytes: &[u8]) -> Vec<Arc<Program>> {
     let mut loaded = Vec::new();
@@ -347,29 +306,11 @@ fn check_parsers(bytes: &[u8]) -> Vec<Arc<Program>> {
     loaded
 }
 
-/// What a checked execution ended with.
-#[derive(Debug, PartialEq, Eq)]
-struct Outcome {
-    exits: Vec<Exit>,
-    regs: [u64; REG_COUNT],
-    gas: u64,
-    pc: u32,
-}
-
 /// A fresh instance of `program` with the fixed pages mapped and registers picked from
 /// `input` bytes.
 fn instance(program: &Arc<Program>, input: &[u8], gas: u64) -> Instance {
     let mut vm = Instance::new(program.clone(), gas).unwrap();
-    let memory = vm.memory_mut();
-    memory
-        .map_zeroed(RO_PAGE, u64::from(PAGE), Access::Read)
-        .unwrap();
-    memory
-        .map_zeroed(RW_PAGES, 2 * u64::from(PAGE), Access::Write)
-        .unwrap();
-    let fill = &input[..input.len().min(PAGE as usize)];
-    memory.write_privileged(RO_PAGE, fill).unwrap();
-    memory.write(RW_PAGES + PAGE, fill).unwrap();
+    map_fixed_pages(&mut vm, input);
     for i in 0..REG_COUNT {
         let byte = input.get(input.len().wrapping_sub(1 + i)).copied();
         let value = INTERESTING[usize::from(byte.unwrap_or(0)) % INTERESTING.len()];
@@ -378,51 +319,9 @@ fn instance(program: &Arc<Program>, input: &[u8], gas: u64) -> Instance {
     vm
 }
 
-/// Runs until `Halt`, `Panic`, `OutOfGas` or `MAX_RUNS` runs, resuming host calls and
-/// mapping up to `MAX_PAGE_FAULTS` faulting pages read-write, checking the exit
-/// invariants after every run.
+/// [`support::run_checked`] with this test's run and page-fault limits.
 fn run_checked(vm: &mut Instance) -> Outcome {
-    let mut exits = Vec::new();
-    let mut faults = 0;
-    for _ in 0..MAX_RUNS {
-        let gas_before = vm.gas();
-        let exit = vm.run();
-        exits.push(exit);
-        assert!(
-            vm.gas() <= gas_before,
-            "gas rose: {gas_before} -> {}",
-            vm.gas()
-        );
-        match exit {
-            Exit::Halt | Exit::Panic | Exit::OutOfGas => {
-                let state = (*vm.regs(), vm.gas(), vm.pc());
-                assert_eq!(vm.run(), exit, "a finished machine changed its exit");
-                assert_eq!((*vm.regs(), vm.gas(), vm.pc()), state);
-                break;
-            }
-            Exit::HostCall { id } => {
-                vm.set_reg(7, u64::from(id));
-            }
-            Exit::PageFault { address } => {
-                assert_eq!(address % PAGE, 0, "unaligned fault address {address:#x}");
-                assert!(address >= 0x1_0000, "fault in the low 64 KiB: {address:#x}");
-                assert_ne!(vm.memory().access(address), Access::Write);
-                if faults == MAX_PAGE_FAULTS {
-                    break;
-                }
-                faults += 1;
-                vm.memory_mut()
-                    .map_zeroed(address, u64::from(PAGE), Access::Write)
-                    .unwrap();
-            }
-        }
-    }
-    Outcome {
-        exits,
-        regs: *vm.regs(),
-        gas: vm.gas(),
-        pc: vm.pc(),
-    }
+    support::run_checked(vm, MAX_RUNS, MAX_PAGE_FAULTS)
 }
 
 /// Runs `program` on `input`; with `twice`, also on a fresh instance and compares.
@@ -910,7 +809,7 @@ fn fuzz_regressions_are_handled() {
     for path in paths {
         let bytes = std::fs::read(&path).unwrap();
         for program in check_parsers(&bytes) {
-            if program.jump_table().len() <= 1 << 16 {
+            if program.jump_table().len() <= MAX_USED_JUMP_TABLE {
                 execute(&program, &bytes, true);
             }
         }
