@@ -1,26 +1,25 @@
-//! A small deterministic PRNG (SplitMix64) so that every generated case is reproducible
-//! from its seed on any platform, without a `rand` dependency.
+//! A small deterministic PRNG so that every generated case is reproducible from its seed
+//! on any platform, without a `rand` dependency: `machine::testing::Rng` (SplitMix64), with
+//! the draws the generator needs.
 
-/// SplitMix64: 64 bits of state, full period, good enough statistical quality for test
-/// generation, and trivially seedable from any `u64`.
+/// SplitMix64 (`machine::testing::Rng`): 64 bits of state, full period, good enough
+/// statistical quality for test generation, and trivially seedable from any `u64`.
 #[derive(Clone, Debug)]
 pub struct Rng {
-    state: u64,
+    inner: machine::testing::Rng,
 }
 
 impl Rng {
     /// A generator whose whole output is determined by `seed`.
     pub fn new(seed: u64) -> Rng {
-        Rng { state: seed }
+        Rng {
+            inner: machine::testing::Rng::new(seed),
+        }
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.inner.next_u64()
     }
 
     /// The next 32 random bits.
