@@ -6,6 +6,7 @@ mod support;
 
 use evm_memory::{cell_address, Memory, MemoryError, DEFAULT_LIMIT, MEMORY_SPACE};
 use machine::check::{check, Violation};
+use machine::testing::{lie_is_observable, LyingTracer};
 use machine::{Op, Record, Space, Traced, Tracer, VecTracer};
 use support::{gen_ops, gen_tame_ops, run_ours, Rng};
 
@@ -185,24 +186,6 @@ impl Tracer for FrameBlind {
     }
 }
 
-/// A tracer that lies about one record: the value of the `at`-th access is off by one bit.
-struct LiesOnce {
-    inner: VecTracer,
-    at: u64,
-}
-
-impl Tracer for LiesOnce {
-    const ENABLED: bool = true;
-    fn read(&mut self, space: Space, address: u64, value: u64) {
-        let lie = u64::from(self.inner.next_time() == self.at);
-        self.inner.read(space, address, value ^ lie);
-    }
-    fn write(&mut self, space: Space, address: u64, value: u64) {
-        let lie = u64::from(self.inner.next_time() == self.at);
-        self.inner.write(space, address, value ^ lie);
-    }
-}
-
 #[test]
 fn a_frame_blind_tracer_is_caught() {
     let mut mem = Memory::with_tracer(DEFAULT_LIMIT, FrameBlind::default()).unwrap();
@@ -229,24 +212,12 @@ fn a_lying_tracer_is_caught() {
     let records = honest.tracer().records();
     let mut caught = 0;
     for at in 0..records.len() {
-        let r = records[at];
-        let read_later = records[at + 1..]
-            .iter()
-            .find(|n| (n.space, n.address) == (r.space, r.address))
-            .is_some_and(|n| n.op == Op::Read);
-        if r.op == Op::Write && !read_later {
+        if !lie_is_observable(records, at) {
             continue;
         }
-        let mut mem = Memory::with_tracer(
-            DEFAULT_LIMIT,
-            LiesOnce {
-                inner: VecTracer::new(),
-                at: at as u64,
-            },
-        )
-        .unwrap();
+        let mut mem = Memory::with_tracer(DEFAULT_LIMIT, LyingTracer::new(at as u64, 1)).unwrap();
         run_ours(&mut mem, 30_000_000, &ops, &mut Vec::new());
-        let lied = mem.tracer().inner.records();
+        let lied = mem.tracer().records();
         assert!(check(lied).is_err(), "lie at {at} accepted");
         assert!(machine::replay::replay(lied).is_err());
         caught += 1;

@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::check::{check, ViolationKind};
 use crate::record::{Op, Record, Space};
+use crate::tracer::{Tracer, VecTracer};
 
 /// A splitmix64 generator: tiny, fast, and good enough for test data.
 #[derive(Clone, Debug)]
@@ -85,6 +86,74 @@ fn random_address(rng: &mut Rng, space: Space) -> u64 {
             _ => (rng.below(255) + 1) << 56 | rng.below(1 << 20) << 3,
         },
     }
+}
+
+/// A tracer that records like [`VecTracer`] but lies once: the value of the record with
+/// time `at` is XORed with `flip`. Machines' tests run twice — honestly (`at = u64::MAX`)
+/// and lying at each position where [`lie_is_observable`] — to show that the checker
+/// catches a lying machine wherever the lie is.
+#[derive(Clone, Debug)]
+pub struct LyingTracer {
+    inner: VecTracer,
+    at: u64,
+    flip: u64,
+}
+
+impl LyingTracer {
+    /// Lies about the record with time `at` by XORing its value with `flip` (non-zero).
+    pub fn new(at: u64, flip: u64) -> LyingTracer {
+        LyingTracer {
+            inner: VecTracer::new(),
+            at,
+            flip,
+        }
+    }
+
+    /// A tracer that never lies (records exactly as [`VecTracer`]).
+    pub fn honest() -> LyingTracer {
+        LyingTracer::new(u64::MAX, 0)
+    }
+
+    /// The records so far.
+    pub fn records(&self) -> &[Record] {
+        self.inner.records()
+    }
+
+    /// Takes the records.
+    pub fn take_records(&mut self) -> Vec<Record> {
+        self.inner.take_records()
+    }
+
+    fn value(&self, value: u64) -> u64 {
+        if self.inner.next_time() == self.at {
+            value ^ self.flip
+        } else {
+            value
+        }
+    }
+}
+
+impl Tracer for LyingTracer {
+    const ENABLED: bool = true;
+    fn read(&mut self, space: Space, address: u64, value: u64) {
+        let value = self.value(value);
+        self.inner.read(space, address, value);
+    }
+    fn write(&mut self, space: Space, address: u64, value: u64) {
+        let value = self.value(value);
+        self.inner.write(space, address, value);
+    }
+}
+
+/// Whether changing the value of `records[at]` must make a consistent trace inconsistent:
+/// it is a read, or a write whose cell is next accessed by a read.
+pub fn lie_is_observable(records: &[Record], at: usize) -> bool {
+    let record = records[at];
+    record.op == Op::Read
+        || records[at + 1..]
+            .iter()
+            .find(|next| next.cell() == record.cell())
+            .is_some_and(|next| next.op == Op::Read)
 }
 
 /// A random memory-consistent trace of `len` records: four spaces ([`RANDOM_SPACES`]), a

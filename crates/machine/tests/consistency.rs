@@ -214,3 +214,34 @@ fn traced_byte_memory_is_consistent() {
         assert_eq!(verdict(&records), Ok(()));
     }
 }
+
+/// The lying tracer changes exactly the record at its time, and a lie is observable
+/// exactly for reads and for writes read next.
+#[test]
+fn lying_tracer_lies_once_and_observability_is_exact() {
+    use machine::testing::{lie_is_observable, LyingTracer};
+    use machine::Tracer;
+    let mut honest = LyingTracer::honest();
+    let mut liar = LyingTracer::new(1, 0x80);
+    for tracer in [&mut honest, &mut liar] {
+        tracer.write(Space(0), 8, 5);
+        tracer.read(Space(0), 8, 5);
+        tracer.write(Space(0), 8, 6);
+        tracer.write(Space(0), 8, 7);
+    }
+    let (h, l) = (honest.records(), liar.records());
+    assert_eq!(h.len(), 4);
+    for i in 0..4 {
+        let expected = if i == 1 {
+            h[i].value ^ 0x80
+        } else {
+            h[i].value
+        };
+        assert_eq!(l[i].value, expected);
+    }
+    assert_eq!(check(h), Ok(()));
+    assert!(check(l).is_err());
+    let observable: Vec<bool> = (0..4).map(|at| lie_is_observable(h, at)).collect();
+    // write read next, the read, a write overwritten unread, the last write.
+    assert_eq!(observable, [true, true, false, false]);
+}

@@ -7,6 +7,7 @@ mod common;
 use std::process::Command;
 
 use common::{apply, arb_act, gen_program, Rng};
+use machine::testing::{lie_is_observable, LyingTracer};
 use machine::{check, replay, Machine, Op, Record, Registers, Space, Step, Traced, Tracer};
 use machine::{VecTracer, Violation};
 use memory3d::trace::{memory_address, register_address, MEMORY_SPACE, REGISTER_SPACE};
@@ -249,24 +250,6 @@ fn untraced_zeroing_is_caught() {
     assert!(replay(records).is_err());
 }
 
-/// A tracer lying about one record's value.
-struct LiesOnce {
-    inner: VecTracer,
-    at: u64,
-}
-
-impl Tracer for LiesOnce {
-    const ENABLED: bool = true;
-    fn read(&mut self, space: Space, address: u64, value: u64) {
-        let lie = u64::from(self.inner.next_time() == self.at) << 63;
-        self.inner.read(space, address, value ^ lie);
-    }
-    fn write(&mut self, space: Space, address: u64, value: u64) {
-        let lie = u64::from(self.inner.next_time() == self.at) << 63;
-        self.inner.write(space, address, value ^ lie);
-    }
-}
-
 /// A lie (in the most significant bit) about any read, or any write that is read later,
 /// of a random run is caught.
 #[test]
@@ -286,28 +269,14 @@ fn a_lying_tracer_is_caught() {
         }
         vm.into_tracer()
     };
-    let honest = run(LiesOnce {
-        inner: VecTracer::new(),
-        at: u64::MAX,
-    })
-    .inner
-    .take_records();
+    let honest = run(LyingTracer::honest()).take_records();
     assert_consistent(&honest);
     let mut caught = 0;
-    for (at, r) in honest.iter().enumerate() {
-        let read_later = honest[at + 1..]
-            .iter()
-            .find(|n| n.cell() == r.cell())
-            .is_some_and(|n| n.op == Op::Read);
-        if r.op == Op::Write && !read_later {
+    for at in 0..honest.len() {
+        if !lie_is_observable(&honest, at) {
             continue;
         }
-        let lied = run(LiesOnce {
-            inner: VecTracer::new(),
-            at: at as u64,
-        })
-        .inner
-        .take_records();
+        let lied = run(LyingTracer::new(at as u64, 1 << 63)).take_records();
         assert!(check(&lied).is_err(), "lie at {at} accepted");
         assert!(replay(&lied).is_err());
         caught += 1;
