@@ -49,6 +49,11 @@ enum Cmd {
         /// KZG parameters file (must be the prover's); default: insecure test setup.
         #[arg(long)]
         params: Option<PathBuf>,
+        /// Refuse proofs claiming a circuit larger than 2^MAX_K rows: verifying rebuilds
+        /// parameters and keys of the proof's size (k = 24 takes minutes and gigabytes), and
+        /// the proof file chooses k.
+        #[arg(long, default_value_t = DEFAULT_MAX_VERIFY_K)]
+        max_k: u32,
     },
     /// Write the insecure test parameters for 2^K rows to a file (to skip regenerating them).
     Setup {
@@ -78,6 +83,9 @@ enum Cmd {
         records: Option<usize>,
     },
 }
+
+/// The largest `k` `verify` accepts unless `--max-k` says otherwise.
+const DEFAULT_MAX_VERIFY_K: u32 = 20;
 
 fn params_for(k: u32, file: Option<&Path>) -> Result<Params, String> {
     match file {
@@ -150,9 +158,22 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Cmd::Verify { proof, params } => {
+        Cmd::Verify {
+            proof,
+            params,
+            max_k,
+        } => {
             let proof_data = Proof::load(&proof).map_err(|e| e.to_string())?;
             check_k(proof_data.k)?;
+            if proof_data.k > max_k {
+                return Err(format!(
+                    "{} claims k = {}, above --max-k {max_k} (verifying builds parameters \
+                     and keys for 2^k rows; pass --max-k {} to allow it)",
+                    proof.display(),
+                    proof_data.k,
+                    proof_data.k
+                ));
+            }
             let params = params_for(proof_data.k, params.as_deref())?;
             let (_pk, vk) = keygen(&params);
             let start = Instant::now();
@@ -240,5 +261,42 @@ fn main() -> ExitCode {
             eprintln!("memory-proof: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A proof file claiming k = 24 (or anything above `--max-k`) is refused before any
+    /// parameters are built, not verified for minutes with gigabytes of parameters.
+    #[test]
+    fn verify_refuses_k_above_max_k() {
+        let dir = std::env::temp_dir().join(format!("memory-proof-max-k-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("huge.proof");
+        let huge = Proof {
+            k: MAX_K,
+            records: 1,
+            bytes: vec![0; 64],
+        };
+        huge.save(&path).unwrap();
+        let verify = |extra: &[&str]| {
+            let mut args = vec!["memory-proof", "verify", path.to_str().unwrap()];
+            args.extend_from_slice(extra);
+            run(Cli::parse_from(args))
+        };
+        let start = Instant::now();
+        let err = verify(&[]).unwrap_err();
+        assert!(err.contains("above --max-k 20"), "{err}");
+        let err = verify(&["--max-k", "23"]).unwrap_err();
+        assert!(err.contains("above --max-k 23"), "{err}");
+        assert!(start.elapsed().as_secs() < 5);
+        // Within the limit the proof is checked (and this one is rejected as garbage).
+        let small = Proof { k: MIN_K, ..huge };
+        small.save(&path).unwrap();
+        let err = verify(&["--max-k", &MIN_K.to_string()]).unwrap_err();
+        assert!(err.contains("proof rejected"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
