@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a fixed time and prints a per-target summary.
 #
-#   fuzz/run.sh [EXECUTE_SECS [PARSE_BLOB_SECS [PARSE_CONTAINER_SECS [PARSE_STANDARD_SECS]]]]
+#   fuzz/run.sh [EXECUTE_SECS [PARSE_BLOB_SECS [PARSE_CONTAINER_SECS [PARSE_STANDARD_SECS
+#               [PARSE_TRACE_SECS [EXECUTE_TRACED_SECS [PARSE_PROOF_SECS
+#               [EVM_MEMORY_TRACED_SECS [MEMORY3D_TRACED_SECS]]]]]]]]]
 #
-# Defaults: 300 180 60 60 (10 minutes); 0 skips a target (libFuzzer would read
+# Defaults: 300 180 60 60 (10 minutes) and 0 for the trace/proof targets (round 5 in the
+# README ran `fuzz/run.sh 0 0 0 0 300 600 300 300 300`); 0 skips a target (libFuzzer would read
 # -max_total_time=0 as "no limit"). The parsers run under AddressSanitizer; `execute`
-# runs without a sanitizer unless EXECUTE_SANITIZER=address (ASan makes it ~13x slower:
+# (like `execute_traced`, `evm_memory_traced` and `memory3d_traced`, which only run
+# engines) runs without a sanitizer unless EXECUTE_SANITIZER=address (ASan makes it ~13x slower:
 # every input creates four instances, each filling a fresh 1 MiB page table). Debug
 # assertions are on for every target, so the interpreter's `debug_assert!`s guard its
 # unchecked indexing.
@@ -39,3 +43,8 @@ run execute "${1:-300}" "${EXECUTE_SANITIZER:-none}"
 run parse_blob "${2:-180}" address
 run parse_container "${3:-60}" address
 run parse_standard "${4:-60}" address
+run parse_trace "${5:-0}" address
+run execute_traced "${6:-0}" "${EXECUTE_SANITIZER:-none}"
+run parse_proof "${7:-0}" address
+run evm_memory_traced "${8:-0}" none
+run memory3d_traced "${9:-0}" none

@@ -7,6 +7,12 @@
 #   parse_standard       each of those blobs wrapped in a JAM standard program (small
 #                        RO/RW data, heap and stack; guests keep their own data)
 #   parse_container      every .polkavm file (guests/bin, crates/pvm/tests/data)
+#   execute_traced       the same inputs as execute
+#   parse_trace          the committed traces (examples/traces, crates/evm-memory/tests/data,
+#                        crates/memory3d/tests/data: *.mtrace)
+#   parse_proof          proofs of the smallest committed trace at k = 9 and k = 10 (made
+#                        with `cargo run -p memory-proof`; skipped if that fails), plus a
+#                        few edit lists of the harness's own valid proof
 #
 # Files are named by their SHA-1, as libFuzzer names corpus entries, so re-running adds
 # nothing twice. Usage: fuzz/seed.sh [VECTORS_DIR]   (default: ../shared/pvm-vectors
@@ -29,7 +35,7 @@ import os
 import sys
 
 corpus, vectors, *container_dirs = sys.argv[1:]
-targets = ["parse_blob", "parse_standard", "parse_container", "execute"]
+targets = ["parse_blob", "parse_standard", "parse_container", "execute", "execute_traced"]
 for target in targets:
     os.makedirs(os.path.join(corpus, target), exist_ok=True)
 added = {target: 0 for target in targets}
@@ -137,6 +143,7 @@ for directory in container_dirs:
 for blob in blobs:
     save("parse_blob", blob)
     save("execute", blob)
+    save("execute_traced", blob)
     save("parse_standard", standard(blob))
     # Odd layouts too: no data, a little RO/RW data, no stack.
     save("parse_standard", standard(blob, b"\x01\x02\x03", b"\xff" * 5, 0, 0))
@@ -144,3 +151,43 @@ for blob in blobs:
 summary = ", ".join(f"{target} +{count}" for target, count in added.items())
 print(f"seed.sh: {len(blobs)} programs -> {corpus}: {summary}")
 PY
+
+# Traces and proofs.
+mkdir -p "$fuzz_dir/corpus/parse_trace" "$fuzz_dir/corpus/parse_proof"
+save() { # save TARGET FILE: copy FILE into the corpus, named by its SHA-1
+    local sha
+    sha=$(sha1sum "$2" | cut -d' ' -f1)
+    cp "$2" "$fuzz_dir/corpus/$1/$sha"
+}
+traces=("$repo"/examples/traces/*.mtrace "$repo"/crates/evm-memory/tests/data/*.mtrace \
+    "$repo"/crates/memory3d/tests/data/*.mtrace)
+for trace in "${traces[@]}"; do
+    save parse_trace "$trace"
+done
+echo "seed.sh: ${#traces[@]} traces -> parse_trace"
+
+# The smallest trace fits k = 9 (capacity 505 records).
+smallest=$(ls -S "${traces[@]}" | tail -n 1)
+proofs=0
+for k in 9 10; do
+    out="$fuzz_dir/corpus/parse_proof/k$k.proof"
+    if (cd "$repo" && cargo run -q -p memory-proof -- prove "$smallest" --k "$k" -o "$out") >/dev/null; then
+        save parse_proof "$out"
+        rm "$out"
+        proofs=$((proofs + 1))
+    else
+        echo "seed.sh: could not prove $smallest at k = $k; parse_proof seeds without it" >&2
+    fi
+done
+# Edit lists of the harness's valid proof (see fuzz/src/proof.rs): none, one flipped
+# transcript bit, a changed record count, a truncation.
+edits=$(mktemp -d)
+printf '' >"$edits/none"
+printf '\x40\x00\x01' >"$edits/flip"
+printf '\x0a\x00\x01' >"$edits/records"
+printf '\x00\x01\x00' >"$edits/truncate"
+for edit in "$edits"/*; do
+    save parse_proof "$edit"
+done
+rm -r "$edits"
+echo "seed.sh: $proofs proofs and 4 edit lists -> parse_proof"

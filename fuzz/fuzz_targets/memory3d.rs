@@ -24,7 +24,10 @@ fn run(data: &[u8]) -> (Vm3D, Result<(), memory3d::ExecError>) {
     };
     let mut vm = Vm3D::new(cfg).unwrap();
     if data.len() >= 3 {
-        vm.set_register(usize::from(data[1] % 16), data[2..3.min(data.len())].repeat(usize::from(data[1] / 16) + 1));
+        vm.set_register(
+            usize::from(data[1] % 16),
+            data[2..3.min(data.len())].repeat(usize::from(data[1] / 16) + 1),
+        );
     }
     let program = data.get(3..).unwrap_or(&[]);
     let r = vm.execute(program);
@@ -37,7 +40,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     assert_eq!(vm.gas_used() + vm.gas_remaining(), limit);
     assert!(vm.stats().instructions_executed <= MAX_INSTRUCTIONS);
     assert!(vm.stats().memory_usage <= MEMORY);
-    let mut spans: Vec<(u64, u64, u64)> = vm.allocations().map(|a| (a.x, a.start, a.end())).collect();
+    let mut spans: Vec<(u64, u64, u64)> =
+        vm.allocations().map(|a| (a.x, a.start, a.end())).collect();
     spans.sort();
     for w in spans.windows(2) {
         assert!(w[0].0 != w[1].0 || w[0].2 <= w[1].1, "overlap {w:?}");
@@ -52,7 +56,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let program = data.get(3..).unwrap_or(&[]);
     let decoded: Vec<isa::Instruction> = match isa::decode_all(program) {
         Ok(v) => v.into_iter().map(|(_, i)| i).collect(),
-        Err((pc, _)) => isa::decode_all(&program[..pc]).unwrap().into_iter().map(|(_, i)| i).collect(),
+        Err((pc, _)) => isa::decode_all(&program[..pc])
+            .unwrap()
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect(),
     };
     let canonical = isa::encode(&decoded);
     let listing = isa::disassemble(&canonical);

@@ -16,6 +16,13 @@
 //!   mostly-set bitmask) and runs it under both versions, servicing host calls and page
 //!   faults, checking gas and exit invariants (see [`run_checked`]).
 //!
+//! * [`traced::parse_trace`], [`traced::execute_traced`]: the `.mtrace` parser, and the
+//!   engine with a tracer (see [`traced`]).
+//! * [`evm::evm_memory`], [`evm::evm_memory_traced`]: `evm-memory` op streams, untraced and
+//!   traced against untraced.
+//! * [`m3d::memory3d_traced`]: Memory3D programs, traced against untraced.
+//! * [`proof::parse_proof`]: `memory-proof` files and mutated real proofs.
+//!
 //! The program and execution checks are the ones `crates/pvm/tests/robustness.rs` makes,
 //! from the one file both include: `crates/pvm/tests/support/mod.rs`.
 
@@ -27,6 +34,10 @@ use pvm::{GpVersion, Instance, Program, HALT_ADDRESS};
 
 #[path = "../../crates/pvm/tests/support/mod.rs"]
 mod checks;
+pub mod evm;
+pub mod m3d;
+pub mod proof;
+pub mod traced;
 pub use checks::{
     check_program, map_fixed_pages, run_checked, Outcome, MAX_USED_JUMP_TABLE, PAGE, RO_PAGE,
     RW_PAGES,
