@@ -5,7 +5,8 @@
 //! `C(w) = 3*w + floor(w*w / 512)`, computed exactly as revm computes it (see [`memory_gas`]).
 //!
 //! The buffer is one anonymous memory mapping reserved once, so fresh memory is already
-//! zero and never needs clearing; only a returning child's bytes are cleared.
+//! zero and never needs clearing; a returning child clears only the range it wrote (each
+//! frame keeps the span of its writes), not everything it expanded.
 //!
 //! Tracing: `Memory<T: machine::Tracer = NoTrace>` reports every access as 8-byte word
 //! cells of [`MEMORY_SPACE`], at [`cell_address`]`(frame serial, offset)`; see [`Memory`].

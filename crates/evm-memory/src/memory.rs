@@ -30,12 +30,102 @@ pub const fn cell_address(serial: u64, offset: u64) -> u64 {
     (serial << FRAME_SHIFT) | offset
 }
 
-/// What a parent frame keeps while a child runs.
+/// What a parent frame keeps while a child runs (its checkpoint is the child's minus its
+/// size, and its written range's `word_limit` follows from `lo..hi`).
 #[derive(Clone, Copy)]
 struct Saved {
-    checkpoint: usize,
     len: usize,
     cost: u64,
+    written_lo: usize,
+    written_hi: usize,
+}
+
+/// Written ranges up to this many bytes are cleared by word stores, larger ones by
+/// [`Region::clear`].
+const SMALL_CLEAR: usize = 128;
+
+/// Why an expansion failed: [`MemoryError`]'s expansion errors in one byte, so that the
+/// out-of-line growth paths return in a register.
+#[derive(Clone, Copy)]
+enum Fail {
+    OutOfGas,
+    LimitExceeded,
+    Overflow,
+}
+
+impl From<Fail> for MemoryError {
+    #[inline(always)]
+    fn from(f: Fail) -> Self {
+        match f {
+            Fail::OutOfGas => MemoryError::OutOfGas,
+            Fail::LimitExceeded => MemoryError::LimitExceeded,
+            Fail::Overflow => MemoryError::Overflow,
+        }
+    }
+}
+
+/// The range of frame offsets a frame may have written, `lo..hi`: every byte of the frame
+/// outside it is zero. Both ends are multiples of 32 (a non-empty range holds at least one
+/// word), and `hi` is at most the frame's size.
+#[derive(Clone, Copy, Debug)]
+struct Written {
+    lo: usize,
+    hi: usize,
+    /// `hi - lo - 31` (0 when empty): the word at `offset` lies inside the range iff
+    /// `offset.wrapping_sub(lo) < word_limit` (one subtraction and one compare for MSTORE's
+    /// fast path, which needs no overflow check: the range ends at most at 2^40).
+    word_limit: usize,
+}
+
+impl Written {
+    /// Nothing written: `lo..hi` is empty, `min`/`max` extend it to the first write, and no
+    /// offset is below a `word_limit` of 0.
+    const NONE: Self = Self {
+        lo: usize::MAX,
+        hi: 0,
+        word_limit: 0,
+    };
+
+    /// The range `lo..hi` as saved (`lo >= hi`: empty, as [`Written::NONE`]).
+    #[inline(always)]
+    fn from_range(lo: usize, hi: usize) -> Self {
+        Self {
+            lo,
+            hi,
+            word_limit: if lo < hi { hi - lo - 31 } else { 0 },
+        }
+    }
+
+    /// Whether the word at `offset..offset + 32` lies inside the range (for any `offset`:
+    /// below `lo` the subtraction wraps to at least `2^64 - 2^40`).
+    #[inline(always)]
+    fn holds_word(&self, offset: usize) -> bool {
+        offset.wrapping_sub(self.lo) < self.word_limit
+    }
+
+    /// Whether the byte at `offset` lies inside the range.
+    #[inline(always)]
+    fn holds_byte(&self, offset: usize) -> bool {
+        offset >= self.lo && offset < self.hi
+    }
+
+    /// Whether `start..end` lies inside the range.
+    #[inline(always)]
+    fn holds(&self, start: usize, end: usize) -> bool {
+        start >= self.lo && end <= self.hi
+    }
+
+    /// Widens the range to cover `start..end` (non-empty), rounded out to words.
+    #[inline(always)]
+    fn add(&mut self, start: usize, end: usize) {
+        self.lo = self.lo.min(start & !31);
+        self.hi = self.hi.max(end.next_multiple_of(32));
+        self.word_limit = self.hi - self.lo - 31;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lo >= self.hi
+    }
 }
 
 /// The current frame's bytes (a free function so that the tracer can be borrowed mutably
@@ -88,8 +178,16 @@ pub struct Memory<T: Tracer = NoTrace> {
     len: usize,
     /// `memory_gas(len / 32)`, already paid by the current frame.
     cost: u64,
+    /// Frame offsets that the current frame may have made non-zero (within `0..len`).
+    /// Invariant: every byte of the buffer from the checkpoint on outside this range is
+    /// zero, so a return (or `reset`) clears only this range, and zero-filling writes skip
+    /// bytes outside it.
+    written: Written,
     /// `min(limit, reservation)`: growth past it is refused.
     hard_end: u64,
+    /// `hard_end` rounded down to words: growth to a frame size of at most `hard_cap -
+    /// checkpoint` passes both limit checks (the growth path's fast case).
+    hard_cap: usize,
     limit: u64,
     parents: Vec<Saved>,
     /// The parents' serial numbers (kept only when tracing, so that the untraced frame
@@ -115,9 +213,13 @@ impl Memory<NoTrace> {
     }
 
     /// The current frame's memory, mutable. Writes through it are not traced, so it exists
-    /// only for the untraced memory.
+    /// only for the untraced memory. The whole frame counts as written from here on (it is
+    /// cleared on return or reset).
     #[inline]
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        if self.len != 0 {
+            self.mark(0, self.len);
+        }
         // SAFETY: as in `frame`, with `&mut self` for exclusive access.
         unsafe { core::slice::from_raw_parts_mut(self.at(0), self.len) }
     }
@@ -131,10 +233,12 @@ impl<T: Tracer> Memory<T> {
         let region = Region::reserve(reserve as usize)?;
         Ok(Self {
             hard_end: reserve.min(region.len() as u64),
+            hard_cap: (reserve.min(region.len() as u64) & !31) as usize,
             region,
             checkpoint: 0,
             len: 0,
             cost: 0,
+            written: Written::NONE,
             limit,
             parents: Vec::new(),
             parent_serials: Vec::new(),
@@ -253,9 +357,10 @@ impl<T: Tracer> Memory<T> {
     /// When tracing, at the `2^24`-th frame ([`MAX_FRAMES`]).
     pub fn enter(&mut self) {
         self.parents.push(Saved {
-            checkpoint: self.checkpoint,
             len: self.len,
             cost: self.cost,
+            written_lo: self.written.lo,
+            written_hi: self.written.hi,
         });
         if T::ENABLED {
             self.parent_serials.push(self.serial);
@@ -263,19 +368,22 @@ impl<T: Tracer> Memory<T> {
         self.checkpoint += self.len;
         self.len = 0;
         self.cost = 0;
+        self.written = Written::NONE;
         self.new_serial();
     }
 
-    /// Returns from the current child frame: its bytes are cleared and the parent's size,
-    /// cost and bytes are back as they were. Returns `false` (and does nothing) at depth 0.
+    /// Returns from the current child frame: its bytes are cleared (those it wrote: the rest
+    /// is still zero) and the parent's size, cost and bytes are back as they were. Returns
+    /// `false` (and does nothing) at depth 0.
     pub fn leave(&mut self) -> bool {
         let Some(parent) = self.parents.pop() else {
             return false;
         };
-        self.region.clear(self.checkpoint, self.len);
-        self.checkpoint = parent.checkpoint;
+        self.clear_written();
+        self.checkpoint -= parent.len;
         self.len = parent.len;
         self.cost = parent.cost;
+        self.written = Written::from_range(parent.written_lo, parent.written_hi);
         if T::ENABLED {
             self.serial = self.parent_serials.pop().expect("one serial per parent");
         }
@@ -290,10 +398,94 @@ impl<T: Tracer> Memory<T> {
     /// When tracing, at the `2^24`-th frame ([`MAX_FRAMES`]).
     pub fn reset(&mut self) {
         while self.leave() {}
-        self.region.clear(0, self.len);
+        self.clear_written();
         self.len = 0;
         self.cost = 0;
         self.new_serial();
+    }
+
+    /// Zeroes the current frame's written range and marks the frame clean (every byte from
+    /// its checkpoint on is zero afterwards).
+    #[inline]
+    fn clear_written(&mut self) {
+        let w = self.written;
+        self.written = Written::NONE;
+        if w.is_empty() {
+            return;
+        }
+        if w.hi - w.lo <= SMALL_CLEAR {
+            // A few words (the range is word-aligned): stores rather than a memset call.
+            for o in (w.lo..w.hi).step_by(32) {
+                // SAFETY: o + 32 <= hi <= len; `&mut self` gives exclusive access.
+                unsafe { self.at(o).cast::<[u8; 32]>().write_unaligned([0; 32]) };
+            }
+        } else {
+            self.region.clear(self.checkpoint + w.lo, w.hi - w.lo);
+        }
+    }
+
+    /// Records frame offsets `start..end` (non-empty, inside the frame) as written.
+    #[inline(always)]
+    fn mark(&mut self, start: usize, end: usize) {
+        debug_assert!(start < end && end <= self.len);
+        self.written.add(start, end);
+    }
+
+    /// Zeroes the written bytes of frame offsets `start..end` (inside the frame): the others
+    /// are zero already.
+    #[inline(always)]
+    fn zero_written(&mut self, start: usize, end: usize) {
+        let (s, e) = (start.max(self.written.lo), end.min(self.written.hi));
+        if s < e {
+            // SAFETY: s < e <= written.hi <= len; `&mut self` gives exclusive access.
+            unsafe { core::ptr::write_bytes(self.at(s), 0, e - s) };
+        }
+    }
+
+    /// [`Memory::expand`] of `offset..offset + len` (`len != 0`) for a write of that range:
+    /// also records it as written. The fast path (inside the written range) costs MSTORE
+    /// what `expand`'s (inside the frame) costs MLOAD: a subtraction and a compare instead
+    /// of an overflow check, an addition and a compare.
+    #[inline(always)]
+    fn expand_for_write(
+        &mut self,
+        offset: usize,
+        len: usize,
+        gas: &mut u64,
+    ) -> Result<(), MemoryError> {
+        debug_assert!(len != 0);
+        // The range ends inside the frame, so a hit needs no overflow check.
+        let inside = match len {
+            32 => self.written.holds_word(offset),
+            1 => self.written.holds_byte(offset),
+            _ => offset
+                .checked_add(len)
+                .is_some_and(|end| self.written.holds(offset, end)),
+        };
+        if inside {
+            return Ok(());
+        }
+        Ok(self.grow_for_write(offset, len, gas)?)
+    }
+
+    /// The rest of [`Memory::expand_for_write`], out of line: expansion if needed, then the
+    /// written range grows to cover `offset..offset + len`.
+    #[inline(never)]
+    fn grow_for_write(&mut self, offset: usize, len: usize, gas: &mut u64) -> Result<(), Fail> {
+        let end = offset.checked_add(len).ok_or(Fail::Overflow)?;
+        if end > self.len {
+            self.grow_to(end, gas)?;
+            // The new size is `end` rounded up to words: the range now ends there.
+            let lo = self.written.lo.min(offset & !31);
+            self.written = Written {
+                lo,
+                hi: self.len,
+                word_limit: self.len - lo - 31,
+            };
+        } else {
+            self.mark(offset, end);
+        }
+        Ok(())
     }
 
     /// Makes `offset..offset + len` part of the current frame, charging the expansion.
@@ -307,7 +499,7 @@ impl<T: Tracer> Memory<T> {
         if end <= self.len {
             return Ok(());
         }
-        self.grow(end, gas)
+        Ok(self.grow(end, gas)?)
     }
 
     /// [`Memory::expand`] for 256-bit operands (little-endian limbs); returns the converted
@@ -337,19 +529,40 @@ impl<T: Tracer> Memory<T> {
 
     #[cold]
     #[inline(never)]
-    fn grow(&mut self, end: usize, gas: &mut u64) -> Result<(), MemoryError> {
+    fn grow(&mut self, end: usize, gas: &mut u64) -> Result<(), Fail> {
+        self.grow_to(end, gas)
+    }
+
+    /// The body of [`Memory::grow`], also inlined into the write path's out-of-line part.
+    #[inline(always)]
+    fn grow_to(&mut self, end: usize, gas: &mut u64) -> Result<(), Fail> {
+        // checkpoint <= hard_cap: frames start at their parent's end, kept below it.
+        if end <= self.hard_cap - self.checkpoint {
+            // Within both limits (both sides of the subtraction are multiples of 32, so the
+            // rounded size is too).
+            let new_len = end.next_multiple_of(32);
+            let new_cost = memory_gas((new_len / 32) as u64);
+            let charge = new_cost - self.cost;
+            if *gas < charge {
+                return Err(Fail::OutOfGas);
+            }
+            *gas -= charge;
+            self.cost = new_cost;
+            self.len = new_len;
+            return Ok(());
+        }
         let words = end.div_ceil(32) as u64;
         let total = (self.checkpoint as u64).saturating_add(words.saturating_mul(32));
         if total > self.limit {
-            return Err(MemoryError::LimitExceeded);
+            return Err(Fail::LimitExceeded);
         }
         let new_cost = memory_gas(words);
         let charge = new_cost - self.cost;
         if *gas < charge {
-            return Err(MemoryError::OutOfGas);
+            return Err(Fail::OutOfGas);
         }
         if total > self.hard_end {
-            return Err(MemoryError::LimitExceeded);
+            return Err(Fail::LimitExceeded);
         }
         *gas -= charge;
         self.cost = new_cost;
@@ -392,7 +605,7 @@ impl<T: Tracer> Memory<T> {
         word: &[u8; 32],
         gas: &mut u64,
     ) -> Result<(), MemoryError> {
-        self.expand(offset, 32, gas)?;
+        self.expand_for_write(offset, 32, gas)?;
         self.trace_write(offset, word);
         // SAFETY: expand made offset + 32 <= len; `&mut self` gives exclusive access.
         unsafe { self.at(offset).cast::<[u8; 32]>().write_unaligned(*word) };
@@ -416,7 +629,7 @@ impl<T: Tracer> Memory<T> {
         byte: u8,
         gas: &mut u64,
     ) -> Result<(), MemoryError> {
-        self.expand(offset, 1, gas)?;
+        self.expand_for_write(offset, 1, gas)?;
         self.trace_write(offset, &[byte]);
         // SAFETY: expand made offset + 1 <= len; `&mut self` gives exclusive access.
         unsafe { self.at(offset).write(byte) };
@@ -441,7 +654,7 @@ impl<T: Tracer> Memory<T> {
         if data.is_empty() {
             return Ok(());
         }
-        self.expand(offset, data.len(), gas)?;
+        self.expand_for_write(offset, data.len(), gas)?;
         self.trace_write(offset, data);
         self.frame_mut()[offset..offset + data.len()].copy_from_slice(data);
         Ok(())
@@ -466,9 +679,20 @@ impl<T: Tracer> Memory<T> {
             self.trace_read(src, len);
             self.trace_write(dst, &data);
         }
-        // SAFETY: both ranges end at most at max(dst, src) + len <= self.len; `ptr::copy`
-        // allows overlap.
-        unsafe { core::ptr::copy(self.at(src), self.at(dst), len) };
+        // Only the written part of the source can be non-zero: copy it, and zero the rest of
+        // the destination where it was written (elsewhere it is zero already).
+        let (s, e) = (src.max(self.written.lo), (src + len).min(self.written.hi));
+        if s < e {
+            let (a, n) = (dst + (s - src), e - s);
+            // SAFETY: both ranges end at most at max(dst, src) + len <= self.len; `ptr::copy`
+            // allows overlap.
+            unsafe { core::ptr::copy(self.at(s), self.at(a), n) };
+            self.zero_written(dst, a);
+            self.zero_written(a + n, dst + len);
+            self.mark(a, a + n);
+        } else {
+            self.zero_written(dst, dst + len);
+        }
         Ok(())
     }
 
@@ -494,9 +718,12 @@ impl<T: Tracer> Memory<T> {
             data[..n].copy_from_slice(&available[..n]);
             self.trace_write(dst, &data);
         }
-        let target = &mut self.frame_mut()[dst..dst + len];
-        target[..n].copy_from_slice(&available[..n]);
-        target[n..].fill(0);
+        // The padding needs zeroing only where the frame was written.
+        self.zero_written(dst + n, dst + len);
+        if n != 0 {
+            self.frame_mut()[dst..dst + n].copy_from_slice(&available[..n]);
+            self.mark(dst, dst + n);
+        }
         Ok(())
     }
 }
@@ -543,6 +770,7 @@ impl<T: Tracer> machine::Memory for Memory<T> {
         let offset = self.bounds(address, data.len())?;
         self.trace_write(offset, data);
         self.frame_mut()[offset..offset + data.len()].copy_from_slice(data);
+        self.mark(offset, offset + data.len());
         Ok(())
     }
 }
@@ -569,6 +797,7 @@ impl<T: Tracer> core::fmt::Debug for Memory<T> {
             .field("checkpoint", &self.checkpoint)
             .field("len", &self.len)
             .field("cost", &self.cost)
+            .field("written", &(self.written.lo..self.written.hi))
             .field("limit", &self.limit)
             .field("serial", &self.serial)
             .finish_non_exhaustive()

@@ -8,7 +8,7 @@ use core::ptr::NonNull;
 /// and releases the memory. Refaulting a page costs more than zeroing it (measured:
 /// `grow-seq` 4 MiB went from 2.1x slower than revm with a 256 KiB threshold), so this is
 /// only for sizes worth giving back.
-const MADVISE_THRESHOLD: usize = 340 << 20;
+const MADVISE_THRESHOLD: usize = 32 << 20;
 
 /// Reserved address space that reads as zero until written.
 pub(crate) struct Region {
