@@ -38,7 +38,18 @@ struct Saved {
     cost: u64,
     written_lo: usize,
     written_hi: usize,
+    /// Start of the parent's ranges in `Memory::extra`.
+    extra_base: usize,
 }
+
+/// Writes at most this far from a frame's current written range widen it; farther ones
+/// start another range (up to [`MAX_EXTRA`] more per frame), so that a frame writing near
+/// offset 0 and near 2 MiB does not clear everything in between.
+const NEAR: usize = 4096;
+
+/// How many written ranges a frame keeps besides its current one; past that, a far write
+/// widens the current range.
+const MAX_EXTRA: usize = 7;
 
 /// Written ranges up to this many bytes are cleared by word stores, larger ones by
 /// [`Region::clear`].
@@ -115,6 +126,12 @@ impl Written {
         start >= self.lo && end <= self.hi
     }
 
+    /// Whether `start..end` is within [`NEAR`] bytes of the (non-empty) range.
+    #[inline(always)]
+    fn near(&self, start: usize, end: usize) -> bool {
+        start <= self.hi + NEAR && end + NEAR >= self.lo
+    }
+
     /// Widens the range to cover `start..end` (non-empty), rounded out to words.
     #[inline(always)]
     fn add(&mut self, start: usize, end: usize) {
@@ -183,11 +200,17 @@ pub struct Memory<T: Tracer = NoTrace> {
     /// zero, so a return (or `reset`) clears only this range, and zero-filling writes skip
     /// bytes outside it.
     written: Written,
+    /// The current frame's other written ranges (`extra[extra_base..]`, non-empty,
+    /// word-aligned, inside the frame), below them the parents' (a stack). A frame's bytes
+    /// outside `written` and its extra ranges are zero.
+    extra: Vec<(usize, usize)>,
+    extra_base: usize,
     /// `min(limit, reservation)`: growth past it is refused.
     hard_end: u64,
-    /// `hard_end` rounded down to words: growth to a frame size of at most `hard_cap -
-    /// checkpoint` passes both limit checks (the growth path's fast case).
-    hard_cap: usize,
+    /// `hard_end` rounded down to words, minus the checkpoint (a multiple of 32, as
+    /// `checkpoint <= hard_end` and both are): growth to a frame size of at most `room`
+    /// passes both limit checks (the growth path's fast case).
+    room: usize,
     limit: u64,
     parents: Vec<Saved>,
     /// The parents' serial numbers (kept only when tracing, so that the untraced frame
@@ -233,12 +256,14 @@ impl<T: Tracer> Memory<T> {
         let region = Region::reserve(reserve as usize)?;
         Ok(Self {
             hard_end: reserve.min(region.len() as u64),
-            hard_cap: (reserve.min(region.len() as u64) & !31) as usize,
+            room: (reserve.min(region.len() as u64) & !31) as usize,
             region,
             checkpoint: 0,
             len: 0,
             cost: 0,
             written: Written::NONE,
+            extra: Vec::new(),
+            extra_base: 0,
             limit,
             parents: Vec::new(),
             parent_serials: Vec::new(),
@@ -355,35 +380,42 @@ impl<T: Tracer> Memory<T> {
     ///
     /// # Panics
     /// When tracing, at the `2^24`-th frame ([`MAX_FRAMES`]).
+    #[inline]
     pub fn enter(&mut self) {
         self.parents.push(Saved {
             len: self.len,
             cost: self.cost,
             written_lo: self.written.lo,
             written_hi: self.written.hi,
+            extra_base: self.extra_base,
         });
         if T::ENABLED {
             self.parent_serials.push(self.serial);
         }
         self.checkpoint += self.len;
+        self.room -= self.len;
         self.len = 0;
         self.cost = 0;
         self.written = Written::NONE;
+        self.extra_base = self.extra.len();
         self.new_serial();
     }
 
     /// Returns from the current child frame: its bytes are cleared (those it wrote: the rest
     /// is still zero) and the parent's size, cost and bytes are back as they were. Returns
     /// `false` (and does nothing) at depth 0.
+    #[inline]
     pub fn leave(&mut self) -> bool {
         let Some(parent) = self.parents.pop() else {
             return false;
         };
         self.clear_written();
         self.checkpoint -= parent.len;
+        self.room += parent.len;
         self.len = parent.len;
         self.cost = parent.cost;
         self.written = Written::from_range(parent.written_lo, parent.written_hi);
+        self.extra_base = parent.extra_base;
         if T::ENABLED {
             self.serial = self.parent_serials.pop().expect("one serial per parent");
         }
@@ -413,22 +445,108 @@ impl<T: Tracer> Memory<T> {
         if w.is_empty() {
             return;
         }
-        if w.hi - w.lo <= SMALL_CLEAR {
-            // A few words (the range is word-aligned): stores rather than a memset call.
-            for o in (w.lo..w.hi).step_by(32) {
-                // SAFETY: o + 32 <= hi <= len; `&mut self` gives exclusive access.
-                unsafe { self.at(o).cast::<[u8; 32]>().write_unaligned([0; 32]) };
+        let span = w.hi - w.lo;
+        if span <= SMALL_CLEAR {
+            // One to four words (the range is word-aligned): stores rather than a memset
+            // call (written out: LLVM turns a loop of them back into memset).
+            // SAFETY: lo + span = hi <= len, each store is inside; `&mut self` gives
+            // exclusive access.
+            unsafe {
+                let p = self.at(w.lo).cast::<[u8; 32]>();
+                p.write_unaligned([0; 32]);
+                if span > 32 {
+                    p.add(1).write_unaligned([0; 32]);
+                }
+                if span > 64 {
+                    p.add(2).write_unaligned([0; 32]);
+                }
+                if span > 96 {
+                    p.add(3).write_unaligned([0; 32]);
+                }
             }
         } else {
             self.region.clear(self.checkpoint + w.lo, w.hi - w.lo);
         }
+        if self.extra.len() > self.extra_base {
+            self.clear_extra();
+        }
+    }
+
+    /// Clears and drops the current frame's extra written ranges.
+    #[cold]
+    #[inline(never)]
+    fn clear_extra(&mut self) {
+        for i in self.extra_base..self.extra.len() {
+            let (lo, hi) = self.extra[i];
+            self.region.clear(self.checkpoint + lo, hi - lo);
+        }
+        self.extra.truncate(self.extra_base);
+    }
+
+    /// Records `start..end` (non-empty, inside the frame) as written, out of line: widens
+    /// the current range when the write is near it, else makes the extra range near it
+    /// current (widened), else starts a new range (or, with [`MAX_EXTRA`] extra ranges
+    /// already, widens the current one). Extra ranges the current one grows over are
+    /// merged into it.
+    #[inline(never)]
+    fn record(&mut self, start: usize, end: usize) {
+        let (s, e) = (start & !31, end.next_multiple_of(32));
+        if !self.written.is_empty() && !self.written.near(s, e) {
+            let found = (self.extra_base..self.extra.len()).find(|&i| {
+                let (lo, hi) = self.extra[i];
+                Written::from_range(lo, hi).near(s, e)
+            });
+            let old = (self.written.lo, self.written.hi);
+            if let Some(i) = found {
+                let (lo, hi) = self.extra[i];
+                self.extra[i] = old;
+                self.written = Written::from_range(lo, hi);
+            } else if self.extra.len() - self.extra_base < MAX_EXTRA {
+                self.extra.push(old);
+                self.written = Written::from_range(s, e);
+                return;
+            }
+        }
+        self.written.add(s, e);
+        // Merge the extra ranges the current one now reaches.
+        let mut i = self.extra_base;
+        while i < self.extra.len() {
+            let (lo, hi) = self.extra[i];
+            if self.written.near(lo, hi) {
+                self.written.add(lo, hi);
+                self.extra.swap_remove(i);
+                i = self.extra_base;
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// The smallest range covering every written byte of `start..end` (which may be
+    /// non-zero; the rest of `start..end` is zero), `s >= e` when there is none.
+    #[inline(always)]
+    fn written_part(&self, start: usize, end: usize) -> (usize, usize) {
+        let (mut s, mut e) = (start.max(self.written.lo), end.min(self.written.hi));
+        if s >= e {
+            (s, e) = (usize::MAX, 0);
+        }
+        for &(lo, hi) in &self.extra[self.extra_base..] {
+            let (a, b) = (start.max(lo), end.min(hi));
+            if a < b {
+                (s, e) = (s.min(a), e.max(b));
+            }
+        }
+        (s, e)
     }
 
     /// Records frame offsets `start..end` (non-empty, inside the frame) as written.
     #[inline(always)]
     fn mark(&mut self, start: usize, end: usize) {
         debug_assert!(start < end && end <= self.len);
-        self.written.add(start, end);
+        if self.written.holds(start, end) {
+            return;
+        }
+        self.record(start, end);
     }
 
     /// Zeroes the written bytes of frame offsets `start..end` (inside the frame): the others
@@ -439,6 +557,14 @@ impl<T: Tracer> Memory<T> {
         if s < e {
             // SAFETY: s < e <= written.hi <= len; `&mut self` gives exclusive access.
             unsafe { core::ptr::write_bytes(self.at(s), 0, e - s) };
+        }
+        for i in self.extra_base..self.extra.len() {
+            let (lo, hi) = self.extra[i];
+            let (s, e) = (start.max(lo), end.min(hi));
+            if s < e {
+                // SAFETY: as above, extra ranges lie inside the frame.
+                unsafe { core::ptr::write_bytes(self.at(s), 0, e - s) };
+            }
         }
     }
 
@@ -475,16 +601,20 @@ impl<T: Tracer> Memory<T> {
         let end = offset.checked_add(len).ok_or(Fail::Overflow)?;
         if end > self.len {
             self.grow_to(end, gas)?;
-            // The new size is `end` rounded up to words: the range now ends there.
-            let lo = self.written.lo.min(offset & !31);
-            self.written = Written {
-                lo,
-                hi: self.len,
-                word_limit: self.len - lo - 31,
-            };
-        } else {
-            self.mark(offset, end);
+            // Near the written range (a growing write ends past it, so only its start can
+            // be far; a first write far from offset 0 goes through `record`).
+            if offset <= self.written.hi + NEAR {
+                // The new size is `end` rounded up to words: the range now ends there.
+                let lo = self.written.lo.min(offset & !31);
+                self.written = Written {
+                    lo,
+                    hi: self.len,
+                    word_limit: self.len - lo - 31,
+                };
+                return Ok(());
+            }
         }
+        self.record(offset, end);
         Ok(())
     }
 
@@ -536,10 +666,8 @@ impl<T: Tracer> Memory<T> {
     /// The body of [`Memory::grow`], also inlined into the write path's out-of-line part.
     #[inline(always)]
     fn grow_to(&mut self, end: usize, gas: &mut u64) -> Result<(), Fail> {
-        // checkpoint <= hard_cap: frames start at their parent's end, kept below it.
-        if end <= self.hard_cap - self.checkpoint {
-            // Within both limits (both sides of the subtraction are multiples of 32, so the
-            // rounded size is too).
+        if end <= self.room {
+            // Within both limits (room is a multiple of 32, so the rounded size is too).
             let new_len = end.next_multiple_of(32);
             let new_cost = memory_gas((new_len / 32) as u64);
             let charge = new_cost - self.cost;
@@ -681,7 +809,7 @@ impl<T: Tracer> Memory<T> {
         }
         // Only the written part of the source can be non-zero: copy it, and zero the rest of
         // the destination where it was written (elsewhere it is zero already).
-        let (s, e) = (src.max(self.written.lo), (src + len).min(self.written.hi));
+        let (s, e) = self.written_part(src, src + len);
         if s < e {
             let (a, n) = (dst + (s - src), e - s);
             // SAFETY: both ranges end at most at max(dst, src) + len <= self.len; `ptr::copy`
@@ -798,6 +926,7 @@ impl<T: Tracer> core::fmt::Debug for Memory<T> {
             .field("len", &self.len)
             .field("cost", &self.cost)
             .field("written", &(self.written.lo..self.written.hi))
+            .field("extra_written", &&self.extra[self.extra_base..])
             .field("limit", &self.limit)
             .field("serial", &self.serial)
             .finish_non_exhaustive()
