@@ -5,37 +5,12 @@
 //! re-assembles to the canonical encoding of the decoded prefix.
 #![no_main]
 
-use memory3d::{isa, Vm3D, VmConfig};
-
-const MEMORY: u64 = 1 << 18;
-const MAX_INSTRUCTIONS: u64 = 2_000;
-
-fn run(data: &[u8]) -> (Vm3D, Result<(), memory3d::ExecError>) {
-    let (gas, proofs) = match data.first() {
-        Some(b) => (u64::from(*b) * 2_000, b & 1 == 1),
-        None => (0, false),
-    };
-    let cfg = VmConfig {
-        memory_size: MEMORY,
-        gas_limit: gas,
-        enable_proof: proofs,
-        max_instructions: MAX_INSTRUCTIONS,
-        ..VmConfig::default()
-    };
-    let mut vm = Vm3D::new(cfg).unwrap();
-    if data.len() >= 3 {
-        vm.set_register(
-            usize::from(data[1] % 16),
-            data[2..3.min(data.len())].repeat(usize::from(data[1] / 16) + 1),
-        );
-    }
-    let program = data.get(3..).unwrap_or(&[]);
-    let r = vm.execute(program);
-    (vm, r)
-}
+use machine::NoTrace;
+use memory3d::isa;
+use pvm_fuzz::m3d::{run, MAX_INSTRUCTIONS, MEMORY};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let (vm, r) = run(data);
+    let (vm, r) = run(data, NoTrace);
     let limit = vm.config().gas_limit;
     assert_eq!(vm.gas_used() + vm.gas_remaining(), limit);
     assert!(vm.stats().instructions_executed <= MAX_INSTRUCTIONS);
@@ -46,7 +21,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     for w in spans.windows(2) {
         assert!(w[0].0 != w[1].0 || w[0].2 <= w[1].1, "overlap {w:?}");
     }
-    let (again, r2) = run(data);
+    let (again, r2) = run(data, NoTrace);
     assert_eq!(r, r2);
     assert_eq!(vm.gas_used(), again.gas_used());
     assert_eq!(vm.merkle_root(), again.merkle_root());

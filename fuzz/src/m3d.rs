@@ -8,13 +8,14 @@ use memory3d::{Address3D, ExecError, Vm3D, VmConfig};
 use crate::traced::{check_agrees, final_cells};
 
 /// Memory of every fuzzed VM, in bytes.
-const MEMORY: u64 = 1 << 18;
+pub const MEMORY: u64 = 1 << 18;
 /// Most instructions per fuzzed run.
-const MAX_INSTRUCTIONS: u64 = 2_000;
+pub const MAX_INSTRUCTIONS: u64 = 2_000;
 
 /// The `memory3d` target's set-up: byte 0 picks the gas (`b · 2000`) and Merkle proofs
-/// (`b & 1`), bytes 1–2 preset a register, the rest is the program.
-fn run<T: Tracer>(data: &[u8], tracer: T) -> (Vm3D<T>, Result<(), ExecError>) {
+/// (`b & 1`), bytes 1–2 preset a register, the rest is the program. Shared by the
+/// `memory3d` and `memory3d_traced` targets.
+pub fn run<T: Tracer>(data: &[u8], tracer: T) -> (Vm3D<T>, Result<(), ExecError>) {
     let (gas, proofs) = match data.first() {
         Some(b) => (u64::from(*b) * 2_000, b & 1 == 1),
         None => (0, false),
