@@ -25,6 +25,7 @@
 pub mod circuit;
 mod setup;
 mod transcript;
+mod verifier_key;
 pub mod witness;
 
 use std::{fs, io, path::Path};
@@ -48,6 +49,7 @@ use rand_core::OsRng;
 
 pub use circuit::{capacity, MemoryCircuit, MAX_K, MIN_K};
 pub use halo2_axiom;
+pub use verifier_key::{verify_with_key, KeyFormatError, VerifierKey, KEY_MAGIC, KEY_VERSION};
 pub use witness::{Col, LayoutError, Witness};
 
 /// KZG parameters (structured reference string) on BN254.

@@ -9,7 +9,8 @@ use std::{
 use clap::{Parser, Subcommand};
 use halo2_axiom::poly::commitment::Params as _;
 use memory_proof::{
-    capacity, keygen, load_params, prove, setup, smallest_k, verify, Params, Proof, MAX_K, MIN_K,
+    capacity, keygen, load_params, prove, setup, smallest_k, verify, verify_with_key, Params,
+    Proof, VerifierKey, MAX_K, MIN_K,
 };
 
 #[derive(Parser)]
@@ -47,13 +48,30 @@ enum Cmd {
         /// The proof.
         proof: PathBuf,
         /// KZG parameters file (must be the prover's); default: insecure test setup.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "key")]
         params: Option<PathBuf>,
+        /// Verifier key file (from `keygen`): verify with it instead of rebuilding the
+        /// parameters and the verifying key.
+        #[arg(long)]
+        key: Option<PathBuf>,
         /// Refuse proofs claiming a circuit larger than 2^MAX_K rows: verifying rebuilds
         /// parameters and keys of the proof's size (k = 24 takes minutes and gigabytes), and
         /// the proof file chooses k.
         #[arg(long, default_value_t = DEFAULT_MAX_VERIFY_K)]
         max_k: u32,
+    },
+    /// Write the verifier key for 2^K rows (what `verify --key` needs: three points of the
+    /// parameters and the verifying key).
+    Keygen {
+        /// Circuit size 2^K rows.
+        #[arg(long)]
+        k: u32,
+        /// Where to write the key.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// KZG parameters file (halo2 raw format, at least 2^K); default: insecure test setup.
+        #[arg(long)]
+        params: Option<PathBuf>,
     },
     /// Write the insecure test parameters for 2^K rows to a file (to skip regenerating them).
     Setup {
@@ -161,6 +179,30 @@ fn run(cli: Cli) -> Result<(), String> {
         Cmd::Verify {
             proof,
             params,
+            key: Some(key),
+            ..
+        } => {
+            debug_assert!(params.is_none());
+            let start = Instant::now();
+            let proof_data = Proof::load(&proof).map_err(|e| e.to_string())?;
+            let key = VerifierKey::load(&key).map_err(|e| format!("{}: {e}", key.display()))?;
+            let loaded = start.elapsed();
+            let start = Instant::now();
+            verify_with_key(&key, &proof_data).map_err(|e| e.to_string())?;
+            println!(
+                "valid: a memory-consistent trace of {} records (k = {}), verified in {:.1} ms \
+                 (reading proof and key {:.1} ms)",
+                proof_data.records,
+                proof_data.k,
+                start.elapsed().as_secs_f64() * 1e3,
+                loaded.as_secs_f64() * 1e3
+            );
+            Ok(())
+        }
+        Cmd::Verify {
+            proof,
+            params,
+            key: None,
             max_k,
         } => {
             let proof_data = Proof::load(&proof).map_err(|e| e.to_string())?;
@@ -183,6 +225,21 @@ fn run(cli: Cli) -> Result<(), String> {
                 proof_data.records,
                 proof_data.k,
                 start.elapsed().as_secs_f64() * 1e3
+            );
+            Ok(())
+        }
+        Cmd::Keygen { k, output, params } => {
+            check_k(k)?;
+            let start = Instant::now();
+            let params = params_for(k, params.as_deref())?;
+            let (_pk, vk) = keygen(&params);
+            let key = VerifierKey::new(&params, &vk).map_err(|e| e.to_string())?;
+            key.save(&output).map_err(|e| e.to_string())?;
+            println!(
+                "wrote the verifier key for k = {k} ({} bytes) to {} in {:.3} s",
+                key.to_bytes().len(),
+                output.display(),
+                start.elapsed().as_secs_f64()
             );
             Ok(())
         }

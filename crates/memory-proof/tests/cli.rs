@@ -72,6 +72,36 @@ fn cli_proves_and_verifies_a_trace_file() {
     let (ok, out) = run(&["verify", s, "--params", params_path.to_str().unwrap()]);
     assert!(ok, "{out}");
 
+    // A verifier key file: `keygen` then `verify --key` (also from the parameters file).
+    let key_path = dir.join("k10.vk");
+    let key = key_path.to_str().unwrap();
+    let (ok, out) = run(&["keygen", "--k", "10", "-o", key]);
+    assert!(ok && out.contains("k = 10"), "{out}");
+    let (ok, out) = run(&["verify", s, "--key", key]);
+    assert!(ok && out.contains("600 records"), "{out}");
+    let (ok, out) = run(&[
+        "keygen",
+        "--k",
+        "10",
+        "-o",
+        key,
+        "--params",
+        params_path.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&["verify", s, "--key", key]);
+    assert!(ok && out.contains("600 records"), "{out}");
+    let (ok, out) = run(&["keygen", "--k", "9", "-o", key]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&["verify", s, "--key", key]);
+    assert!(
+        !ok && out.contains("k = 10") && out.contains("k = 9"),
+        "{out}"
+    );
+    std::fs::write(&key_path, b"garbage").unwrap();
+    let (ok, out) = run(&["verify", s, "--key", key]);
+    assert!(!ok && out.contains("bad magic"), "{out}");
+
     // Too small a k, and a corrupted proof file.
     let (ok, out) = run(&["prove", p, "-o", s, "--k", "9"]);
     assert!(!ok && out.contains("do not fit"), "{out}");
