@@ -379,8 +379,12 @@ impl<T: Tracer> Instance<T> {
         length: u64,
         access: Access,
     ) -> Result<(), MemoryError> {
-        check_range(address, length)?;
-        emit_zeroing(&mut self.tracer, &self.core.memory, address, length);
+        if T::ENABLED {
+            // The zeroing report needs a valid range; untraced calls leave the check to
+            // `map_zeroed` alone.
+            check_range(address, length)?;
+            emit_zeroing(&mut self.tracer, &self.core.memory, address, length);
+        }
         self.core.memory.map_zeroed(address, length, access)
     }
 
@@ -393,8 +397,9 @@ impl<T: Tracer> Instance<T> {
         length: u64,
         access: Access,
     ) -> Result<(), MemoryError> {
-        check_range(address, length)?;
-        if access == Access::None {
+        if T::ENABLED && access == Access::None {
+            // As in `map_memory`: only the zeroing report needs the range checked here.
+            check_range(address, length)?;
             emit_zeroing(&mut self.tracer, &self.core.memory, address, length);
         }
         self.core.memory.set_access(address, length, access)
