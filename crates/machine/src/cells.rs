@@ -66,28 +66,23 @@ pub fn trace_write<T: Tracer>(
         return;
     }
     for word in words(address, data.len()) {
-        let mut bytes = [0u8; WORD_BYTES as usize];
-        let mut covered = 0;
-        for (i, byte) in bytes.iter_mut().enumerate() {
+        // The word's bytes from `data` and a mask of the bytes the write covers.
+        let mut written = [0u8; WORD_BYTES as usize];
+        let mut covered = [0u8; WORD_BYTES as usize];
+        for (i, (byte, mask)) in written.iter_mut().zip(&mut covered).enumerate() {
             let offset = word.wrapping_add(i as u64).wrapping_sub(address);
-            if offset < data.len() as u64 {
-                *byte = data[offset as usize];
-                covered += 1;
+            if let Some(&value) = usize::try_from(offset).ok().and_then(|o| data.get(o)) {
+                *byte = value;
+                *mask = 0xFF;
             }
         }
-        let new = if covered == WORD_BYTES as usize {
-            u64::from_le_bytes(bytes)
+        let (written, covered) = (u64::from_le_bytes(written), u64::from_le_bytes(covered));
+        let new = if covered == u64::MAX {
+            written
         } else {
             let old = old_word_at(word);
             tracer.read(space, word, old);
-            let mut merged = old.to_le_bytes();
-            for (i, byte) in merged.iter_mut().enumerate() {
-                let offset = word.wrapping_add(i as u64).wrapping_sub(address);
-                if offset < data.len() as u64 {
-                    *byte = data[offset as usize];
-                }
-            }
-            u64::from_le_bytes(merged)
+            (old & !covered) | written
         };
         tracer.write(space, word, new);
     }
