@@ -278,21 +278,10 @@ impl Proof {
 /// [`ProveError::Inconsistent`] rather than producing a proof that cannot verify; fails
 /// with [`ProveError::Layout`] if the trace does not fit `2^k` rows ([`capacity`]).
 pub fn prove(params: &Params, pk: &ProvingKey, records: &[Record]) -> Result<Proof, ProveError> {
-    let k = params.k();
-    if records.len() > capacity(k) {
-        return Err(LayoutError::TooManyRecords {
-            records: records.len(),
-            k,
-            capacity: capacity(k),
-        }
-        .into());
-    }
+    // The witness builder rejects a trace that does not fit before the checker runs.
+    let witness = Witness::from_records(params.k(), records)?;
     machine::check(records)?;
-    prove_circuit(
-        params,
-        pk,
-        MemoryCircuit::new(Witness::from_records(k, records)?),
-    )
+    prove_circuit(params, pk, MemoryCircuit::new(witness))
 }
 
 /// Proves an arbitrary witness, without any check: the lower-level entry point behind
