@@ -1,5 +1,6 @@
 //! Library side of the `pvm` command-line tool: program loading and the conformance-vector
 //! runner, shared by the binary and the integration tests.
 
+pub mod isa;
 pub mod load;
 pub mod vectors;

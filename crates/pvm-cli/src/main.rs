@@ -58,6 +58,13 @@ enum Command {
         #[arg(long, default_value = "0.8", value_parser = parse_version)]
         gp: GpVersion,
     },
+    /// Print the instruction set table (every opcode with its bytes, operand form, cost
+    /// class, memory access and control flow).
+    Isa {
+        /// Print the table as a JSON array instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check that a memory trace (`.mtrace`) is consistent: every read returns the last
     /// value written to its cell. Exit code 0 if so, 1 on a violation, 2 on bad input.
     CheckMemory {
@@ -148,6 +155,16 @@ fn main() -> ExitCode {
         }) => run_memory_trace(&args, &file, &memory_trace_spaces),
         Command::Trace(args) => run(&args.run, true),
         Command::CheckMemory { trace } => check_memory(&trace),
+        Command::Isa { json } => {
+            let text = if json {
+                format!("{}\n", pvm_cli::isa::table_json())
+            } else {
+                pvm_cli::isa::table_text()
+            };
+            // A closed pipe (`pvm isa | head`) is not an error worth a panic.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+            ExitCode::from(EXIT_HALT)
+        }
         Command::Disasm { file, format, gp } => disasm(file, format, gp),
         Command::TestVectors { paths, gp } => test_vectors(&paths, gp),
     }

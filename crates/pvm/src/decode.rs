@@ -336,6 +336,23 @@ impl Instruction {
         }
     }
 
+    /// The guest address a load or store would access with registers `regs`, and how many
+    /// bytes: derived from the table's [`MemoryAccess`](crate::isa::MemoryAccess) and the
+    /// operand form (`imm` alone, `φ_b + imm` or `φ_a + imm`, modulo 2^32). `None` for
+    /// instructions that do not access memory.
+    pub fn memory_address(&self, regs: &[u64; REG_COUNT]) -> Option<(u32, u32)> {
+        let access = self.opcode.memory_access();
+        if access == crate::isa::MemoryAccess::None {
+            return None;
+        }
+        let base = match self.opcode.form() {
+            OperandForm::RegRegImm => regs[usize::from(self.b)],
+            OperandForm::RegImmImm => regs[usize::from(self.a)],
+            _ => 0,
+        };
+        Some((base.wrapping_add(self.imm) as u32, access.width()))
+    }
+
     /// The offset of the following instruction.
     pub fn next_pc(&self) -> u64 {
         u64::from(self.pc) + 1 + u64::from(self.skip)

@@ -2,9 +2,12 @@
 //!
 //! Every instruction is one row of [`define_isa!`]: its name, its opcode byte under the
 //! GP 0.8.0 numbering (PolkaVM `JamV1`) and under the GP 0.7 numbering, its operand form,
-//! its gas cost class and how it uses registers. The opcode enum, the byte → opcode
-//! tables of both numberings, the mnemonics used by the disassembler and the inputs of the
-//! gas model are all derived from that one table.
+//! its gas cost class, how it uses registers, the memory access it makes (width and
+//! signedness), whether it ends a basic block and whether execution can continue past it.
+//! The opcode enum, the byte → opcode tables of both numberings, the mnemonics used by the
+//! disassembler, the inputs of the gas model, the loader's final-instruction rule, the
+//! differential tester's instruction groups and `pvm isa --json` are all derived from that
+//! one table; only the interpreter's `match` (the semantics) names opcodes again.
 
 /// Which Gray Paper version's rules a program follows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -183,11 +186,100 @@ pub enum CostClass {
     HostCall,
 }
 
+/// The guest memory access an instruction makes: none, a load of `width` bytes (zero- or
+/// sign-extended) or a store of `width` bytes. Where the address comes from follows from the
+/// operand form: the immediate alone (`RegImm`, `ImmImm`), `φ_b + imm` (`RegRegImm`) or
+/// `φ_a + imm` (`RegImmImm`); see [`crate::Instruction::memory_address`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemoryAccess {
+    /// No guest memory access.
+    None,
+    /// Loads 1 byte, zero-extended.
+    LoadU8,
+    /// Loads 1 byte, sign-extended.
+    LoadI8,
+    /// Loads 2 bytes, zero-extended.
+    LoadU16,
+    /// Loads 2 bytes, sign-extended.
+    LoadI16,
+    /// Loads 4 bytes, zero-extended.
+    LoadU32,
+    /// Loads 4 bytes, sign-extended.
+    LoadI32,
+    /// Loads 8 bytes.
+    LoadU64,
+    /// Stores the low byte.
+    Store8,
+    /// Stores the low 2 bytes.
+    Store16,
+    /// Stores the low 4 bytes.
+    Store32,
+    /// Stores 8 bytes.
+    Store64,
+}
+
+impl MemoryAccess {
+    /// Bytes accessed (0 for [`MemoryAccess::None`]).
+    pub const fn width(self) -> u32 {
+        match self {
+            MemoryAccess::None => 0,
+            MemoryAccess::LoadU8 | MemoryAccess::LoadI8 | MemoryAccess::Store8 => 1,
+            MemoryAccess::LoadU16 | MemoryAccess::LoadI16 | MemoryAccess::Store16 => 2,
+            MemoryAccess::LoadU32 | MemoryAccess::LoadI32 | MemoryAccess::Store32 => 4,
+            MemoryAccess::LoadU64 | MemoryAccess::Store64 => 8,
+        }
+    }
+
+    /// Whether a load sign-extends its value.
+    pub const fn is_signed(self) -> bool {
+        matches!(
+            self,
+            MemoryAccess::LoadI8 | MemoryAccess::LoadI16 | MemoryAccess::LoadI32
+        )
+    }
+
+    /// Whether this is a load.
+    pub const fn is_load(self) -> bool {
+        matches!(
+            self,
+            MemoryAccess::LoadU8
+                | MemoryAccess::LoadI8
+                | MemoryAccess::LoadU16
+                | MemoryAccess::LoadI16
+                | MemoryAccess::LoadU32
+                | MemoryAccess::LoadI32
+                | MemoryAccess::LoadU64
+        )
+    }
+
+    /// Whether this is a store.
+    pub const fn is_store(self) -> bool {
+        matches!(
+            self,
+            MemoryAccess::Store8
+                | MemoryAccess::Store16
+                | MemoryAccess::Store32
+                | MemoryAccess::Store64
+        )
+    }
+
+    /// The name `pvm isa --json` prints: `"none"`, `"load"` or `"store"`.
+    pub const fn kind_name(self) -> &'static str {
+        if self.is_load() {
+            "load"
+        } else if self.is_store() {
+            "store"
+        } else {
+            "none"
+        }
+    }
+}
+
 /// Marks an opcode byte that does not exist in a numbering.
 const NONE: i16 = -1;
 
 macro_rules! define_isa {
-    ($( $variant:ident = $mnemonic:literal, $op08:expr, $op07:expr, $form:ident, $cost:ident, $regs:ident, $term:literal; )*) => {
+    ($( $variant:ident = $mnemonic:literal, $op08:expr, $op07:expr, $form:ident, $cost:ident, $regs:ident, $mem:ident, $term:literal, $falls:literal; )*) => {
         /// One PVM instruction kind. Discriminants are dense and numbering-independent;
         /// use [`Opcode::byte`] for the encoded value.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -219,9 +311,21 @@ macro_rules! define_isa {
                 match self { $(Opcode::$variant => RegUse::$regs,)* }
             }
 
+            /// The guest memory access the instruction makes.
+            pub const fn memory_access(self) -> MemoryAccess {
+                match self { $(Opcode::$variant => MemoryAccess::$mem,)* }
+            }
+
             /// Whether the instruction ends a basic block (the set T of the Gray Paper).
             pub const fn is_terminator(self) -> bool {
                 match self { $(Opcode::$variant => $term,)* }
+            }
+
+            /// Whether execution can continue to the next instruction after this one
+            /// (PolkaVM requires the last instruction of a program to be one that cannot).
+            /// False only for `trap` and the unconditional jumps.
+            pub const fn can_fall_through(self) -> bool {
+                match self { $(Opcode::$variant => $falls,)* }
             }
 
             /// The encoded byte under `version`'s numbering, if the opcode exists there.
@@ -251,147 +355,149 @@ macro_rules! define_isa {
     };
 }
 
+// name = mnemonic, GP 0.8 byte, GP 0.7 byte, operand form, cost class, register use,
+//        memory access, ends a block, can fall through;
 define_isa! {
-    Trap = "trap", 0, 0, None, Trap, None, true;
-    Fallthrough = "fallthrough", 1, 1, None, Trap, None, true;
-    Unlikely = "unlikely", 2, NONE, None, Unlikely, None, false;
-    Ecalli = "ecalli", 10, 10, Imm, HostCall, None, false;
-    LoadImm64 = "load_imm_64", 20, 20, RegImm64, LoadImm64, WriteA, false;
-    StoreImmU8 = "store_imm_u8", 30, 30, ImmImm, Store, None, false;
-    StoreImmU16 = "store_imm_u16", 31, 31, ImmImm, Store, None, false;
-    StoreImmU32 = "store_imm_u32", 32, 32, ImmImm, Store, None, false;
-    StoreImmU64 = "store_imm_u64", 33, 33, ImmImm, Store, None, false;
-    Jump = "jump", 40, 40, Offset, Jump, None, true;
-    JumpInd = "jump_ind", 50, 50, RegImm, JumpIndirect, ReadA, true;
-    LoadImm = "load_imm", 51, 51, RegImm, LoadImm, WriteA, false;
-    LoadU8 = "load_u8", 52, 52, RegImm, Load, WriteA, false;
-    LoadI8 = "load_i8", 53, 53, RegImm, Load, WriteA, false;
-    LoadU16 = "load_u16", 54, 54, RegImm, Load, WriteA, false;
-    LoadI16 = "load_i16", 55, 55, RegImm, Load, WriteA, false;
-    LoadU32 = "load_u32", 56, 56, RegImm, Load, WriteA, false;
-    LoadI32 = "load_i32", 57, 57, RegImm, Load, WriteA, false;
-    LoadU64 = "load_u64", 58, 58, RegImm, Load, WriteA, false;
-    StoreU8 = "store_u8", 59, 59, RegImm, Store, ReadA, false;
-    StoreU16 = "store_u16", 60, 60, RegImm, Store, ReadA, false;
-    StoreU32 = "store_u32", 61, 61, RegImm, Store, ReadA, false;
-    StoreU64 = "store_u64", 62, 62, RegImm, Store, ReadA, false;
-    StoreImmIndU8 = "store_imm_ind_u8", 70, 70, RegImmImm, Store, ReadA, false;
-    StoreImmIndU16 = "store_imm_ind_u16", 71, 71, RegImmImm, Store, ReadA, false;
-    StoreImmIndU32 = "store_imm_ind_u32", 72, 72, RegImmImm, Store, ReadA, false;
-    StoreImmIndU64 = "store_imm_ind_u64", 73, 73, RegImmImm, Store, ReadA, false;
-    LoadImmJump = "load_imm_jump", 80, 80, RegImmOffset, Jump, None, true;
-    BranchEqImm = "branch_eq_imm", 81, 81, RegImmOffset, Branch, ReadA, true;
-    BranchNeImm = "branch_ne_imm", 82, 82, RegImmOffset, Branch, ReadA, true;
-    BranchLtUImm = "branch_lt_u_imm", 83, 83, RegImmOffset, Branch, ReadA, true;
-    BranchLeUImm = "branch_le_u_imm", 84, 84, RegImmOffset, Branch, ReadA, true;
-    BranchGeUImm = "branch_ge_u_imm", 85, 85, RegImmOffset, Branch, ReadA, true;
-    BranchGtUImm = "branch_gt_u_imm", 86, 86, RegImmOffset, Branch, ReadA, true;
-    BranchLtSImm = "branch_lt_s_imm", 87, 87, RegImmOffset, Branch, ReadA, true;
-    BranchLeSImm = "branch_le_s_imm", 88, 88, RegImmOffset, Branch, ReadA, true;
-    BranchGeSImm = "branch_ge_s_imm", 89, 89, RegImmOffset, Branch, ReadA, true;
-    BranchGtSImm = "branch_gt_s_imm", 90, 90, RegImmOffset, Branch, ReadA, true;
-    MoveReg = "move_reg", 100, 100, RegReg, Move, Move, false;
-    Sbrk = "sbrk", NONE, 101, RegReg, HostCall, ReadAWriteD, false;
-    CountSetBits64 = "count_set_bits_64", 101, 102, RegReg, Bits, ReadAWriteD, false;
-    CountSetBits32 = "count_set_bits_32", 102, 103, RegReg, Bits, ReadAWriteD, false;
-    LeadingZeroBits64 = "leading_zero_bits_64", 103, 104, RegReg, Bits, ReadAWriteD, false;
-    LeadingZeroBits32 = "leading_zero_bits_32", 104, 105, RegReg, Bits, ReadAWriteD, false;
-    TrailingZeroBits64 = "trailing_zero_bits_64", 105, 106, RegReg, TrailingZeros, ReadAWriteD, false;
-    TrailingZeroBits32 = "trailing_zero_bits_32", 106, 107, RegReg, TrailingZeros, ReadAWriteD, false;
-    SignExtend8 = "sign_extend_8", 107, 108, RegReg, Bits, ReadAWriteD, false;
-    SignExtend16 = "sign_extend_16", 108, 109, RegReg, Bits, ReadAWriteD, false;
-    ZeroExtend16 = "zero_extend_16", 109, 110, RegReg, Bits, ReadAWriteD, false;
-    ReverseBytes = "reverse_bytes", 110, 111, RegReg, Alu64, ReadAWriteD, false;
-    StoreIndU8 = "store_ind_u8", 120, 120, RegRegImm, Store, ReadAB, false;
-    StoreIndU16 = "store_ind_u16", 121, 121, RegRegImm, Store, ReadAB, false;
-    StoreIndU32 = "store_ind_u32", 122, 122, RegRegImm, Store, ReadAB, false;
-    StoreIndU64 = "store_ind_u64", 123, 123, RegRegImm, Store, ReadAB, false;
-    LoadIndU8 = "load_ind_u8", 124, 124, RegRegImm, Load, ReadBWriteA, false;
-    LoadIndI8 = "load_ind_i8", 125, 125, RegRegImm, Load, ReadBWriteA, false;
-    LoadIndU16 = "load_ind_u16", 126, 126, RegRegImm, Load, ReadBWriteA, false;
-    LoadIndI16 = "load_ind_i16", 127, 127, RegRegImm, Load, ReadBWriteA, false;
-    LoadIndU32 = "load_ind_u32", 128, 128, RegRegImm, Load, ReadBWriteA, false;
-    LoadIndI32 = "load_ind_i32", 129, 129, RegRegImm, Load, ReadBWriteA, false;
-    LoadIndU64 = "load_ind_u64", 130, 130, RegRegImm, Load, ReadBWriteA, false;
-    AddImm32 = "add_imm_32", 131, 131, RegRegImm, Alu32, ReadBWriteA, false;
-    AndImm = "and_imm", 132, 132, RegRegImm, Alu64, ReadBWriteA, false;
-    XorImm = "xor_imm", 133, 133, RegRegImm, Alu64, ReadBWriteA, false;
-    OrImm = "or_imm", 134, 134, RegRegImm, Alu64, ReadBWriteA, false;
-    MulImm32 = "mul_imm_32", 135, 135, RegRegImm, Mul32, ReadBWriteA, false;
-    SetLtUImm = "set_lt_u_imm", 136, 136, RegRegImm, SetCompare, ReadBWriteA, false;
-    SetLtSImm = "set_lt_s_imm", 137, 137, RegRegImm, SetCompare, ReadBWriteA, false;
-    ShloLImm32 = "shlo_l_imm_32", 138, 138, RegRegImm, Alu32, ReadBWriteA, false;
-    ShloRImm32 = "shlo_r_imm_32", 139, 139, RegRegImm, Alu32, ReadBWriteA, false;
-    SharRImm32 = "shar_r_imm_32", 140, 140, RegRegImm, Alu32, ReadBWriteA, false;
-    NegAddImm32 = "neg_add_imm_32", 141, 141, RegRegImm, NegAddImm32, ReadBWriteA, false;
-    SetGtUImm = "set_gt_u_imm", 142, 142, RegRegImm, SetCompare, ReadBWriteA, false;
-    SetGtSImm = "set_gt_s_imm", 143, 143, RegRegImm, SetCompare, ReadBWriteA, false;
-    ShloLImmAlt32 = "shlo_l_imm_alt_32", 144, 144, RegRegImm, ShiftAlt32, ReadBWriteA, false;
-    ShloRImmAlt32 = "shlo_r_imm_alt_32", 145, 145, RegRegImm, ShiftAlt32, ReadBWriteA, false;
-    SharRImmAlt32 = "shar_r_imm_alt_32", 146, 146, RegRegImm, ShiftAlt32, ReadBWriteA, false;
-    CmovIzImm = "cmov_iz_imm", 147, 147, RegRegImm, CmovImm, ReadABWriteA, false;
-    CmovNzImm = "cmov_nz_imm", 148, 148, RegRegImm, CmovImm, ReadABWriteA, false;
-    AddImm64 = "add_imm_64", 149, 149, RegRegImm, Alu64, ReadBWriteA, false;
-    MulImm64 = "mul_imm_64", 150, 150, RegRegImm, Mul64, ReadBWriteA, false;
-    ShloLImm64 = "shlo_l_imm_64", 151, 151, RegRegImm, Alu64, ReadBWriteA, false;
-    ShloRImm64 = "shlo_r_imm_64", 152, 152, RegRegImm, Alu64, ReadBWriteA, false;
-    SharRImm64 = "shar_r_imm_64", 153, 153, RegRegImm, Alu64, ReadBWriteA, false;
-    NegAddImm64 = "neg_add_imm_64", 154, 154, RegRegImm, Inverted, ReadBWriteA, false;
-    ShloLImmAlt64 = "shlo_l_imm_alt_64", 155, 155, RegRegImm, ShiftAlt64, ReadBWriteA, false;
-    ShloRImmAlt64 = "shlo_r_imm_alt_64", 156, 156, RegRegImm, ShiftAlt64, ReadBWriteA, false;
-    SharRImmAlt64 = "shar_r_imm_alt_64", 157, 157, RegRegImm, ShiftAlt64, ReadBWriteA, false;
-    RotR64Imm = "rot_r_64_imm", 158, 158, RegRegImm, Alu64, ReadBWriteA, false;
-    RotR64ImmAlt = "rot_r_64_imm_alt", 159, 159, RegRegImm, ShiftAlt64, ReadBWriteA, false;
-    RotR32Imm = "rot_r_32_imm", 160, 160, RegRegImm, Alu32, ReadBWriteA, false;
-    RotR32ImmAlt = "rot_r_32_imm_alt", 161, 161, RegRegImm, ShiftAlt32, ReadBWriteA, false;
-    BranchEq = "branch_eq", 170, 170, RegRegOffset, Branch, ReadAB, true;
-    BranchNe = "branch_ne", 171, 171, RegRegOffset, Branch, ReadAB, true;
-    BranchLtU = "branch_lt_u", 172, 172, RegRegOffset, Branch, ReadAB, true;
-    BranchLtS = "branch_lt_s", 173, 173, RegRegOffset, Branch, ReadAB, true;
-    BranchGeU = "branch_ge_u", 174, 174, RegRegOffset, Branch, ReadAB, true;
-    BranchGeS = "branch_ge_s", 175, 175, RegRegOffset, Branch, ReadAB, true;
-    LoadImmJumpInd = "load_imm_jump_ind", 180, 180, RegRegImmImm, JumpIndirect, ReadB, true;
-    Add32 = "add_32", 190, 190, RegRegReg, Alu32, ReadABWriteD, false;
-    Sub32 = "sub_32", 191, 191, RegRegReg, Alu32, ReadABWriteD, false;
-    Mul32 = "mul_32", 192, 192, RegRegReg, Mul32, ReadABWriteD, false;
-    DivU32 = "div_u_32", 193, 193, RegRegReg, Div, ReadABWriteD, false;
-    DivS32 = "div_s_32", 194, 194, RegRegReg, Div, ReadABWriteD, false;
-    RemU32 = "rem_u_32", 195, 195, RegRegReg, Div, ReadABWriteD, false;
-    RemS32 = "rem_s_32", 196, 196, RegRegReg, Div, ReadABWriteD, false;
-    ShloL32 = "shlo_l_32", 197, 197, RegRegReg, Shift32, ReadABWriteD, false;
-    ShloR32 = "shlo_r_32", 198, 198, RegRegReg, Shift32, ReadABWriteD, false;
-    SharR32 = "shar_r_32", 199, 199, RegRegReg, Shift32, ReadABWriteD, false;
-    Add64 = "add_64", 200, 200, RegRegReg, Alu64, ReadABWriteD, false;
-    Sub64 = "sub_64", 201, 201, RegRegReg, Alu64, ReadABWriteD, false;
-    Mul64 = "mul_64", 202, 202, RegRegReg, Mul64, ReadABWriteD, false;
-    DivU64 = "div_u_64", 203, 203, RegRegReg, Div, ReadABWriteD, false;
-    DivS64 = "div_s_64", 204, 204, RegRegReg, Div, ReadABWriteD, false;
-    RemU64 = "rem_u_64", 205, 205, RegRegReg, Div, ReadABWriteD, false;
-    RemS64 = "rem_s_64", 206, 206, RegRegReg, Div, ReadABWriteD, false;
-    ShloL64 = "shlo_l_64", 207, 207, RegRegReg, Shift64, ReadABWriteD, false;
-    ShloR64 = "shlo_r_64", 208, 208, RegRegReg, Shift64, ReadABWriteD, false;
-    SharR64 = "shar_r_64", 209, 209, RegRegReg, Shift64, ReadABWriteD, false;
-    And = "and", 210, 210, RegRegReg, Alu64, ReadABWriteD, false;
-    Xor = "xor", 211, 211, RegRegReg, Alu64, ReadABWriteD, false;
-    Or = "or", 212, 212, RegRegReg, Alu64, ReadABWriteD, false;
-    MulUpperSS = "mul_upper_s_s", 213, 213, RegRegReg, MulUpper, ReadABWriteD, false;
-    MulUpperUU = "mul_upper_u_u", 214, 214, RegRegReg, MulUpper, ReadABWriteD, false;
-    MulUpperSU = "mul_upper_s_u", 215, 215, RegRegReg, MulUpperSignedUnsigned, ReadABWriteD, false;
-    SetLtU = "set_lt_u", 216, 216, RegRegReg, SetCompare, ReadABWriteD, false;
-    SetLtS = "set_lt_s", 217, 217, RegRegReg, SetCompare, ReadABWriteD, false;
-    CmovIz = "cmov_iz", 218, 218, RegRegReg, Cmov, ReadABDWriteD, false;
-    CmovNz = "cmov_nz", 219, 219, RegRegReg, Cmov, ReadABDWriteD, false;
-    RotL64 = "rot_l_64", 220, 220, RegRegReg, Shift64, ReadABWriteD, false;
-    RotL32 = "rot_l_32", 221, 221, RegRegReg, Shift32, ReadABWriteD, false;
-    RotR64 = "rot_r_64", 222, 222, RegRegReg, Shift64, ReadABWriteD, false;
-    RotR32 = "rot_r_32", 223, 223, RegRegReg, Shift32, ReadABWriteD, false;
-    AndInv = "and_inv", 224, 224, RegRegReg, Inverted, ReadABWriteD, false;
-    OrInv = "or_inv", 225, 225, RegRegReg, Inverted, ReadABWriteD, false;
-    Xnor = "xnor", 226, 226, RegRegReg, Xnor, ReadABWriteD, false;
-    Max = "max", 227, 227, RegRegReg, MinMax, ReadABWriteD, false;
-    MaxU = "max_u", 228, 228, RegRegReg, MinMax, ReadABWriteD, false;
-    Min = "min", 229, 229, RegRegReg, MinMax, ReadABWriteD, false;
-    MinU = "min_u", 230, 230, RegRegReg, MinMax, ReadABWriteD, false;
+    Trap = "trap", 0, 0, None, Trap, None, None, true, false;
+    Fallthrough = "fallthrough", 1, 1, None, Trap, None, None, true, true;
+    Unlikely = "unlikely", 2, NONE, None, Unlikely, None, None, false, true;
+    Ecalli = "ecalli", 10, 10, Imm, HostCall, None, None, false, true;
+    LoadImm64 = "load_imm_64", 20, 20, RegImm64, LoadImm64, WriteA, None, false, true;
+    StoreImmU8 = "store_imm_u8", 30, 30, ImmImm, Store, None, Store8, false, true;
+    StoreImmU16 = "store_imm_u16", 31, 31, ImmImm, Store, None, Store16, false, true;
+    StoreImmU32 = "store_imm_u32", 32, 32, ImmImm, Store, None, Store32, false, true;
+    StoreImmU64 = "store_imm_u64", 33, 33, ImmImm, Store, None, Store64, false, true;
+    Jump = "jump", 40, 40, Offset, Jump, None, None, true, false;
+    JumpInd = "jump_ind", 50, 50, RegImm, JumpIndirect, ReadA, None, true, false;
+    LoadImm = "load_imm", 51, 51, RegImm, LoadImm, WriteA, None, false, true;
+    LoadU8 = "load_u8", 52, 52, RegImm, Load, WriteA, LoadU8, false, true;
+    LoadI8 = "load_i8", 53, 53, RegImm, Load, WriteA, LoadI8, false, true;
+    LoadU16 = "load_u16", 54, 54, RegImm, Load, WriteA, LoadU16, false, true;
+    LoadI16 = "load_i16", 55, 55, RegImm, Load, WriteA, LoadI16, false, true;
+    LoadU32 = "load_u32", 56, 56, RegImm, Load, WriteA, LoadU32, false, true;
+    LoadI32 = "load_i32", 57, 57, RegImm, Load, WriteA, LoadI32, false, true;
+    LoadU64 = "load_u64", 58, 58, RegImm, Load, WriteA, LoadU64, false, true;
+    StoreU8 = "store_u8", 59, 59, RegImm, Store, ReadA, Store8, false, true;
+    StoreU16 = "store_u16", 60, 60, RegImm, Store, ReadA, Store16, false, true;
+    StoreU32 = "store_u32", 61, 61, RegImm, Store, ReadA, Store32, false, true;
+    StoreU64 = "store_u64", 62, 62, RegImm, Store, ReadA, Store64, false, true;
+    StoreImmIndU8 = "store_imm_ind_u8", 70, 70, RegImmImm, Store, ReadA, Store8, false, true;
+    StoreImmIndU16 = "store_imm_ind_u16", 71, 71, RegImmImm, Store, ReadA, Store16, false, true;
+    StoreImmIndU32 = "store_imm_ind_u32", 72, 72, RegImmImm, Store, ReadA, Store32, false, true;
+    StoreImmIndU64 = "store_imm_ind_u64", 73, 73, RegImmImm, Store, ReadA, Store64, false, true;
+    LoadImmJump = "load_imm_jump", 80, 80, RegImmOffset, Jump, None, None, true, false;
+    BranchEqImm = "branch_eq_imm", 81, 81, RegImmOffset, Branch, ReadA, None, true, true;
+    BranchNeImm = "branch_ne_imm", 82, 82, RegImmOffset, Branch, ReadA, None, true, true;
+    BranchLtUImm = "branch_lt_u_imm", 83, 83, RegImmOffset, Branch, ReadA, None, true, true;
+    BranchLeUImm = "branch_le_u_imm", 84, 84, RegImmOffset, Branch, ReadA, None, true, true;
+    BranchGeUImm = "branch_ge_u_imm", 85, 85, RegImmOffset, Branch, ReadA, None, true, true;
+    BranchGtUImm = "branch_gt_u_imm", 86, 86, RegImmOffset, Branch, ReadA, None, true, true;
+    BranchLtSImm = "branch_lt_s_imm", 87, 87, RegImmOffset, Branch, ReadA, None, true, true;
+    BranchLeSImm = "branch_le_s_imm", 88, 88, RegImmOffset, Branch, ReadA, None, true, true;
+    BranchGeSImm = "branch_ge_s_imm", 89, 89, RegImmOffset, Branch, ReadA, None, true, true;
+    BranchGtSImm = "branch_gt_s_imm", 90, 90, RegImmOffset, Branch, ReadA, None, true, true;
+    MoveReg = "move_reg", 100, 100, RegReg, Move, Move, None, false, true;
+    Sbrk = "sbrk", NONE, 101, RegReg, HostCall, ReadAWriteD, None, false, true;
+    CountSetBits64 = "count_set_bits_64", 101, 102, RegReg, Bits, ReadAWriteD, None, false, true;
+    CountSetBits32 = "count_set_bits_32", 102, 103, RegReg, Bits, ReadAWriteD, None, false, true;
+    LeadingZeroBits64 = "leading_zero_bits_64", 103, 104, RegReg, Bits, ReadAWriteD, None, false, true;
+    LeadingZeroBits32 = "leading_zero_bits_32", 104, 105, RegReg, Bits, ReadAWriteD, None, false, true;
+    TrailingZeroBits64 = "trailing_zero_bits_64", 105, 106, RegReg, TrailingZeros, ReadAWriteD, None, false, true;
+    TrailingZeroBits32 = "trailing_zero_bits_32", 106, 107, RegReg, TrailingZeros, ReadAWriteD, None, false, true;
+    SignExtend8 = "sign_extend_8", 107, 108, RegReg, Bits, ReadAWriteD, None, false, true;
+    SignExtend16 = "sign_extend_16", 108, 109, RegReg, Bits, ReadAWriteD, None, false, true;
+    ZeroExtend16 = "zero_extend_16", 109, 110, RegReg, Bits, ReadAWriteD, None, false, true;
+    ReverseBytes = "reverse_bytes", 110, 111, RegReg, Alu64, ReadAWriteD, None, false, true;
+    StoreIndU8 = "store_ind_u8", 120, 120, RegRegImm, Store, ReadAB, Store8, false, true;
+    StoreIndU16 = "store_ind_u16", 121, 121, RegRegImm, Store, ReadAB, Store16, false, true;
+    StoreIndU32 = "store_ind_u32", 122, 122, RegRegImm, Store, ReadAB, Store32, false, true;
+    StoreIndU64 = "store_ind_u64", 123, 123, RegRegImm, Store, ReadAB, Store64, false, true;
+    LoadIndU8 = "load_ind_u8", 124, 124, RegRegImm, Load, ReadBWriteA, LoadU8, false, true;
+    LoadIndI8 = "load_ind_i8", 125, 125, RegRegImm, Load, ReadBWriteA, LoadI8, false, true;
+    LoadIndU16 = "load_ind_u16", 126, 126, RegRegImm, Load, ReadBWriteA, LoadU16, false, true;
+    LoadIndI16 = "load_ind_i16", 127, 127, RegRegImm, Load, ReadBWriteA, LoadI16, false, true;
+    LoadIndU32 = "load_ind_u32", 128, 128, RegRegImm, Load, ReadBWriteA, LoadU32, false, true;
+    LoadIndI32 = "load_ind_i32", 129, 129, RegRegImm, Load, ReadBWriteA, LoadI32, false, true;
+    LoadIndU64 = "load_ind_u64", 130, 130, RegRegImm, Load, ReadBWriteA, LoadU64, false, true;
+    AddImm32 = "add_imm_32", 131, 131, RegRegImm, Alu32, ReadBWriteA, None, false, true;
+    AndImm = "and_imm", 132, 132, RegRegImm, Alu64, ReadBWriteA, None, false, true;
+    XorImm = "xor_imm", 133, 133, RegRegImm, Alu64, ReadBWriteA, None, false, true;
+    OrImm = "or_imm", 134, 134, RegRegImm, Alu64, ReadBWriteA, None, false, true;
+    MulImm32 = "mul_imm_32", 135, 135, RegRegImm, Mul32, ReadBWriteA, None, false, true;
+    SetLtUImm = "set_lt_u_imm", 136, 136, RegRegImm, SetCompare, ReadBWriteA, None, false, true;
+    SetLtSImm = "set_lt_s_imm", 137, 137, RegRegImm, SetCompare, ReadBWriteA, None, false, true;
+    ShloLImm32 = "shlo_l_imm_32", 138, 138, RegRegImm, Alu32, ReadBWriteA, None, false, true;
+    ShloRImm32 = "shlo_r_imm_32", 139, 139, RegRegImm, Alu32, ReadBWriteA, None, false, true;
+    SharRImm32 = "shar_r_imm_32", 140, 140, RegRegImm, Alu32, ReadBWriteA, None, false, true;
+    NegAddImm32 = "neg_add_imm_32", 141, 141, RegRegImm, NegAddImm32, ReadBWriteA, None, false, true;
+    SetGtUImm = "set_gt_u_imm", 142, 142, RegRegImm, SetCompare, ReadBWriteA, None, false, true;
+    SetGtSImm = "set_gt_s_imm", 143, 143, RegRegImm, SetCompare, ReadBWriteA, None, false, true;
+    ShloLImmAlt32 = "shlo_l_imm_alt_32", 144, 144, RegRegImm, ShiftAlt32, ReadBWriteA, None, false, true;
+    ShloRImmAlt32 = "shlo_r_imm_alt_32", 145, 145, RegRegImm, ShiftAlt32, ReadBWriteA, None, false, true;
+    SharRImmAlt32 = "shar_r_imm_alt_32", 146, 146, RegRegImm, ShiftAlt32, ReadBWriteA, None, false, true;
+    CmovIzImm = "cmov_iz_imm", 147, 147, RegRegImm, CmovImm, ReadABWriteA, None, false, true;
+    CmovNzImm = "cmov_nz_imm", 148, 148, RegRegImm, CmovImm, ReadABWriteA, None, false, true;
+    AddImm64 = "add_imm_64", 149, 149, RegRegImm, Alu64, ReadBWriteA, None, false, true;
+    MulImm64 = "mul_imm_64", 150, 150, RegRegImm, Mul64, ReadBWriteA, None, false, true;
+    ShloLImm64 = "shlo_l_imm_64", 151, 151, RegRegImm, Alu64, ReadBWriteA, None, false, true;
+    ShloRImm64 = "shlo_r_imm_64", 152, 152, RegRegImm, Alu64, ReadBWriteA, None, false, true;
+    SharRImm64 = "shar_r_imm_64", 153, 153, RegRegImm, Alu64, ReadBWriteA, None, false, true;
+    NegAddImm64 = "neg_add_imm_64", 154, 154, RegRegImm, Inverted, ReadBWriteA, None, false, true;
+    ShloLImmAlt64 = "shlo_l_imm_alt_64", 155, 155, RegRegImm, ShiftAlt64, ReadBWriteA, None, false, true;
+    ShloRImmAlt64 = "shlo_r_imm_alt_64", 156, 156, RegRegImm, ShiftAlt64, ReadBWriteA, None, false, true;
+    SharRImmAlt64 = "shar_r_imm_alt_64", 157, 157, RegRegImm, ShiftAlt64, ReadBWriteA, None, false, true;
+    RotR64Imm = "rot_r_64_imm", 158, 158, RegRegImm, Alu64, ReadBWriteA, None, false, true;
+    RotR64ImmAlt = "rot_r_64_imm_alt", 159, 159, RegRegImm, ShiftAlt64, ReadBWriteA, None, false, true;
+    RotR32Imm = "rot_r_32_imm", 160, 160, RegRegImm, Alu32, ReadBWriteA, None, false, true;
+    RotR32ImmAlt = "rot_r_32_imm_alt", 161, 161, RegRegImm, ShiftAlt32, ReadBWriteA, None, false, true;
+    BranchEq = "branch_eq", 170, 170, RegRegOffset, Branch, ReadAB, None, true, true;
+    BranchNe = "branch_ne", 171, 171, RegRegOffset, Branch, ReadAB, None, true, true;
+    BranchLtU = "branch_lt_u", 172, 172, RegRegOffset, Branch, ReadAB, None, true, true;
+    BranchLtS = "branch_lt_s", 173, 173, RegRegOffset, Branch, ReadAB, None, true, true;
+    BranchGeU = "branch_ge_u", 174, 174, RegRegOffset, Branch, ReadAB, None, true, true;
+    BranchGeS = "branch_ge_s", 175, 175, RegRegOffset, Branch, ReadAB, None, true, true;
+    LoadImmJumpInd = "load_imm_jump_ind", 180, 180, RegRegImmImm, JumpIndirect, ReadB, None, true, false;
+    Add32 = "add_32", 190, 190, RegRegReg, Alu32, ReadABWriteD, None, false, true;
+    Sub32 = "sub_32", 191, 191, RegRegReg, Alu32, ReadABWriteD, None, false, true;
+    Mul32 = "mul_32", 192, 192, RegRegReg, Mul32, ReadABWriteD, None, false, true;
+    DivU32 = "div_u_32", 193, 193, RegRegReg, Div, ReadABWriteD, None, false, true;
+    DivS32 = "div_s_32", 194, 194, RegRegReg, Div, ReadABWriteD, None, false, true;
+    RemU32 = "rem_u_32", 195, 195, RegRegReg, Div, ReadABWriteD, None, false, true;
+    RemS32 = "rem_s_32", 196, 196, RegRegReg, Div, ReadABWriteD, None, false, true;
+    ShloL32 = "shlo_l_32", 197, 197, RegRegReg, Shift32, ReadABWriteD, None, false, true;
+    ShloR32 = "shlo_r_32", 198, 198, RegRegReg, Shift32, ReadABWriteD, None, false, true;
+    SharR32 = "shar_r_32", 199, 199, RegRegReg, Shift32, ReadABWriteD, None, false, true;
+    Add64 = "add_64", 200, 200, RegRegReg, Alu64, ReadABWriteD, None, false, true;
+    Sub64 = "sub_64", 201, 201, RegRegReg, Alu64, ReadABWriteD, None, false, true;
+    Mul64 = "mul_64", 202, 202, RegRegReg, Mul64, ReadABWriteD, None, false, true;
+    DivU64 = "div_u_64", 203, 203, RegRegReg, Div, ReadABWriteD, None, false, true;
+    DivS64 = "div_s_64", 204, 204, RegRegReg, Div, ReadABWriteD, None, false, true;
+    RemU64 = "rem_u_64", 205, 205, RegRegReg, Div, ReadABWriteD, None, false, true;
+    RemS64 = "rem_s_64", 206, 206, RegRegReg, Div, ReadABWriteD, None, false, true;
+    ShloL64 = "shlo_l_64", 207, 207, RegRegReg, Shift64, ReadABWriteD, None, false, true;
+    ShloR64 = "shlo_r_64", 208, 208, RegRegReg, Shift64, ReadABWriteD, None, false, true;
+    SharR64 = "shar_r_64", 209, 209, RegRegReg, Shift64, ReadABWriteD, None, false, true;
+    And = "and", 210, 210, RegRegReg, Alu64, ReadABWriteD, None, false, true;
+    Xor = "xor", 211, 211, RegRegReg, Alu64, ReadABWriteD, None, false, true;
+    Or = "or", 212, 212, RegRegReg, Alu64, ReadABWriteD, None, false, true;
+    MulUpperSS = "mul_upper_s_s", 213, 213, RegRegReg, MulUpper, ReadABWriteD, None, false, true;
+    MulUpperUU = "mul_upper_u_u", 214, 214, RegRegReg, MulUpper, ReadABWriteD, None, false, true;
+    MulUpperSU = "mul_upper_s_u", 215, 215, RegRegReg, MulUpperSignedUnsigned, ReadABWriteD, None, false, true;
+    SetLtU = "set_lt_u", 216, 216, RegRegReg, SetCompare, ReadABWriteD, None, false, true;
+    SetLtS = "set_lt_s", 217, 217, RegRegReg, SetCompare, ReadABWriteD, None, false, true;
+    CmovIz = "cmov_iz", 218, 218, RegRegReg, Cmov, ReadABDWriteD, None, false, true;
+    CmovNz = "cmov_nz", 219, 219, RegRegReg, Cmov, ReadABDWriteD, None, false, true;
+    RotL64 = "rot_l_64", 220, 220, RegRegReg, Shift64, ReadABWriteD, None, false, true;
+    RotL32 = "rot_l_32", 221, 221, RegRegReg, Shift32, ReadABWriteD, None, false, true;
+    RotR64 = "rot_r_64", 222, 222, RegRegReg, Shift64, ReadABWriteD, None, false, true;
+    RotR32 = "rot_r_32", 223, 223, RegRegReg, Shift32, ReadABWriteD, None, false, true;
+    AndInv = "and_inv", 224, 224, RegRegReg, Inverted, ReadABWriteD, None, false, true;
+    OrInv = "or_inv", 225, 225, RegRegReg, Inverted, ReadABWriteD, None, false, true;
+    Xnor = "xnor", 226, 226, RegRegReg, Xnor, ReadABWriteD, None, false, true;
+    Max = "max", 227, 227, RegRegReg, MinMax, ReadABWriteD, None, false, true;
+    MaxU = "max_u", 228, 228, RegRegReg, MinMax, ReadABWriteD, None, false, true;
+    Min = "min", 229, 229, RegRegReg, MinMax, ReadABWriteD, None, false, true;
+    MinU = "min_u", 230, 230, RegRegReg, MinMax, ReadABWriteD, None, false, true;
 }
 
 static TABLE_V0_8: [Option<Opcode>; 256] = build_table(GpVersion::V0_8);
@@ -405,19 +511,6 @@ impl Opcode {
             GpVersion::V0_8 => TABLE_V0_8[byte as usize],
             GpVersion::V0_7 => TABLE_V0_7[byte as usize],
         }
-    }
-
-    /// Whether execution can continue to the next instruction after this one
-    /// (PolkaVM requires the last instruction of a program to be one that cannot).
-    pub const fn can_fall_through(self) -> bool {
-        !matches!(
-            self,
-            Opcode::Trap
-                | Opcode::Jump
-                | Opcode::JumpInd
-                | Opcode::LoadImmJump
-                | Opcode::LoadImmJumpInd
-        )
     }
 
     /// Whether the instruction is one of the sixteen conditional branches.
@@ -473,6 +566,64 @@ mod tests {
                     assert_eq!(Opcode::from_byte(b, version), Some(op));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn memory_columns_agree_with_cost_classes_and_forms() {
+        for &op in Opcode::ALL {
+            let access = op.memory_access();
+            assert_eq!(access.is_load(), op.cost_class() == CostClass::Load, "{op}");
+            assert_eq!(
+                access.is_store(),
+                op.cost_class() == CostClass::Store,
+                "{op}"
+            );
+            if access != MemoryAccess::None {
+                // The width is in the mnemonic (`load_i16`, `store_imm_ind_u64`, ...).
+                let width_bits = access.width() * 8;
+                assert!(op.name().ends_with(&width_bits.to_string()), "{op}");
+                let signed = ["_i8", "_i16", "_i32"]
+                    .iter()
+                    .any(|w| op.name().ends_with(w));
+                assert_eq!(access.is_signed(), signed, "{op}");
+                assert!(
+                    matches!(
+                        op.form(),
+                        OperandForm::RegImm
+                            | OperandForm::ImmImm
+                            | OperandForm::RegRegImm
+                            | OperandForm::RegImmImm
+                    ),
+                    "{op}"
+                );
+            }
+        }
+        let loads = Opcode::ALL.iter().filter(|o| o.memory_access().is_load());
+        let stores = Opcode::ALL.iter().filter(|o| o.memory_access().is_store());
+        assert_eq!((loads.count(), stores.count()), (14, 16));
+    }
+
+    #[test]
+    fn only_trap_and_unconditional_jumps_cannot_fall_through() {
+        let stops: Vec<&str> = Opcode::ALL
+            .iter()
+            .filter(|o| !o.can_fall_through())
+            .map(|o| o.name())
+            .collect();
+        assert_eq!(
+            stops,
+            [
+                "trap",
+                "jump",
+                "jump_ind",
+                "load_imm_jump",
+                "load_imm_jump_ind"
+            ]
+        );
+        for &op in Opcode::ALL {
+            // Anything that cannot fall through ends a block.
+            assert!(op.can_fall_through() || op.is_terminator(), "{op}");
         }
     }
 
