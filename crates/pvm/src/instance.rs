@@ -7,40 +7,15 @@ use machine::cells::{trace_read, trace_write};
 use machine::{NoTrace, Step, Tracer, ViewError};
 
 use crate::container::{Container, ContainerError, MemoryLayout};
+use crate::exit::{Exit, HALT_ADDRESS};
 use crate::format::{StandardProgram, ARGS_ADDRESS, MAX_ARGS_LEN, STACK_TOP};
-use crate::interpreter::{self, Core, NoObserver, Observer, HALT_ADDRESS, REG_SLOTS};
+use crate::interpreter;
 use crate::memory::{check_range, page_align_up, Access, Memory, MemoryError};
+use crate::memory_trace::{emit_image, emit_zeroing, MEMORY, REGISTERS};
+use crate::observer::{NoObserver, Observer};
 use crate::program::{Program, ProgramError};
-use crate::tracing::{emit_image, emit_zeroing, MEMORY, REGISTERS};
+use crate::state::{Core, REG_SLOTS};
 use crate::{GpVersion, REG_COUNT};
-
-/// Why [`Instance::run`] returned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Exit {
-    /// A dynamic jump to the halt address 0xFFFF0000.
-    Halt,
-    /// A trap, an invalid jump, an access to the low 64 KiB, or an invalid pc.
-    Panic,
-    /// The next basic block costs more gas than is left; gas is unchanged.
-    OutOfGas,
-    /// An access to an inaccessible page; `run` again re-executes the instruction.
-    PageFault {
-        /// Address of the lowest faulting page.
-        address: u32,
-    },
-    /// `ecalli`: the host handles the call, then `run` resumes after the instruction.
-    HostCall {
-        /// The call's immediate (low 32 bits).
-        id: u32,
-    },
-}
-
-impl Exit {
-    /// Whether execution can continue with another [`Instance::run`].
-    pub fn is_resumable(self) -> bool {
-        !matches!(self, Exit::Halt | Exit::Panic)
-    }
-}
 
 /// Errors creating an instance.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -73,7 +48,7 @@ enum Resume {
 }
 
 /// A PVM instance, reporting its register and memory accesses to a [`Tracer`] `T`
-/// (see [`crate::tracing`]). The default [`NoTrace`] records nothing and costs nothing;
+/// (see [`crate::memory_trace`]). The default [`NoTrace`] records nothing and costs nothing;
 /// [`Instance::with_tracer`] attaches another tracer.
 pub struct Instance<T: Tracer = NoTrace> {
     program: Arc<Program>,

@@ -15,13 +15,24 @@
 //! assert_eq!(vm.reg(7), Some(42));
 //! ```
 //!
-//! Data flow: bytes → [`format`] (raw blob, JAM standard program) or [`container`]
-//! (`.polkavm`) → [`Program`] (validation, pre-decoding, block gas costs from [`gas`]) →
-//! [`Instance`] (registers, gas, [`Memory`]) → [`Instance::run`] → [`Exit`].
+//! Data flow: bytes → [`format`] (raw blob, JAM standard program, PolkaVM `.polkavm`) →
+//! [`Program`] (validation, pre-decoding, block gas costs from [`gas`]) → [`Instance`]
+//! (registers, gas, [`Memory`]) → [`Instance::run`] → [`Exit`].
+//!
+//! The crate is a shared front and back ends that execute it:
+//! - front, engine-neutral: [`isa`] (the instruction table, defined once), [`decode`]
+//!   (operands), [`format`] (program files), `program` (validation, basic blocks, jump
+//!   resolution), [`gas`] (block costs), [`memory`] (the guest address space), [`exit`]
+//!   (how a run ends), `state` (registers, gas, memory, position) and [`Instance`] (the API
+//!   over them);
+//! - back ends: [`interpreter`] (the loop over pre-decoded instructions);
+//! - diagnostics: [`observer`] and [`instruction_trace`] (`pvm trace`: one line per
+//!   instruction), [`memory_trace`] (every register and memory access as `machine`
+//!   records), [`disasm`].
 //!
 //! An instance is generic over a `machine::Tracer` (default `machine::NoTrace`, free):
 //! [`Instance::with_tracer`] makes it report every register and memory access as
-//! `machine` records ([`tracing`]), and it implements the `machine` traits (`Machine`
+//! `machine` records ([`memory_trace`]), and it implements the `machine` traits (`Machine`
 //! with one instruction per step, `Memory`, `Registers`, `Traced`).
 
 #![deny(missing_docs)]
@@ -29,19 +40,30 @@
 pub mod container;
 pub mod decode;
 pub mod disasm;
+pub mod exit;
 pub mod format;
 pub mod gas;
 mod instance;
+pub mod instruction_trace;
 pub mod interpreter;
 pub mod isa;
 pub mod memory;
+pub mod memory_trace;
+pub mod observer;
 mod program;
-pub mod trace;
-pub mod tracing;
+mod state;
+
+/// Former name of [`instruction_trace`].
+#[doc(hidden)]
+pub use instruction_trace as trace;
+/// Former name of [`memory_trace`].
+#[doc(hidden)]
+pub use memory_trace as tracing;
 
 pub use decode::{Instruction, REG_COUNT};
-pub use instance::{Exit, Instance, InstanceError};
-pub use interpreter::{Observer, HALT_ADDRESS};
+pub use exit::{Exit, HALT_ADDRESS};
+pub use instance::{Instance, InstanceError};
 pub use isa::{GpVersion, Opcode, ParseNameError};
 pub use memory::{Access, Memory, MemoryError};
+pub use observer::Observer;
 pub use program::{Program, ProgramError};

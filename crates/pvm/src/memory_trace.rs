@@ -32,8 +32,8 @@
 
 use machine::{Space, Tracer};
 
-use crate::interpreter::REG_SLOTS;
 use crate::memory::{Memory, PAGE_SIZE};
+use crate::state::REG_SLOTS;
 use crate::REG_COUNT;
 
 /// The register space: cell `i` is register `ri` (0..=12).

@@ -5,51 +5,22 @@
 //!
 //! The loop is generic over a [`Tracer`]: every register and memory access is reported
 //! behind `if T::ENABLED`, so with [`machine::NoTrace`] the generated code is the untraced
-//! loop (see [`crate::tracing`] for what is reported).
+//! loop (see [`crate::memory_trace`] for what is reported).
 
 use machine::cells::{trace_read, trace_write, word_of};
 use machine::Tracer;
 
+use crate::exit::Exit;
 use crate::isa::Opcode;
-use crate::memory::{FastPath, Fault, Memory};
+use crate::memory::{FastPath, Fault};
+use crate::memory_trace::{MEMORY, REGISTERS};
 use crate::program::{Instr, Program, NO_INDEX};
-use crate::tracing::{MEMORY, REGISTERS};
-use crate::Exit;
+use crate::state::Core;
 
-/// The dynamic jump address that halts the machine (2^32 − 2^16).
-pub const HALT_ADDRESS: u32 = 0xFFFF_0000;
-
-/// Called before every instruction the interpreter executes. The default no-op observer
-/// compiles away.
-pub trait Observer {
-    /// Whether the interpreter should call [`Observer::before_instruction`].
-    const ENABLED: bool;
-    /// `pc` is about to execute with these registers and this much gas left.
-    fn before_instruction(&mut self, pc: u32, regs: &[u64; 13], gas: u64);
-}
-
-/// The observer that observes nothing.
-pub struct NoObserver;
-
-impl Observer for NoObserver {
-    const ENABLED: bool = false;
-    #[inline(always)]
-    fn before_instruction(&mut self, _: u32, _: &[u64; 13], _: u64) {}
-}
-
-/// Register slots: 13 registers padded to 16 so that an index masked with `& 15` needs no
-/// bounds check (decoded indices are already clamped to 0..=12).
-pub(crate) const REG_SLOTS: usize = 16;
-
-/// The mutable machine state the loop works on.
-pub(crate) struct Core {
-    /// r0..r12 in slots 0..=12; slots 13..=15 stay zero and are never addressed.
-    pub regs: [u64; REG_SLOTS],
-    pub gas: u64,
-    pub memory: Memory,
-    /// Index of the instruction to execute next (or that caused the last exit).
-    pub index: u32,
-}
+// Their former home; kept so that `pvm::interpreter::{Observer, NoObserver, HALT_ADDRESS}`
+// still resolve.
+pub use crate::exit::HALT_ADDRESS;
+pub use crate::observer::{NoObserver, Observer};
 
 #[inline(always)]
 fn sext32(value: u64) -> u64 {

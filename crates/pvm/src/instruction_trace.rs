@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::interpreter::Observer;
+use crate::observer::Observer;
 use crate::program::Program;
 use crate::REG_COUNT;
 
