@@ -6,8 +6,8 @@ use std::sync::Arc;
 use machine::cells::{trace_read, trace_write};
 use machine::{NoTrace, Step, Tracer, ViewError};
 
-use crate::container::{Container, ContainerError, MemoryLayout};
 use crate::exit::{Exit, HALT_ADDRESS};
+use crate::format::polkavm::{Container, ContainerError, MemoryLayout};
 use crate::format::{StandardProgram, ARGS_ADDRESS, MAX_ARGS_LEN, STACK_TOP};
 use crate::interpreter;
 use crate::memory::{check_range, page_align_up, Access, Memory, MemoryError};

@@ -37,7 +37,6 @@
 
 #![deny(missing_docs)]
 
-pub mod container;
 pub mod decode;
 pub mod disasm;
 pub mod exit;
@@ -53,6 +52,8 @@ pub mod observer;
 mod program;
 mod state;
 
+/// The `.polkavm` container, [`format::polkavm`] (its former path, kept).
+pub use format::polkavm as container;
 /// Former name of [`instruction_trace`].
 #[doc(hidden)]
 pub use instruction_trace as trace;

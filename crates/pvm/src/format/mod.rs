@@ -1,7 +1,9 @@
-//! Program file formats: the raw PVM blob, the JAM standard program and format detection.
-//! (PolkaVM's `.polkavm` container lives in [`crate::container`].)
+//! Program file formats: the raw PVM blob (GP A.2), the JAM standard program (GP A.7) and
+//! PolkaVM's `.polkavm` container ([`polkavm`]), all read through one bounds-checked reader
+//! (`codec`).
 
 pub(crate) mod codec;
+pub mod polkavm;
 mod raw;
 mod standard;
 
