@@ -107,10 +107,7 @@ pub fn run_vector_with<T: Tracer>(
         .map_err(|e| vec![format!("program rejected: {e}")])?;
     let program = Arc::new(program);
     let mut errors = Vec::new();
-    if let Some(costs) = json.get("block-gas-costs").and_then(Value::as_array) {
-        check_block_costs(&program, costs, &mut errors);
-    }
-    let mut vm = Instance::new(program, number(json, "initial-gas")?)
+    let mut vm = Instance::new(program.clone(), number(json, "initial-gas")?)
         .map_err(|e| vec![format!("cannot create instance: {e}")])?
         .with_tracer(tracer);
     vm.set_pc(number(json, "initial-pc")? as u32);
@@ -118,6 +115,11 @@ pub fn run_vector_with<T: Tracer>(
         run_steps(&mut vm, steps, mode, &mut errors)?;
     } else {
         run_flat(&mut vm, json, mode, &mut errors)?;
+    }
+    // After the run, so that the run prepared its blocks lazily, as in production; this
+    // prepares the rest.
+    if let Some(costs) = json.get("block-gas-costs").and_then(Value::as_array) {
+        check_block_costs(&program, costs, &mut errors);
     }
     if errors.is_empty() {
         Ok(vm.into_tracer())

@@ -8,10 +8,11 @@ use machine::{NoTrace, Step, Tracer, ViewError};
 
 use crate::exit::{Exit, HALT_ADDRESS};
 use crate::format::polkavm::{Container, ContainerError, MemoryLayout};
-use crate::format::{StandardProgram, ARGS_ADDRESS, MAX_ARGS_LEN, STACK_TOP};
+use crate::format::{StandardProgram, MAX_ARGS_LEN, STACK_TOP};
 use crate::interpreter;
-use crate::memory::{check_range, page_align_up, Access, Memory, MemoryError};
+use crate::memory::{check_range, Access, Memory, MemoryError};
 use crate::memory_trace::{emit_image, emit_zeroing, MEMORY, REGISTERS};
+use crate::module::Module;
 use crate::observer::{NoObserver, Observer};
 use crate::program::{Program, ProgramError};
 use crate::state::{Core, REG_SLOTS};
@@ -90,7 +91,8 @@ impl Instance {
     }
 
     /// Sets up a JAM standard program with argument data (GP A.7, Y(p, a)): memory
-    /// regions, registers and pc 0.
+    /// regions, registers and pc 0. (To start the same program many times, make a
+    /// [`Module`](crate::Module) once and instantiate it.)
     pub fn from_standard(
         standard: &StandardProgram,
         args: &[u8],
@@ -100,53 +102,20 @@ impl Instance {
         if args.len() > MAX_ARGS_LEN as usize {
             return Err(InstanceError::ArgumentsTooLarge(args.len()));
         }
-        let program = Arc::new(Program::new(&standard.blob, version)?);
-        let mut instance = Instance::new(program, gas)?;
-        let memory = instance.memory_mut();
-        let ro_len = page_align_up(standard.ro_data.len() as u64);
-        memory.map_zeroed(standard.ro_address(), ro_len, Access::Read)?;
-        memory.write_privileged(standard.ro_address(), &standard.ro_data)?;
-        let rw_len = u64::from(standard.heap_end() - standard.rw_address());
-        memory.map_zeroed(standard.rw_address(), rw_len, Access::Write)?;
-        memory.write(standard.rw_address(), &standard.rw_data)?;
-        memory.set_heap_end(standard.heap_end());
-        let stack_bottom = standard.stack_bottom();
-        memory.map_zeroed(
-            stack_bottom,
-            u64::from(STACK_TOP - stack_bottom),
-            Access::Write,
-        )?;
-        memory.map_zeroed(ARGS_ADDRESS, page_align_up(args.len() as u64), Access::Read)?;
-        memory.write_privileged(ARGS_ADDRESS, args)?;
-        instance.set_reg(0, u64::from(HALT_ADDRESS));
-        instance.set_reg(1, u64::from(STACK_TOP));
-        instance.set_reg(7, u64::from(ARGS_ADDRESS));
-        instance.set_reg(8, args.len() as u64);
-        Ok(instance)
+        Module::from_standard(standard, version)?.instantiate_with_args(args, gas)
     }
 
     /// Sets up a PolkaVM `.polkavm` program (always GP 0.8 / JamV1): RO data, RW data and
     /// stack mapped where PolkaVM 0.37 places them. Use [`Instance::prepare_call`] to call
-    /// an export.
+    /// an export. (To start the same program many times, make a [`Module`](crate::Module)
+    /// once and instantiate it.)
     pub fn from_container(container: &Container, gas: u64) -> Result<Instance, InstanceError> {
-        let layout = container.memory_layout()?;
-        let program = Program::from_parts(
-            &container.code,
-            &container.bitmask,
-            &container.jump_table,
-            GpVersion::V0_8,
-        )?;
-        let mut instance = Instance::new(Arc::new(program), gas)?;
-        let memory = instance.memory_mut();
-        let length = |(start, end): (u32, u32)| u64::from(end - start);
-        memory.map_zeroed(layout.ro_data.0, length(layout.ro_data), Access::Read)?;
-        memory.write_privileged(layout.ro_data.0, &container.ro_data)?;
-        memory.map_zeroed(layout.rw_data.0, length(layout.rw_data), Access::Write)?;
-        memory.write(layout.rw_data.0, &container.rw_data)?;
-        memory.set_heap_end(layout.heap_base);
-        memory.map_zeroed(layout.stack.0, length(layout.stack), Access::Write)?;
-        instance.layout = Some(layout);
-        Ok(instance)
+        Module::from_container(container)?.instantiate(gas)
+    }
+
+    /// Records the `.polkavm` layout (for `prepare_call`'s stack pointer).
+    pub(crate) fn set_layout(&mut self, layout: MemoryLayout) {
+        self.layout = Some(layout);
     }
 
     /// Guest memory, mutable (map pages, write data). Only untraced instances hand it out:
@@ -242,8 +211,8 @@ impl<T: Tracer> Instance<T> {
         };
         self.core.index = index;
         if !paid {
-            let start = self.program.block_start[index as usize] as usize;
-            let cost = u64::from(self.program.instrs[start].block_cost);
+            let start = self.program.block_start_index(index);
+            let cost = u64::from(self.program.entry_cost(start));
             if self.core.gas < cost {
                 self.resume = Resume::At { paid: false };
                 return Some(Exit::OutOfGas);
@@ -273,7 +242,7 @@ impl<T: Tracer> Instance<T> {
         if exit == Exit::OutOfGas {
             // Out of gas happens on entering a block, possibly past its leading `unlikely`
             // hints (see `Program`): report the block start, where a retry begins.
-            self.core.index = self.program.block_start[self.core.index as usize];
+            self.core.index = self.program.block_start_index(self.core.index);
         }
         self.pc = self.program.pcs[self.core.index as usize];
         self.resume = match exit {

@@ -14,7 +14,7 @@ use crate::exit::Exit;
 use crate::isa::Opcode;
 use crate::memory::{FastPath, Fault};
 use crate::memory_trace::{MEMORY, REGISTERS};
-use crate::program::{Instr, Program, NO_INDEX};
+use crate::program::{cost_at, Instr, Program, NO_INDEX};
 use crate::state::Core;
 
 // Their former home; kept so that `pvm::interpreter::{Observer, NoObserver, HALT_ADDRESS}`
@@ -89,12 +89,15 @@ pub(crate) fn run<O: Observer, T: Tracer, const STEP: bool>(
     observer: &mut O,
     tracer: &mut T,
 ) -> (Option<Exit>, bool) {
-    let instrs: &[Instr] = &program.instrs;
-    let jump_targets: &[u32] = &program.jump_targets;
-    debug_assert!((core.index as usize) < instrs.len());
-    let base = instrs.as_ptr();
-    // The instruction pointer. Invariant: it always points at an element of `instrs`
-    // (see the SAFETY notes where it moves).
+    let instr_count = program.instruction_count();
+    let jump_slots = program.jump_slot_count();
+    debug_assert!((core.index as usize) < instr_count);
+    // The program's instructions are prepared block by block: the loop reads an
+    // instruction only after entering its block, which prepares it if needed (`enter_at`;
+    // the caller prepared the block of `core.index`).
+    let base = program.instr_base();
+    // The instruction pointer. Invariant: it always points at an instruction of a
+    // prepared block (see the SAFETY notes where it moves).
     // SAFETY: the caller passes a valid instruction index.
     let mut ip = unsafe { base.add(core.index as usize) };
     let regs = &mut core.regs;
@@ -129,10 +132,16 @@ pub(crate) fn run<O: Observer, T: Tracer, const STEP: bool>(
     macro_rules! enter_at {
         ($next:expr) => {{
             let next: *const Instr = $next;
-            // SAFETY: `next` is a resolved target (a valid index; NO_INDEX was rejected
+            // `next` is a resolved target (a valid entry index; NO_INDEX was rejected
             // before) or the successor of a fall-through instruction, which is never the
-            // last instruction (GP 0.8 validation; GP 0.7 appends an implicit trap).
-            let cost = u64::from(unsafe { (*next).block_cost });
+            // last instruction (GP 0.8 validation; GP 0.7 appends an implicit trap). A
+            // cost of 0 means the block is not prepared yet (every block costs >= 1).
+            let cost = match cost_at(next) {
+                // SAFETY: `next` and `base` point into the same table.
+                0 => program.prepare_entry(unsafe { next.offset_from(base) } as u32),
+                cost => cost,
+            };
+            let cost = u64::from(cost);
             match gas.checked_sub(cost) {
                 Some(left) => gas = left,
                 None => {
@@ -148,14 +157,14 @@ pub(crate) fn run<O: Observer, T: Tracer, const STEP: bool>(
     macro_rules! enter {
         ($target:expr) => {{
             let target = $target as usize;
-            debug_assert!(target < instrs.len());
+            debug_assert!(target < instr_count);
             // SAFETY: see `enter_at`: `target` is a valid index.
             enter_at!(unsafe { base.add(target) })
         }};
     }
     macro_rules! enter_next {
         () => {{
-            debug_assert!(index!() + 1 < instrs.len());
+            debug_assert!(index!() + 1 < instr_count);
             // SAFETY: see `enter_at`: the successor of a fall-through instruction exists.
             enter_at!(unsafe { ip.add(1) })
         }};
@@ -176,10 +185,10 @@ pub(crate) fn run<O: Observer, T: Tracer, const STEP: bool>(
                 exit!(Exit::Halt, true);
             }
             let slot = (address / 2) as usize;
-            if address == 0 || address % 2 != 0 || slot > jump_targets.len() {
+            if address == 0 || address % 2 != 0 || slot > jump_slots {
                 exit!(Exit::Panic, true);
             }
-            jump_static!(jump_targets[slot - 1])
+            jump_static!(program.jump_slot_target(slot - 1))
         }};
     }
     macro_rules! branch {
@@ -247,10 +256,13 @@ pub(crate) fn run<O: Observer, T: Tracer, const STEP: bool>(
     }
 
     loop {
-        // SAFETY: `ip` always points at a valid instruction: it starts valid, static and
-        // dynamic targets are resolved to valid indices at load time, and it only steps
-        // to the next element after an instruction that can fall through, which is never
-        // the last one.
+        // SAFETY: `ip` always points at a valid instruction of a prepared block: it starts
+        // in the block the caller prepared, static and dynamic targets are resolved to
+        // valid entry indices and entered through `enter_at` (which prepares the block),
+        // and it only steps to the next element after an instruction that can fall
+        // through, which is never the last one of its block. A prepared block's
+        // instructions are never written again (`program::store`), so the reference is
+        // to immutable data.
         let instr = unsafe { &*ip };
         // Register access by a decoded field. Fields are read lazily in each arm so that an
         // instruction only pays for the operands it has.

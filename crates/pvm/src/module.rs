@@ -1,0 +1,208 @@
+//! A program loaded once and instantiated many times: the shared code ([`Program`],
+//! prepared lazily and kept across instances) and the memory image every instance starts
+//! from. Creating an instance from a module costs the memory set-up only: no parsing, no
+//! validation, no copy of the code or jump table.
+
+use std::sync::Arc;
+
+use crate::format::polkavm::{Container, Export, MemoryLayout};
+use crate::format::{StandardProgram, ARGS_ADDRESS, MAX_ARGS_LEN, STACK_TOP};
+use crate::memory::{page_align_up, Access};
+use crate::{GpVersion, Instance, InstanceError, Program, HALT_ADDRESS};
+
+/// A loaded program with its initial memory image, shareable between threads
+/// (`Arc<Module>`); see [`Module::instantiate`].
+#[derive(Debug)]
+pub struct Module {
+    program: Arc<Program>,
+    image: Image,
+}
+
+/// What an instance's memory and registers start as.
+#[derive(Debug)]
+enum Image {
+    /// A raw blob: no memory mapped, registers zero, pc 0.
+    Bare,
+    /// A PolkaVM `.polkavm` program: its data where PolkaVM 0.37 places it.
+    Polkavm {
+        layout: MemoryLayout,
+        ro_data: Vec<u8>,
+        rw_data: Vec<u8>,
+        exports: Vec<Export>,
+    },
+    /// A JAM standard program (GP A.7); argument data comes with each instance.
+    Standard {
+        ro_address: u32,
+        ro_data: Vec<u8>,
+        rw_address: u32,
+        rw_data: Vec<u8>,
+        heap_end: u32,
+        stack_bottom: u32,
+    },
+}
+
+impl Module {
+    /// A raw program blob under `version`'s rules.
+    pub fn from_blob(bytes: &[u8], version: GpVersion) -> Result<Module, InstanceError> {
+        Ok(Module {
+            program: Arc::new(Program::from_blob_bytes(bytes, version)?),
+            image: Image::Bare,
+        })
+    }
+
+    /// An already loaded program with no memory image (pc 0, nothing mapped).
+    pub fn from_program(program: Arc<Program>) -> Module {
+        Module {
+            program,
+            image: Image::Bare,
+        }
+    }
+
+    /// A parsed `.polkavm` program (always GP 0.8 / JamV1).
+    pub fn from_container(container: &Container) -> Result<Module, InstanceError> {
+        let layout = container.memory_layout()?;
+        let program = Program::from_parts(
+            &container.code,
+            &container.bitmask,
+            &container.jump_table,
+            GpVersion::V0_8,
+        )?;
+        Ok(Module {
+            program: Arc::new(program),
+            image: Image::Polkavm {
+                layout,
+                ro_data: container.ro_data.clone(),
+                rw_data: container.rw_data.clone(),
+                exports: container.exports.clone(),
+            },
+        })
+    }
+
+    /// `.polkavm` bytes: [`Container::parse`] + [`Module::from_container`].
+    pub fn from_polkavm_bytes(bytes: &[u8]) -> Result<Module, InstanceError> {
+        Module::from_container(&Container::parse(bytes)?)
+    }
+
+    /// A parsed JAM standard program under `version`'s rules.
+    pub fn from_standard(
+        standard: &StandardProgram,
+        version: GpVersion,
+    ) -> Result<Module, InstanceError> {
+        Ok(Module {
+            program: Arc::new(Program::new(&standard.blob, version)?),
+            image: Image::Standard {
+                ro_address: standard.ro_address(),
+                ro_data: standard.ro_data.clone(),
+                rw_address: standard.rw_address(),
+                rw_data: standard.rw_data.clone(),
+                heap_end: standard.heap_end(),
+                stack_bottom: standard.stack_bottom(),
+            },
+        })
+    }
+
+    /// The shared code.
+    pub fn program(&self) -> &Arc<Program> {
+        &self.program
+    }
+
+    /// The `.polkavm` exports (empty for other formats), in container order.
+    pub fn exports(&self) -> &[Export] {
+        match &self.image {
+            Image::Polkavm { exports, .. } => exports,
+            _ => &[],
+        }
+    }
+
+    /// The first export called `name` (PolkaVM also keeps the first of duplicates).
+    pub fn export(&self, name: &str) -> Option<&Export> {
+        self.exports().iter().find(|export| export.name == name)
+    }
+
+    /// The `.polkavm` memory layout, if this is a `.polkavm` program.
+    pub fn memory_layout(&self) -> Option<MemoryLayout> {
+        match &self.image {
+            Image::Polkavm { layout, .. } => Some(*layout),
+            _ => None,
+        }
+    }
+
+    /// Bytes this module keeps (code, bitmask, jump table, pre-decoding tables, data):
+    /// what a cache counts against its bound.
+    pub fn footprint(&self) -> usize {
+        let data = match &self.image {
+            Image::Bare => 0,
+            Image::Polkavm {
+                ro_data, rw_data, ..
+            }
+            | Image::Standard {
+                ro_data, rw_data, ..
+            } => ro_data.len() + rw_data.len(),
+        };
+        self.program.footprint() + data
+    }
+
+    /// A fresh instance with `gas`: for a `.polkavm` program its data and stack mapped
+    /// (call an export with [`Instance::prepare_call`]); for a standard program the
+    /// GP A.7 image with empty argument data; for a raw blob no memory and pc 0.
+    pub fn instantiate(&self, gas: u64) -> Result<Instance, InstanceError> {
+        self.instantiate_with_args(&[], gas)
+    }
+
+    /// As [`Module::instantiate`], with argument data for a JAM standard program
+    /// (GP A.7: mapped read-only at [`ARGS_ADDRESS`], a0 = its address, a1 = its length;
+    /// ignored by other formats).
+    pub fn instantiate_with_args(&self, args: &[u8], gas: u64) -> Result<Instance, InstanceError> {
+        let mut instance = Instance::new(self.program.clone(), gas)?;
+        match &self.image {
+            Image::Bare => {}
+            Image::Polkavm {
+                layout,
+                ro_data,
+                rw_data,
+                ..
+            } => {
+                let memory = instance.memory_mut();
+                let length = |(start, end): (u32, u32)| u64::from(end - start);
+                memory.map_zeroed(layout.ro_data.0, length(layout.ro_data), Access::Read)?;
+                memory.write_privileged(layout.ro_data.0, ro_data)?;
+                memory.map_zeroed(layout.rw_data.0, length(layout.rw_data), Access::Write)?;
+                memory.write(layout.rw_data.0, rw_data)?;
+                memory.set_heap_end(layout.heap_base);
+                memory.map_zeroed(layout.stack.0, length(layout.stack), Access::Write)?;
+                instance.set_layout(*layout);
+            }
+            Image::Standard {
+                ro_address,
+                ro_data,
+                rw_address,
+                rw_data,
+                heap_end,
+                stack_bottom,
+            } => {
+                if args.len() > MAX_ARGS_LEN as usize {
+                    return Err(InstanceError::ArgumentsTooLarge(args.len()));
+                }
+                let memory = instance.memory_mut();
+                let ro_len = page_align_up(ro_data.len() as u64);
+                memory.map_zeroed(*ro_address, ro_len, Access::Read)?;
+                memory.write_privileged(*ro_address, ro_data)?;
+                memory.map_zeroed(*rw_address, u64::from(heap_end - rw_address), Access::Write)?;
+                memory.write(*rw_address, rw_data)?;
+                memory.set_heap_end(*heap_end);
+                memory.map_zeroed(
+                    *stack_bottom,
+                    u64::from(STACK_TOP - stack_bottom),
+                    Access::Write,
+                )?;
+                memory.map_zeroed(ARGS_ADDRESS, page_align_up(args.len() as u64), Access::Read)?;
+                memory.write_privileged(ARGS_ADDRESS, args)?;
+                instance.set_reg(0, u64::from(HALT_ADDRESS));
+                instance.set_reg(1, u64::from(STACK_TOP));
+                instance.set_reg(7, u64::from(ARGS_ADDRESS));
+                instance.set_reg(8, args.len() as u64);
+            }
+        }
+        Ok(instance)
+    }
+}
