@@ -47,8 +47,7 @@ fn gp08_rejects_unknown_opcodes_and_unmarked_starts() {
 fn jumps_skip_unlikely_hints_but_charge_and_report_the_block_start() {
     // 0: jump @2 | 2: unlikely | 3: load_imm r7, 5 | 6: trap
     let code = [40, 2, 2, 51, 7, 5, 0];
-    let program =
-        Arc::new(Program::new(&blob(&code, &[0b0100_1101]), GpVersion::V0_8).unwrap());
+    let program = Arc::new(Program::new(&blob(&code, &[0b0100_1101]), GpVersion::V0_8).unwrap());
     let first = program.block_cost_at(0).unwrap();
     let second = program.block_cost_at(2).unwrap();
     assert_eq!(

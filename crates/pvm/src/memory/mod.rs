@@ -2,7 +2,9 @@
 //! read-write (GP A.4).
 //!
 //! The whole space is reserved once as one flat anonymous mapping (`MAP_NORESERVE`: only
-//! touched pages use RAM), and a byte per page records its access. A guest load or store
+//! touched pages use RAM), and a byte per page records its access; the table of those
+//! bytes sits in the same mapping, just below the guest space, so an instance's memory
+//! costs one `mmap` and one `munmap` and the table's untouched pages are never committed. A guest load or store
 //! is one page-offset compare, one table lookup and one unaligned read or write. Accesses
 //! that straddle a page boundary or fail take a slow path that finds the lowest failing
 //! address, as the Gray Paper requires.
@@ -13,12 +15,16 @@
 
 use std::ptr::NonNull;
 
+mod reservation;
+
 /// Z_P: the page size.
 pub const PAGE_SIZE: u32 = 4096;
 /// Accesses below this address always panic (Z_Z: the low 64 KiB are never accessible).
 pub const LOW_MEMORY_END: u32 = 0x1_0000;
 const PAGE_COUNT: usize = 1 << 20;
 const ADDRESS_SPACE: usize = 1 << 32;
+const _: () =
+    assert!(PAGE_COUNT == reservation::TABLE_LEN && ADDRESS_SPACE == reservation::GUEST_LEN);
 
 /// What a page allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -197,15 +203,24 @@ pub struct Memory {
     /// Base of the 4 GiB reservation.
     base: NonNull<u8>,
     /// One [`Access`] byte per page (a fixed-size array: a page index derived from a u32
-    /// address needs no bounds check).
-    /// Stored as the `Access` discriminant so the table can be allocated zeroed (calloc:
-    /// the OS hands out zero pages lazily instead of the engine writing 1 MiB per VM).
-    access: Box<[u8; PAGE_COUNT]>,
+    /// address needs no bounds check), stored as the `Access` discriminant so that the
+    /// fresh mapping's zero pages mean "inaccessible". Points into the reservation, at
+    /// `base - PAGE_COUNT`; owned by this `Memory` like the rest of it.
+    access: NonNull<[u8; PAGE_COUNT]>,
     /// Pages currently mapped (for snapshots).
     mapped_pages: usize,
     /// The current heap end (`sbrk`), if a heap was set up.
     heap_end: u32,
+    /// Every page range ever made accessible, as `(first page, count)`, so that releasing
+    /// the reservation for reuse cleans only those (see `reservation`).
+    dirty: [(u32, u32); MAX_DIRTY_RANGES],
+    /// Ranges in `dirty`; more than `MAX_DIRTY_RANGES` means "lost track" (the reservation
+    /// is then unmapped instead of reused).
+    dirty_len: usize,
 }
+
+/// Page ranges a memory remembers for cleaning; typical images map 3–5.
+const MAX_DIRTY_RANGES: usize = 8;
 
 // SAFETY: `Memory` owns its mapping exclusively; the raw pointer is not shared with
 // anything else, so moving it to another thread is sound.
@@ -218,11 +233,12 @@ unsafe impl Sync for Memory {}
 
 impl Drop for Memory {
     fn drop(&mut self) {
-        // SAFETY: `base` came from a successful mmap of ADDRESS_SPACE bytes and is unmapped
-        // exactly once, here.
-        unsafe {
-            libc::munmap(self.base.as_ptr().cast(), ADDRESS_SPACE);
-        }
+        let dirty = (self.dirty_len <= MAX_DIRTY_RANGES).then(|| &self.dirty[..self.dirty_len]);
+        // SAFETY: the reservation came from `reservation::acquire` in `Memory::new`, is
+        // released exactly once, here, and nothing borrows from it any more (host pointers
+        // handed out by `host_ptr` are documented to die with the memory). `dirty` covers
+        // every page ever made accessible (`set_pages` records them).
+        unsafe { reservation::release(self.access.cast::<u8>(), dirty) };
     }
 }
 
@@ -258,34 +274,35 @@ pub fn page_align_up(x: u64) -> u64 {
 impl Memory {
     /// Reserves an empty address space (every page inaccessible).
     pub fn new() -> Result<Memory, MemoryError> {
-        // SAFETY: an anonymous private mapping with no address hint has no preconditions;
-        // the result is checked against MAP_FAILED below.
-        let pointer = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                ADDRESS_SPACE,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if pointer == libc::MAP_FAILED {
-            return Err(MemoryError::ReserveFailed(
-                std::io::Error::last_os_error().to_string(),
-            ));
-        }
-        let base = NonNull::new(pointer.cast::<u8>())
-            .ok_or_else(|| MemoryError::ReserveFailed("mmap returned null".into()))?;
+        let start = reservation::acquire()?;
+        let access = start.cast::<[u8; PAGE_COUNT]>();
+        // SAFETY: the reservation is TABLE_LEN (= PAGE_COUNT) + 4 GiB bytes long, so the
+        // guest space starts PAGE_COUNT bytes in (page-aligned: PAGE_COUNT is a multiple of
+        // the page size) and is non-null.
+        let base = unsafe { NonNull::new_unchecked(start.as_ptr().add(PAGE_COUNT)) };
         Ok(Memory {
             base,
-            access: vec![Access::None as u8; PAGE_COUNT]
-                .into_boxed_slice()
-                .try_into()
-                .expect("exactly PAGE_COUNT entries"),
+            access,
             mapped_pages: 0,
             heap_end: 0,
+            dirty: [(0, 0); MAX_DIRTY_RANGES],
+            dirty_len: 0,
         })
+    }
+
+    /// The access table.
+    #[inline(always)]
+    fn table(&self) -> &[u8; PAGE_COUNT] {
+        // SAFETY: `access` points at the PAGE_COUNT-byte table at the start of the
+        // reservation this `Memory` owns; shared access through `&self`.
+        unsafe { self.access.as_ref() }
+    }
+
+    /// The access table, mutably.
+    #[inline(always)]
+    fn table_mut(&mut self) -> &mut [u8; PAGE_COUNT] {
+        // SAFETY: as in `table`, exclusive through `&mut self`.
+        unsafe { self.access.as_mut() }
     }
 
     /// Maps `[address, address + length)` (page-aligned) with `access`, filled with zeros.
@@ -325,18 +342,51 @@ impl Memory {
     fn set_pages(&mut self, address: u32, length: u64, access: Access) {
         let first = (address / PAGE_SIZE) as usize;
         let count = (length / u64::from(PAGE_SIZE)) as usize;
-        for page in &mut self.access[first..first + count] {
+        let (mut mapped, mut unmapped) = (0usize, 0usize);
+        for page in &mut self.table_mut()[first..first + count] {
             match (*page == Access::None as u8, access == Access::None) {
-                (true, false) => self.mapped_pages += 1,
-                (false, true) => self.mapped_pages -= 1,
+                (true, false) => mapped += 1,
+                (false, true) => unmapped += 1,
                 _ => {}
             }
             *page = access as u8;
         }
+        self.mapped_pages = self.mapped_pages + mapped - unmapped;
+        if access != Access::None && count > 0 {
+            self.note_dirty(first as u32, count as u32);
+        }
+    }
+
+    /// Records that pages `first..first + count` became accessible.
+    fn note_dirty(&mut self, first: u32, count: u32) {
+        let end = first + count;
+        for range in &mut self.dirty[..self.dirty_len.min(MAX_DIRTY_RANGES)] {
+            // Overlapping or adjacent: grow the range.
+            if first <= range.0 + range.1 && range.0 <= end {
+                let start = range.0.min(first);
+                range.1 = (range.0 + range.1).max(end) - start;
+                range.0 = start;
+                return;
+            }
+        }
+        if self.dirty_len < MAX_DIRTY_RANGES {
+            self.dirty[self.dirty_len] = (first, count);
+        }
+        self.dirty_len = (self.dirty_len + 1).min(MAX_DIRTY_RANGES + 1);
     }
 
     fn zero_pages(&mut self, address: u32, length: u64) {
         if length == 0 {
+            return;
+        }
+        // Inaccessible pages hold zeros (module invariant): only a range with a mapped page
+        // needs the system call. (A fresh instance maps its image without any.)
+        let first = (address / PAGE_SIZE) as usize;
+        let count = (length / u64::from(PAGE_SIZE)) as usize;
+        if self.table()[first..first + count]
+            .iter()
+            .all(|&page| page == Access::None as u8)
+        {
             return;
         }
         // SAFETY: the range was checked to lie inside the reservation; MADV_DONTNEED on a
@@ -353,7 +403,7 @@ impl Memory {
     /// The access of the page holding `address`.
     #[inline]
     pub fn access(&self, address: u32) -> Access {
-        match self.access[(address / PAGE_SIZE) as usize] {
+        match self.table()[(address / PAGE_SIZE) as usize] {
             0 => Access::None,
             1 => Access::Read,
             _ => Access::Write,
@@ -436,7 +486,7 @@ impl Memory {
     pub(crate) fn fast_path(&self) -> FastPath {
         FastPath {
             base: self.base.as_ptr(),
-            access: self.access.as_ptr(),
+            access: self.access.as_ptr().cast::<u8>(),
         }
     }
 
@@ -445,7 +495,7 @@ impl Memory {
     pub fn load<const N: usize>(&self, address: u32) -> Result<[u8; N], Fault> {
         let offset = address % PAGE_SIZE;
         if offset <= PAGE_SIZE - N as u32
-            && self.access[(address / PAGE_SIZE) as usize] != Access::None as u8
+            && self.table()[(address / PAGE_SIZE) as usize] != Access::None as u8
         {
             let mut out = [0u8; N];
             // SAFETY: the N bytes lie inside one page of the 4 GiB reservation (checked
@@ -479,7 +529,7 @@ impl Memory {
     pub fn store<const N: usize>(&mut self, address: u32, bytes: [u8; N]) -> Result<(), Fault> {
         let offset = address % PAGE_SIZE;
         if offset <= PAGE_SIZE - N as u32
-            && self.access[(address / PAGE_SIZE) as usize] == Access::Write as u8
+            && self.table()[(address / PAGE_SIZE) as usize] == Access::Write as u8
         {
             // SAFETY: the N bytes lie inside one page of the reservation (checked offset)
             // and `bytes` is a local value.
