@@ -1,4 +1,4 @@
-// Shared test helpers: where the repository, its guests and the conformance vectors are,
+// Shared test helpers: where the repository and its guests are,
 // and a tiny assembler for hand-made programs.
 
 import { readFileSync } from 'node:fs';
@@ -13,12 +13,6 @@ export const PACKAGE = resolve(here, '..');
 export const REPO = resolve(PACKAGE, '..', '..');
 /** The guest programs. */
 export const GUESTS = join(REPO, 'guests');
-
-/** The conformance vectors: $PVM_VECTORS, else ../shared/pvm-vectors beside the repository. */
-export function vectorsRoot() {
-  const fromEnv = process.env.PVM_VECTORS;
-  return fromEnv ? resolve(fromEnv) : join(REPO, '..', 'shared', 'pvm-vectors');
-}
 
 /** The bytes of guests/bin/NAME.polkavm. */
 export function guest(name) {

@@ -71,14 +71,11 @@ fn every_top_byte_bit_flip_is_rejected() {
 #[test]
 fn sampled_low_bit_flips_are_rejected() {
     let (params, vk, proof) = fixture();
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rng = machine::testing::Rng::new(0x9e37_79b9_7f4a_7c15);
     for e in 0..proof.bytes.len() / 32 {
         for _ in 0..2 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let at = 32 * e + (x % 31) as usize;
-            let bit = ((x >> 8) % 8) as u32;
+            let at = 32 * e + rng.index(31);
+            let bit = rng.below(8) as u32;
             assert!(
                 verify(params, vk, &flipped(proof, at, bit)).is_err(),
                 "flip of bit {bit} of byte {at} (element {e}) verifies"
