@@ -21,11 +21,13 @@ REPO = Path(__file__).resolve().parents[3]
 @functools.cache
 def isa() -> dict[str, dict[str, Any]]:
     """The instruction table by mnemonic: `{"load_imm": {"opcode": 51, "form": "RegImm", ...}}`."""
-    out = subprocess.run(
+    run = subprocess.run(
         ["cargo", "run", "--quiet", "-p", "pvm-cli", "--", "isa", "--json"],
-        cwd=REPO, capture_output=True, text=True, check=True,
-    ).stdout
-    return {row["name"]: row for row in json.loads(out)}
+        cwd=REPO, capture_output=True, text=True, check=False,
+    )
+    if run.returncode != 0:
+        raise RuntimeError(f"`cargo run -p pvm-cli -- isa --json` failed:\n{run.stderr}")
+    return {row["name"]: row for row in json.loads(run.stdout)}
 
 
 def imm(value: int) -> bytes:
