@@ -13,7 +13,13 @@ use halo2_axiom::{
     SerdeFormat,
 };
 
-use crate::{key_k, verify, MemoryCircuit, Params, Proof, VerifyError, VerifyingKey, MAX_K, MIN_K};
+use crate::{
+    circuit::MemoryCircuit,
+    keys::{key_k, Params, VerifyingKey},
+    layout::{MAX_K, MIN_K},
+    proof::Proof,
+    verify::{verify, VerifyError},
+};
 
 /// First bytes of a verifier key file.
 pub const KEY_MAGIC: [u8; 8] = *b"MEMPRFVK";
