@@ -13,7 +13,7 @@
 //!     Record { time: 1, space: Space(0), address: 8, op: Op::Write, value: 42 },
 //!     Record { time: 2, space: Space(0), address: 8, op: Op::Read, value: 42 },
 //! ];
-//! let params = memory_proof::setup(10); // INSECURE test setup
+//! let params = memory_proof::insecure_test_setup(10); // tests only: anyone can forge proofs
 //! let (pk, vk) = memory_proof::keygen(&params);
 //! let proof = memory_proof::prove(&params, &pk, &records)?;
 //! memory_proof::verify(&params, &vk, &proof)?;
@@ -38,7 +38,12 @@ pub use circuit::{capacity, MemoryCircuit, MAX_K, MIN_K};
 pub use halo2_axiom;
 pub use keys::{key_k, keygen, vk_bytes, Params, ProvingKey, VerifyingKey};
 pub use layout::smallest_k;
-pub use params::{downsize, load_params, save_params, setup, INSECURE_SETUP_SEED};
+#[allow(deprecated)]
+pub use params::setup;
+pub use params::{
+    downsize, insecure_test_setup, is_insecure_test_s_g2, load_params, save_params, ParamsError,
+    ParamsSource, INSECURE_SETUP_SEED,
+};
 pub use proof::{Proof, ProofFormatError, PROOF_MAGIC, PROOF_VERSION};
 pub use prove::{prove, prove_witness, ProveError};
 pub use verifier_key::{verify_with_key, KeyFormatError, VerifierKey, KEY_MAGIC, KEY_VERSION};
