@@ -26,6 +26,8 @@
 //! The program and execution checks are the ones `crates/pvm/tests/robustness.rs` makes,
 //! from the one file both include: `crates/pvm/tests/support/mod.rs`.
 
+#![forbid(unsafe_code)]
+
 use std::sync::Arc;
 
 use pvm::container::{is_polkavm, Container};

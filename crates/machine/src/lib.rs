@@ -16,6 +16,8 @@
 //! [`check`] (the exact consistency checker), [`replay`] (its linear oracle), [`format`] (the binary trace file format),
 //! [`testing`] (random traces and tamperings for tests).
 
+#![forbid(unsafe_code)]
+
 pub mod cells;
 pub mod check;
 pub mod format;

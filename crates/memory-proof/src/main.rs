@@ -1,5 +1,7 @@
 //! `memory-proof`: prove and verify the memory consistency of a trace file, and benchmark.
 
+#![forbid(unsafe_code)]
+
 use std::{
     path::PathBuf,
     process::{Command, ExitCode},
