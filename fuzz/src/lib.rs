@@ -26,6 +26,8 @@
 //! The program and execution checks are the ones `crates/pvm/tests/robustness.rs` makes,
 //! from the test kit both depend on: `pvm_testkit::checks`.
 
+#![forbid(unsafe_code)]
+
 use std::sync::Arc;
 
 use pvm::container::{is_polkavm, Container};

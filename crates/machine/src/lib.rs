@@ -17,6 +17,8 @@
 //! `testing` (the workspace's RNG, random traces and tamperings for tests; only with the
 //! `testing` feature, or in this crate's own tests).
 
+#![forbid(unsafe_code)]
+
 pub mod cells;
 pub mod check;
 pub mod format;

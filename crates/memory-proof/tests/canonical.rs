@@ -4,7 +4,9 @@
 use std::{path::Path, sync::OnceLock};
 
 use machine::testing::random_trace;
-use memory_proof::{keygen, prove, setup, verify, Params, Proof, VerifyError, VerifyingKey};
+use memory_proof::{
+    insecure_test_setup, keygen, prove, verify, Params, Proof, VerifyError, VerifyingKey,
+};
 
 const K: u32 = 9;
 
@@ -12,7 +14,7 @@ const K: u32 = 9;
 fn fixture() -> &'static (Params, VerifyingKey, Proof) {
     static FIXTURE: OnceLock<(Params, VerifyingKey, Proof)> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let params = setup(K);
+        let params = insecure_test_setup(K);
         let (pk, vk) = keygen(&params);
         let proof = prove(&params, &pk, &random_trace(7, 40)).unwrap();
         (params, vk, proof)

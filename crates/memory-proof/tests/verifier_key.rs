@@ -2,12 +2,12 @@
 
 use machine::testing::random_trace;
 use memory_proof::{
-    keygen, prove, setup, verify_with_key, vk_bytes, KeyFormatError, VerifierKey, VerifyError,
-    KEY_MAGIC, KEY_VERSION,
+    insecure_test_setup, keygen, prove, verify_with_key, vk_bytes, KeyFormatError, VerifierKey,
+    VerifyError, KEY_MAGIC, KEY_VERSION,
 };
 
 fn key_and_proof(k: u32, records: usize) -> (VerifierKey, Vec<u8>, memory_proof::Proof) {
-    let params = setup(k);
+    let params = insecure_test_setup(k);
     let (pk, vk) = keygen(&params);
     let proof = prove(&params, &pk, &random_trace(u64::from(k), records)).unwrap();
     let key = VerifierKey::new(&params, &vk).unwrap();
@@ -69,16 +69,16 @@ fn key_round_trip_and_verification() {
 
 #[test]
 fn new_rejects_mismatched_params_and_vk() {
-    let (_, vk9) = keygen(&setup(9));
+    let (_, vk9) = keygen(&insecure_test_setup(9));
     assert!(matches!(
-        VerifierKey::new(&setup(10), &vk9),
+        VerifierKey::new(&insecure_test_setup(10), &vk9),
         Err(KeyFormatError::KMismatch { params: 10, vk: 9 })
     ));
 }
 
 #[test]
 fn corrupt_key_files_give_typed_errors() {
-    let params = setup(9);
+    let params = insecure_test_setup(9);
     let (_, vk) = keygen(&params);
     let bytes = VerifierKey::new(&params, &vk).unwrap().to_bytes();
 

@@ -1,6 +1,8 @@
 //! Library side of the `pvm` command-line tool: program loading, shared by the binary and
 //! the integration tests.
 
+#![forbid(unsafe_code)]
+
 pub mod isa;
 pub mod load;
 

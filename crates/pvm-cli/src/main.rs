@@ -1,6 +1,8 @@
 //! `pvm`: run, trace and disassemble PVM programs, run conformance vectors, write and check
 //! memory traces.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
