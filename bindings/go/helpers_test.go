@@ -26,14 +26,6 @@ func workspace() string {
 	return dir
 }
 
-// vectorsRoot is $PVM_VECTORS or shared/pvm-vectors beside the repository.
-func vectorsRoot() string {
-	if dir := os.Getenv("PVM_VECTORS"); dir != "" {
-		return dir
-	}
-	return filepath.Join(workspace(), "..", "shared", "pvm-vectors")
-}
-
 func hostcallPolkaVM(t testing.TB) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(workspace(), "guests", "bin", "hostcall.polkavm"))

@@ -35,7 +35,11 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 
-echo "== go test (PVM_VECTORS=${PVM_VECTORS:-../shared/pvm-vectors beside the repository})"
+echo "== conformance cases (pvm test-vectors --emit-cases, debug build)"
+PVM_CASES="$(bash "$root/bindings/emit_cases.sh")"
+export PVM_CASES
+
+echo "== go test (PVM_VECTORS=${PVM_VECTORS:-../shared/pvm-vectors beside the repository}, PVM_CASES=$PVM_CASES)"
 go test -count=1 -v ./...
 
 echo "== benchmark (debug-profile library; see README for release numbers)"

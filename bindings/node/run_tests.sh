@@ -6,7 +6,8 @@
 #
 # Installs Node.js and npm with apt-get when they are missing and we are root (Debian's
 # nodejs/npm). Environment: PVM_VECTORS picks the conformance vectors (default
-# ../shared/pvm-vectors beside the repository).
+# ../shared/pvm-vectors beside the repository; converted once by ../emit_cases.sh into the
+# case file $PVM_CASES that test/vectors.test.mjs runs).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [ -n "${PVM_VECTORS:-}" ]; then
@@ -48,6 +49,10 @@ if [ -f package-lock.json ]; then npm ci --no-progress; else npm install --no-pr
 
 echo "== napi build --release (pvm.node)"
 npx --no-install napi build --release --dts native.d.ts
+
+echo "== conformance cases (pvm test-vectors --emit-cases, debug build)"
+PVM_CASES="$(bash "$here/../emit_cases.sh")"
+export PVM_CASES
 
 echo "== node --test"
 if [ "$#" -eq 0 ]; then

@@ -6,7 +6,8 @@
 #
 # Environment: PYTHON (default python3) picks the interpreter, PVM_PY_VENV the virtualenv
 # (default bindings/python/.venv), PVM_VECTORS the conformance vectors (default
-# ../shared/pvm-vectors beside the repository).
+# ../shared/pvm-vectors beside the repository; converted once by ../emit_cases.sh into the
+# case file $PVM_CASES that tests/test_vectors.py runs).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 venv="${PVM_PY_VENV:-$here/.venv}"
@@ -34,6 +35,10 @@ fi
 
 echo "== building and installing bindings/python (cargo, release)"
 "$py" -m pip install --quiet --no-build-isolation --no-deps --force-reinstall "$here"
+
+echo "== conformance cases (pvm test-vectors --emit-cases, debug build)"
+PVM_CASES="$(bash "$here/../emit_cases.sh")"
+export PVM_CASES
 
 echo "== pytest"
 # Every test must run here: the stub checks fail instead of skipping without mypy.

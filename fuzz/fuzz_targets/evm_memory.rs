@@ -3,5 +3,6 @@
 //! op changed nothing, and a return leaves the parent's size and bytes as they were
 //! (`pvm_fuzz::evm`).
 #![no_main]
+#![forbid(unsafe_code)]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| pvm_fuzz::evm::evm_memory(data));

@@ -4,6 +4,7 @@
 //! within `memory_size`; both runs agree (result, gas, registers, root); the listing
 //! re-assembles to the canonical encoding of the decoded prefix.
 #![no_main]
+#![forbid(unsafe_code)]
 
 use machine::NoTrace;
 use memory3d::isa;

@@ -24,7 +24,9 @@
 //! * [`proof::parse_proof`]: `memory-proof` files and mutated real proofs.
 //!
 //! The program and execution checks are the ones `crates/pvm/tests/robustness.rs` makes,
-//! from the one file both include: `crates/pvm/tests/support/mod.rs`.
+//! from the test kit both depend on: `pvm_testkit::checks`.
+
+#![forbid(unsafe_code)]
 
 use std::sync::Arc;
 
@@ -32,13 +34,11 @@ use pvm::container::{is_polkavm, Container};
 use pvm::format::{RawBlob, StandardProgram, ARGS_ADDRESS, STACK_TOP};
 use pvm::{GpVersion, Instance, Program, HALT_ADDRESS};
 
-#[path = "../../crates/pvm/tests/support/mod.rs"]
-mod checks;
 pub mod evm;
 pub mod m3d;
 pub mod proof;
 pub mod traced;
-pub use checks::{
+pub use pvm_testkit::checks::{
     check_program, map_fixed_pages, run_checked, Outcome, MAX_USED_JUMP_TABLE, PAGE, RO_PAGE,
     RW_PAGES,
 };

@@ -3,7 +3,9 @@
 
 use std::sync::OnceLock;
 
-use memory_proof::{keygen, prove, setup, verify, Params, Proof, VerifyingKey, PROOF_MAGIC};
+use memory_proof::{
+    insecure_test_setup, keygen, prove, verify, Params, Proof, VerifyingKey, PROOF_MAGIC,
+};
 
 /// Largest `k` whose parameters and keys the harness builds (larger proofs are parsed
 /// only: setup grows as `2^k`).
@@ -17,7 +19,7 @@ fn keys(k: u32) -> &'static (Params, VerifyingKey) {
     static KEYS: [OnceLock<(Params, VerifyingKey)>; 2] = [OnceLock::new(), OnceLock::new()];
     let slot = &KEYS[(k - memory_proof::MIN_K) as usize];
     slot.get_or_init(|| {
-        let params = setup(k);
+        let params = insecure_test_setup(k);
         let (_, vk) = keygen(&params);
         (params, vk)
     })
@@ -27,7 +29,7 @@ fn keys(k: u32) -> &'static (Params, VerifyingKey) {
 pub fn valid_proof() -> &'static Proof {
     static PROOF: OnceLock<Proof> = OnceLock::new();
     PROOF.get_or_init(|| {
-        let params = setup(memory_proof::MIN_K);
+        let params = insecure_test_setup(memory_proof::MIN_K);
         let (pk, vk) = keygen(&params);
         let records = machine::testing::random_trace(7, VALID_RECORDS);
         let proof = prove(&params, &pk, &records).expect("a consistent trace proves");

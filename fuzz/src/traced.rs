@@ -17,7 +17,7 @@ use machine::{Record, Space, Step, Tracer, VecTracer};
 use pvm::tracing::{MEMORY, REGISTERS};
 use pvm::{Access, Exit, Instance, Program, REG_COUNT};
 
-use crate::checks::{run_checked, Outcome, MAX_USED_JUMP_TABLE, PAGE, RO_PAGE, RW_PAGES};
+use pvm_testkit::checks::{run_checked, Outcome, MAX_USED_JUMP_TABLE, PAGE, RO_PAGE, RW_PAGES};
 use crate::{program_parts, register_value, setup_memory, GAS, MAX_PAGE_FAULTS, MAX_RUNS};
 
 /// `check` and `replay` must agree on every record sequence (same `Ok`/`Err`, same
@@ -141,7 +141,7 @@ pub fn execute_traced(data: &[u8]) {
     }
 }
 
-/// [`crate::checks::map_fixed_pages`] through the traced instance API.
+/// [`pvm_testkit::checks::map_fixed_pages`] through the traced instance API.
 fn map_fixed_pages_traced<T: Tracer>(vm: &mut Instance<T>, data: &[u8]) {
     vm.map_memory(RO_PAGE, u64::from(PAGE), Access::Read)
         .unwrap();

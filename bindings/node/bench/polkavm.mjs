@@ -4,10 +4,11 @@
 // and on @fluffylabs/anan-as, which implements GP 0.7.2.
 //
 // Container format and layout rule: crates/pvm/src/container.rs (PolkaVM 0.37, page size
-// 4096, 64 KiB guard zones). The GP 0.7 numbering differs from JamV1 in one group only:
-// JamV1 opcodes 101..110 (count_set_bits_64 .. reverse_bytes) are 102..111 in GP 0.7,
-// where 101 is sbrk (crates/pvm/src/isa.rs); JamV1's `unlikely` (2) has no GP 0.7 form
+// 4096, 64 KiB guard zones). Both numberings come from the engine's instruction table
+// (`pvm isa --json`, see `isa` in test/helpers.mjs); JamV1's `unlikely` has no GP 0.7 form
 // and becomes `fallthrough` (see `renumber`).
+
+import { isa } from '../test/helpers.mjs';
 
 const MAGIC = [0x50, 0x56, 0x4d, 0x00];
 const HALT_ADDRESS = 0xffff0000;
@@ -115,21 +116,30 @@ export function memoryLayout(container) {
   };
 }
 
-const UNLIKELY = 2;
-const FALLTHROUGH = 1;
-
 /**
- * The code renumbered from JamV1 to GP 0.7. `unlikely` (a no-op branch hint that does not
- * exist in GP 0.7) becomes `fallthrough`, the GP 0.7 no-op: also one gas, and the block
- * boundary it adds is one no jump needs.
+ * JamV1 opcode byte → GP 0.7 byte, for every JamV1 instruction. `unlikely` (a no-op branch
+ * hint that does not exist in GP 0.7) maps to `fallthrough`, the GP 0.7 no-op: also one gas,
+ * and the block boundary it adds is one no jump needs.
  */
+function gp07Bytes() {
+  const table = isa();
+  const bytes = new Map();
+  for (const row of table.values()) {
+    if (row.opcode === null) continue;
+    const target = row.name === 'unlikely' ? table.get('fallthrough') : row;
+    if (target.opcode_0_7 === null) throw new Error(`${row.name} has no GP 0.7 form`);
+    bytes.set(row.opcode, target.opcode_0_7);
+  }
+  return bytes;
+}
+
+/** The code renumbered from JamV1 to GP 0.7 (bytes that are not an instruction stay). */
 function renumber(code, bitmask) {
+  const bytes = gp07Bytes();
   const out = Uint8Array.from(code);
   for (let pc = 0; pc < code.length; pc++) {
     if (!(bitmask[pc >> 3] & (1 << (pc & 7)))) continue;
-    const op = code[pc];
-    if (op === UNLIKELY) out[pc] = FALLTHROUGH;
-    else if (op >= 101 && op <= 110) out[pc] = op + 1;
+    out[pc] = bytes.get(code[pc]) ?? code[pc];
   }
   return out;
 }

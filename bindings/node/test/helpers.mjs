@@ -1,6 +1,7 @@
-// Shared test helpers: where the repository, its guests and the conformance vectors are,
+// Shared test helpers: where the repository and its guests are,
 // and a tiny assembler for hand-made programs.
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +14,6 @@ export const PACKAGE = resolve(here, '..');
 export const REPO = resolve(PACKAGE, '..', '..');
 /** The guest programs. */
 export const GUESTS = join(REPO, 'guests');
-
-/** The conformance vectors: $PVM_VECTORS, else ../shared/pvm-vectors beside the repository. */
-export function vectorsRoot() {
-  const fromEnv = process.env.PVM_VECTORS;
-  return fromEnv ? resolve(fromEnv) : join(REPO, '..', 'shared', 'pvm-vectors');
-}
 
 /** The bytes of guests/bin/NAME.polkavm. */
 export function guest(name) {
@@ -52,24 +47,26 @@ export function hostAdd(vm) {
   vm.setReg(7, BigInt.asUintN(64, vm.getReg(7) + vm.getReg(8)));
 }
 
-// ---- a tiny assembler (GP 0.8 / JamV1 opcodes; the same bytes in GP 0.7 for these) ----
+// ---- a tiny assembler (GP 0.8 / JamV1 opcodes) ----
 
-const OPCODES = {
-  trap: 0,
-  fallthrough: 1,
-  ecalli: 10,
-  jump: 40,
-  jump_ind: 50,
-  load_imm: 51,
-  load_u8: 52,
-  load_u32: 56,
-  store_u8: 59,
-  store_u32: 61,
-  branch_ne_imm: 82,
-  store_ind_u8: 120,
-  load_ind_u8: 124,
-  add_imm_64: 149,
-};
+let table;
+
+/**
+ * The engine's instruction table by mnemonic (`pvm isa --json`, run once per test process
+ * through cargo, which reuses the workspace's debug build):
+ * `isa().get('load_imm')` is `{ opcode: 51, form: 'RegImm', ... }`.
+ */
+export function isa() {
+  if (table === undefined) {
+    const json = execFileSync('cargo', ['run', '--quiet', '-p', 'pvm-cli', '--', 'isa', '--json'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    table = new Map(JSON.parse(json).map((row) => [row.name, row]));
+  }
+  return table;
+}
 
 /** The shortest little-endian encoding of a 32-bit immediate (sign-extended on decode). */
 export function imm(value) {
@@ -88,16 +85,21 @@ export function imm(value) {
 
 /**
  * One instruction: `ins('load_imm', 7, 42)`, `ins('ecalli', 1)`, `ins('trap')`,
- * `ins('store_ind_u8', a, b, offset)`.
+ * `ins('store_ind_u8', a, b, offset)`; the operands follow the table's operand form.
  */
 export function ins(name, ...operands) {
-  const op = OPCODES[name];
-  if (op === undefined) throw new Error(`unknown instruction ${name}`);
-  if (operands.length === 0) return [op];
-  if (name === 'ecalli') return [op, ...imm(operands[0])];
-  if (operands.length === 2) return [op, operands[0], ...imm(operands[1])];
-  const [a, b, value] = operands;
-  return [op, a | (b << 4), ...imm(value)];
+  const row = isa().get(name);
+  if (row === undefined || row.opcode === null) throw new Error(`unknown instruction ${name}`);
+  const op = row.opcode;
+  const shape = `${row.form}/${operands.length}`;
+  if (shape === 'None/0') return [op];
+  if (shape === 'Imm/1') return [op, ...imm(operands[0])];
+  if (shape === 'RegImm/2') return [op, operands[0], ...imm(operands[1])];
+  if (shape === 'RegRegImm/3') {
+    const [a, b, value] = operands;
+    return [op, a | (b << 4), ...imm(value)];
+  }
+  throw new Error(`the test assembler cannot encode ${name} (${row.form}) with ${operands.length} operands`);
 }
 
 /** A raw program blob (no jump table) of `instructions`. */
@@ -113,5 +115,9 @@ export function blob(...instructions) {
   return new Uint8Array([0, 0, code.length, ...code, ...bitmask]);
 }
 
-/** `load_imm r7, 42 ; jump_ind r0`: halts with r7 = 42 when r0 holds the halt address. */
+/**
+ * `load_imm r7, 42 ; jump_ind r0`: halts with r7 = 42 when r0 holds the halt address.
+ * Spelled out in bytes so that importing the helpers needs no cargo run; vm.test.mjs checks
+ * it against the assembler.
+ */
 export const HALT_42 = new Uint8Array([0, 0, 5, 51, 7, 42, 50, 0, 0b1001]);

@@ -1,38 +1,41 @@
-// Every conformance vector in ../shared/pvm-vectors (or $PVM_VECTORS) through the binding:
-// the GP 0.8 suite (polkavm-e88d5b4 + polkavm-0.37.0-extra) and the GP 0.7 legacy set.
+// Every conformance vector through the binding, as the normalised cases of $PVM_CASES
+// (written by `pvm test-vectors --emit-cases`): the GP 0.8 suite (polkavm-e88d5b4 +
+// polkavm-0.37.0-extra) and the GP 0.7 legacy set (w3f-v0.4).
 
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { vectorsRoot } from './helpers.mjs';
-import { runVector } from './vectors.mjs';
+import { loadCases, runCase } from './cases.mjs';
 
-const SETS = { 'polkavm-e88d5b4': '0.8', 'polkavm-0.37.0-extra': '0.8', 'w3f-v0.4': '0.7' };
-const COUNTS = { 'polkavm-e88d5b4': 363, 'polkavm-0.37.0-extra': 1, 'w3f-v0.4': 307 };
+const CASES = loadCases();
+const COUNTS = { 'polkavm-e88d5b4 0.8': 363, 'polkavm-0.37.0-extra 0.8': 1, 'w3f-v0.4 0.7': 307 };
 
-function files(set) {
-  const dir = join(vectorsRoot(), set, 'programs');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.json'))
-    .sort()
-    .map((name) => join(dir, name));
-}
+/** The vector set a case came from (the first part of its source path). */
+const setOf = (c) => c.source.split('/')[0];
 
 test('the vectors are there', () => {
-  assert.ok(existsSync(vectorsRoot()), `conformance vectors not found at ${vectorsRoot()} (set PVM_VECTORS)`);
-  for (const [set, count] of Object.entries(COUNTS)) assert.equal(files(set).length, count, set);
+  const counts = {};
+  for (const c of CASES) {
+    const key = `${setOf(c)} ${c.gp}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  assert.deepEqual(counts, COUNTS);
 });
 
-for (const [set, gp] of Object.entries(SETS)) {
-  describe(`${set} (GP ${gp})`, () => {
-    for (const path of files(set)) {
-      const name = path.split('/').pop().replace(/\.json$/, '');
-      test(name, () => {
-        const errors = runVector(path, gp);
-        assert.deepEqual(errors, []);
+test('a wrong expectation is reported', () => {
+  // Guard against glue that passes everything: corrupt one expected value.
+  const c = CASES.find((x) => x.name === 'gas_complex_2');
+  assert.deepEqual(runCase(c), []);
+  const wrong = { ...c, steps: c.steps.map((s) => (s.op === 'assert' ? { ...s, gas: '13' } : s)) };
+  assert.ok(runCase(wrong).some((e) => e.includes('gas: expected 13, got 12')));
+});
+
+for (const set of new Set(CASES.map(setOf))) {
+  const cases = CASES.filter((c) => setOf(c) === set);
+  describe(`${set} (GP ${cases[0].gp})`, () => {
+    for (const c of cases) {
+      test(c.name, () => {
+        assert.deepEqual(runCase(c), []);
       });
     }
   });

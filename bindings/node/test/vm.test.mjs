@@ -26,6 +26,12 @@ test('a raw blob runs to halt with the result in r7 and gas charged', () => {
   assert.ok(Object.isFrozen(exit));
 });
 
+test('the assembler, reading the engine table, encodes HALT_42 byte for byte', () => {
+  assert.deepEqual(blob(ins('load_imm', 7, 42), ins('jump_ind', 0, 0)), HALT_42);
+  assert.throws(() => ins('no_such_op'), /unknown instruction/);
+  assert.throws(() => ins('load_imm', 7), /cannot encode/);
+});
+
 test('registers: bigint in and out, numbers accepted, all 13 at once', () => {
   const vm = Vm.fromBlob(HALT_42, { gas: 1 });
   vm.setReg(12, 0xffff_ffff_ffff_ffffn);

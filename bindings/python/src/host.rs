@@ -1,5 +1,5 @@
-//! Host functions: the table of Python callables a `VM` dispatches `ecalli` ids to, and
-//! the `@vm.host(id)` decorator that fills it.
+//! Host functions: the table of Python callables a `VM` dispatches `ecalli` ids to. The
+//! `@vm.host(id)` decorator that fills it lives beside `VM` in `vm.rs`.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +8,6 @@ use pyo3::types::PyMapping;
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::errors::Error;
-use crate::vm::Vm;
 
 /// Python callables by host-call id.
 #[derive(Default)]
@@ -71,42 +70,5 @@ impl HostTable {
     /// Drops every handler (breaks reference cycles through the VM).
     pub fn clear(&mut self) {
         self.handlers.clear();
-    }
-}
-
-/// What `vm.host(id)` returns: a decorator that registers its function for `id` and
-/// returns the function unchanged.
-#[pyclass(module = "pvm", name = "HostDecorator", frozen)]
-pub struct HostDecorator {
-    vm: Py<Vm>,
-    id: u32,
-}
-
-impl HostDecorator {
-    /// A decorator registering functions on `vm` for `id`.
-    pub fn new(vm: Py<Vm>, id: u32) -> HostDecorator {
-        HostDecorator { vm, id }
-    }
-}
-
-#[pymethods]
-impl HostDecorator {
-    /// Registers `func` as the VM's host function for this id and returns it.
-    fn __call__<'py>(&self, func: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let py = func.py();
-        self.vm
-            .bind(py)
-            .try_borrow_mut()?
-            .hosts
-            .insert(self.id, func.clone())?;
-        Ok(func)
-    }
-
-    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.vm)
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<pvm.HostDecorator for host-call id {}>", self.id)
     }
 }

@@ -1,15 +1,15 @@
 //! `pvm._native`: the Python binding of the pvm engine, PyO3 directly over the `pvm` crate.
 //!
 //! The Python package `pvm` re-exports everything here. Modules: [`errors`] (exceptions),
-//! [`convert`] (argument parsing), [`program`] (`Program`), [`exit`] (`Exit`), [`engine`]
-//! (the instance a VM owns), [`vm`] (`VM`: creation, registers, gas, pc, exports),
-//! [`memory`] (`VM` memory methods), [`host`] (host-function table and decorator) and
-//! [`run`] (`VM.run`/`VM.call` with the host-call loop).
+//! [`convert`] (argument parsing), [`program`] (`Program`), [`exit`] (`Exit`), [`vm`] (`VM`:
+//! creation, registers, gas, pc, exports, and `HostDecorator`), [`memory`] (`VM` memory
+//! methods), [`host`] (the host-function table) and [`run`] (`VM.run`/`VM.call` with the
+//! host-call loop). Arrows run one way: `vm` uses `host`, `memory` and `run` use `vm`.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod convert;
-pub mod engine;
 pub mod errors;
 pub mod exit;
 pub mod host;
@@ -28,7 +28,7 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<program::Program>()?;
     module.add_class::<vm::Vm>()?;
     module.add_class::<exit::Exit>()?;
-    module.add_class::<host::HostDecorator>()?;
+    module.add_class::<vm::HostDecorator>()?;
     module.add("PvmError", py.get_type::<errors::PvmError>())?;
     module.add("ProgramError", py.get_type::<errors::ProgramError>())?;
     module.add(

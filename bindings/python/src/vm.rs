@@ -1,5 +1,6 @@
 //! `pvm.VM`: creating a machine, its registers, gas and pc, exports and host-function
-//! registration. Memory access is in `memory.rs`, running in `run.rs`.
+//! registration (with `HostDecorator`, what `@vm.host(id)` returns). Memory access is in
+//! `memory.rs`, running in `run.rs`.
 
 use std::sync::Arc;
 
@@ -10,17 +11,22 @@ use pyo3::prelude::*;
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::convert;
-use crate::engine::Engine;
 use crate::errors::{Error, Result};
 use crate::exit::Exit;
-use crate::host::{HostDecorator, HostTable};
+use crate::host::HostTable;
 use crate::program::Program;
 
 /// A PVM instance: a program with its registers, gas, pc and memory.
+///
+/// PyO3 requires a `#[pyclass]` to be `Send + Sync` (this one is not `unsendable`), so it
+/// holds the engine's [`Instance`] directly: `Instance` is `Send + Sync` because
+/// `pvm::Memory`, the only part with a raw pointer, is (see the `unsafe impl`s in
+/// `crates/pvm/src/memory.rs`). If that ever changed, this would stop compiling rather than
+/// need an `unsafe impl` here.
 #[pyclass(module = "pvm", name = "VM")]
 pub struct Vm {
     /// The engine instance.
-    pub engine: Engine,
+    pub engine: Instance,
     /// `(name, pc)` of every export, for VMs made from a `.polkavm` program.
     pub exports: Option<Vec<(String, u32)>>,
     /// Host functions registered with `vm.host(id)`.
@@ -36,7 +42,7 @@ pub struct Vm {
 impl Vm {
     fn from_instance(instance: Instance, exports: Option<Vec<(String, u32)>>) -> Vm {
         Vm {
-            engine: Engine::new(instance),
+            engine: instance,
             exports,
             hosts: HostTable::default(),
             last_exit: None,
@@ -269,5 +275,42 @@ impl Vm {
             self.engine.gas(),
             self.last_exit.map_or("None", crate::exit::kind_name)
         )
+    }
+}
+
+/// What `vm.host(id)` returns: a decorator that registers its function for `id` and
+/// returns the function unchanged.
+#[pyclass(module = "pvm", name = "HostDecorator", frozen)]
+pub struct HostDecorator {
+    vm: Py<Vm>,
+    id: u32,
+}
+
+impl HostDecorator {
+    /// A decorator registering functions on `vm` for `id`.
+    pub fn new(vm: Py<Vm>, id: u32) -> HostDecorator {
+        HostDecorator { vm, id }
+    }
+}
+
+#[pymethods]
+impl HostDecorator {
+    /// Registers `func` as the VM's host function for this id and returns it.
+    fn __call__<'py>(&self, func: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let py = func.py();
+        self.vm
+            .bind(py)
+            .try_borrow_mut()?
+            .hosts
+            .insert(self.id, func.clone())?;
+        Ok(func)
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> std::result::Result<(), PyTraverseError> {
+        visit.call(&self.vm)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<pvm.HostDecorator for host-call id {}>", self.id)
     }
 }

@@ -1,25 +1,33 @@
 """A tiny PVM assembler for hand-made test programs (GP 0.8 / JamV1 opcodes).
 
-Only the operand forms the tests need: no operands, one immediate, a register and an
-immediate, two registers and an immediate. Immediates use the shortest sign-extending
-little-endian encoding, as the Gray Paper's decoder reads them.
+The opcode bytes and operand forms come from the engine's one instruction table, printed
+by `pvm isa --json` (run once per test session through cargo, which reuses the workspace's
+debug build). Only the operand forms the tests need are encoded: no operands, one
+immediate, a register and an immediate, two registers and an immediate. Immediates use the
+shortest sign-extending little-endian encoding, as the Gray Paper's decoder reads them.
 """
 
 from __future__ import annotations
 
-OPCODES = {
-    "trap": 0,
-    "fallthrough": 1,
-    "ecalli": 10,
-    "jump_ind": 50,
-    "load_imm": 51,
-    "load_u8": 52,
-    "load_u64": 58,
-    "store_u64": 62,
-    "load_ind_u8": 124,
-    "store_ind_u8": 120,
-    "add_imm_64": 149,
-}
+import functools
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@functools.cache
+def isa() -> dict[str, dict[str, Any]]:
+    """The instruction table by mnemonic: `{"load_imm": {"opcode": 51, "form": "RegImm", ...}}`."""
+    run = subprocess.run(
+        ["cargo", "run", "--quiet", "-p", "pvm-cli", "--", "isa", "--json"],
+        cwd=REPO, capture_output=True, text=True, check=False,
+    )
+    if run.returncode != 0:
+        raise RuntimeError(f"`cargo run -p pvm-cli -- isa --json` failed:\n{run.stderr}")
+    return {row["name"]: row for row in json.loads(run.stdout)}
 
 
 def imm(value: int) -> bytes:
@@ -35,17 +43,24 @@ def imm(value: int) -> bytes:
 
 
 def ins(name: str, *operands: int) -> bytes:
-    """One instruction: `ins("load_imm", 7, 42)`, `ins("ecalli", 1)`, `ins("trap")`."""
-    op = bytes([OPCODES[name]])
-    if not operands:
+    """One instruction: `ins("load_imm", 7, 42)`, `ins("ecalli", 1)`, `ins("trap")`,
+    `ins("load_ind_u8", a, b, offset)`; the operands follow the table's operand form."""
+    row = isa()[name]
+    if row["opcode"] is None:
+        raise ValueError(f"{name} is not a GP 0.8 instruction")
+    op = bytes([row["opcode"]])
+    form = row["form"]
+    if form == "None" and not operands:
         return op
-    if name == "ecalli":
+    if form == "Imm" and len(operands) == 1:
         return op + imm(operands[0])
-    if len(operands) == 2:
+    if form == "RegImm" and len(operands) == 2:
         reg, value = operands
         return op + bytes([reg]) + imm(value)
-    ra, rb, value = operands
-    return op + bytes([ra | rb << 4]) + imm(value)
+    if form == "RegRegImm" and len(operands) == 3:
+        ra, rb, value = operands
+        return op + bytes([ra | rb << 4]) + imm(value)
+    raise ValueError(f"the test assembler cannot encode {name} ({form}) with {operands}")
 
 
 def varint(value: int) -> bytes:

@@ -1,8 +1,7 @@
-"""Shared fixtures: where the repository, its guests and the conformance vectors are."""
+"""Shared fixtures: where the repository and its guests are."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,11 +10,6 @@ import pvm
 
 REPO = Path(__file__).resolve().parents[3]
 GUESTS = REPO / "guests"
-
-
-def vectors_root() -> Path:
-    """The conformance vectors: $PVM_VECTORS, else ../shared/pvm-vectors beside the repo."""
-    return Path(os.environ.get("PVM_VECTORS", REPO.parent / "shared" / "pvm-vectors"))
 
 
 @pytest.fixture(scope="session")

@@ -1,38 +1,42 @@
-"""Every conformance vector in ../shared/pvm-vectors (or $PVM_VECTORS) through the binding:
-the GP 0.8 suite (polkavm-e88d5b4 + polkavm-0.37.0-extra) and the GP 0.7 legacy set."""
+"""Every conformance vector through the binding, as the normalised cases of $PVM_CASES
+(written by `pvm test-vectors --emit-cases`): the GP 0.8 suite (polkavm-e88d5b4 +
+polkavm-0.37.0-extra) and the GP 0.7 legacy set (w3f-v0.4)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections import Counter
+from typing import Any
 
 import pytest
 
-from conftest import vectors_root
-from pvm_vectors import run_vector
+from pvm_cases import load_cases, run_case
 
-SETS = {"polkavm-e88d5b4": "0.8", "polkavm-0.37.0-extra": "0.8", "w3f-v0.4": "0.7"}
-
-
-def cases() -> list[tuple[Path, str]]:
-    found = []
-    for name, gp in SETS.items():
-        found += [(path, gp) for path in sorted((vectors_root() / name / "programs").glob("*.json"))]
-    return found
+CASES = load_cases()
 
 
-CASES = cases()
+def set_of(case: dict[str, Any]) -> str:
+    """The vector set a case came from (the first part of its source path)."""
+    source: str = case["source"]
+    return source.split("/")[0]
 
 
 def test_the_vectors_are_there() -> None:
-    root = vectors_root()
-    assert root.is_dir(), f"conformance vectors not found at {root} (set PVM_VECTORS)"
-    counts = {name: sum(1 for path, _ in CASES if path.parent.parent.name == name) for name in SETS}
-    assert counts == {"polkavm-e88d5b4": 363, "polkavm-0.37.0-extra": 1, "w3f-v0.4": 307}
+    counts = Counter((set_of(case), case["gp"]) for case in CASES)
+    assert counts == {("polkavm-e88d5b4", "0.8"): 363, ("polkavm-0.37.0-extra", "0.8"): 1,
+                      ("w3f-v0.4", "0.7"): 307}
 
 
-@pytest.mark.parametrize(
-    ("path", "gp"), CASES, ids=[f"{p.parent.parent.name}/{p.stem}" for p, _ in CASES]
-)
-def test_vector(path: Path, gp: str) -> None:
-    errors = run_vector(path, gp)
+def test_a_wrong_expectation_is_reported() -> None:
+    # Guard against glue that passes everything: corrupt one expected value.
+    case = next(c for c in CASES if c["name"] == "gas_complex_2")
+    assert run_case(case) == []
+    wrong = dict(case, steps=[dict(s, gas="13") if s["op"] == "assert" else s
+                              for s in case["steps"]])
+    assert any("gas: expected 13, got 12" in e for e in run_case(wrong))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["source"].replace("/programs/", "/")
+                                              .removesuffix(".json") for c in CASES])
+def test_vector(case: dict[str, Any]) -> None:
+    errors = run_case(case)
     assert not errors, "\n".join(errors)

@@ -90,9 +90,9 @@ fn cost_function_matches_revm() {
     let mut rng = Rng::new(42);
     for _ in 0..1_000_000 {
         let w = match rng.below(4) {
-            0 => rng.next(),
+            0 => rng.next_u64(),
             1 => (1 << 32) + rng.below(1 << 20) - (1 << 19),
-            2 => rng.next() >> rng.below(64),
+            2 => rng.next_u64() >> rng.below(64),
             _ => (1 << 20) + rng.below(1 << 32),
         };
         assert_eq!(memory_gas(w), params.memory_cost(w as usize), "w = {w}");

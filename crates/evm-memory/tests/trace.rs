@@ -285,8 +285,8 @@ fn trace_file_roundtrip() {
 #[test]
 fn committed_traces_are_current_and_consistent() {
     for (ops, file, count) in [
-        (170, "evm_ops_seed1_170.mtrace", 920),
-        (2_000, "evm_ops_seed1_2000.mtrace", 11_619),
+        (150, "evm_ops_seed1_150.mtrace", 919),
+        (2_000, "evm_ops_seed1_2000.mtrace", 11_520),
     ] {
         let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
         let trace = machine::format::decode(&std::fs::read(&path).unwrap()).unwrap();

@@ -5,6 +5,7 @@
 //! stream is compared byte for byte with a plain `Vec<u8>`-per-frame model.
 
 use evm_memory::Memory;
+use machine::testing::Rng;
 
 const BIG: usize = 256 << 10;
 
@@ -176,23 +177,6 @@ fn zero_fills_overwrite_written_bytes() {
     assert!(s[9090..9500].iter().all(|&b| b == 0x66));
 }
 
-/// xorshift64*, seeded.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> usize {
-        (self.next() % n) as usize
-    }
-}
-
 /// Random op streams (every write path, overlapping MCOPY over written and never-written
 /// bytes, padded copies, expansion, calls, returns, resets) against a model that keeps
 /// one zero-initialised `Vec<u8>` per frame: the whole current frame is compared after
@@ -212,15 +196,19 @@ fn sparse_random_streams_match_a_vec_model() {
 
 fn model_streams(seeds: std::ops::RangeInclusive<u64>, far: u64) {
     for seed in seeds {
-        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let mut rng = Rng::new(seed);
         let mut mem = Memory::new().unwrap();
         let mut model: Vec<Vec<u8>> = vec![Vec::new()];
         let source: Vec<u8> = (1..=70).collect();
         for step in 0..1500 {
-            let max = if rng.below(8) == 0 { far } else { 3000 };
-            let off = rng.below(max);
-            let long = rng.below(4) == 0;
-            let len = 1 + rng.below(if long { 2000 } else { 70 });
+            let max = if rng.index(8) == 0 {
+                far as usize
+            } else {
+                3000
+            };
+            let off = rng.index(max);
+            let long = rng.index(4) == 0;
+            let len = 1 + rng.index(if long { 2000 } else { 70 });
             let mut gas = u64::MAX;
             let frame = model.last_mut().unwrap();
             let grow = |frame: &mut Vec<u8>, end: usize| {
@@ -228,34 +216,34 @@ fn model_streams(seeds: std::ops::RangeInclusive<u64>, far: u64) {
                     frame.resize(end.div_ceil(32) * 32, 0);
                 }
             };
-            match rng.below(12) {
+            match rng.index(12) {
                 0 => {
-                    let w = [rng.next() as u8 | 1; 32];
+                    let w = [rng.byte() | 1; 32];
                     mem.store_word(off, &w, &mut gas).unwrap();
                     grow(frame, off + 32);
                     frame[off..off + 32].copy_from_slice(&w);
                 }
                 1 => {
-                    let b = rng.next() as u8;
+                    let b = rng.byte();
                     mem.store_byte(off, b, &mut gas).unwrap();
                     grow(frame, off + 1);
                     frame[off] = b;
                 }
                 2 => {
-                    let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+                    let data: Vec<u8> = (0..len).map(|_| rng.byte()).collect();
                     mem.write(off, &data, &mut gas).unwrap();
                     grow(frame, off + len);
                     frame[off..off + len].copy_from_slice(&data);
                 }
                 3 | 4 => {
-                    let src = rng.below(max);
+                    let src = rng.index(max);
                     mem.copy_within(off, src, len, &mut gas).unwrap();
                     grow(frame, off.max(src) + len);
                     frame.copy_within(src..src + len, off);
                 }
                 5 => {
-                    let so = rng.below(80);
-                    let sl = rng.below(70);
+                    let so = rng.index(80);
+                    let sl = rng.index(70);
                     mem.copy_from(off, &source[..sl], so, len, &mut gas)
                         .unwrap();
                     grow(frame, off + len);
@@ -270,9 +258,9 @@ fn model_streams(seeds: std::ops::RangeInclusive<u64>, far: u64) {
                     assert_eq!(got, frame[off..off + len], "seed {seed} step {step}: read");
                 }
                 7 if !mem.is_empty() => {
-                    let at = rng.below(mem.len() as u64);
-                    let b = rng.next() as u8;
-                    if rng.below(2) == 0 {
+                    let at = rng.index(mem.len());
+                    let b = rng.byte();
+                    if rng.index(2) == 0 {
                         mem.as_mut_slice()[at] = b;
                     } else {
                         machine::Memory::write(&mut mem, at as u64, &[b]).unwrap();
@@ -291,7 +279,7 @@ fn model_streams(seeds: std::ops::RangeInclusive<u64>, far: u64) {
                     assert!(mem.leave());
                     model.pop();
                 }
-                11 if rng.below(10) == 0 => {
+                11 if rng.index(10) == 0 => {
                     mem.reset();
                     model = vec![Vec::new()];
                 }

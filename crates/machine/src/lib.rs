@@ -14,13 +14,17 @@
 //! Modules: [`record`] (the record type), [`tracer`] (tracers), [`cells`] (byte accesses as
 //! word-cell records), [`traits`] (the machine, memory, register and stack traits),
 //! [`check`] (the exact consistency checker), [`replay`] (its linear oracle), [`format`] (the binary trace file format),
-//! [`testing`] (random traces and tamperings for tests).
+//! `testing` (the workspace's RNG, random traces and tamperings for tests; only with the
+//! `testing` feature, or in this crate's own tests).
+
+#![forbid(unsafe_code)]
 
 pub mod cells;
 pub mod check;
 pub mod format;
 pub mod record;
 pub mod replay;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tracer;
 pub mod traits;

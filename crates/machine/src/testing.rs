@@ -1,4 +1,4 @@
-//! Deterministic test utilities: a small random number generator, random consistent
+//! Deterministic test utilities: the workspace's one random number generator, random consistent
 //! traces, and tamperings that break a consistent trace in one precise way.
 //!
 //! Everything here is a pure function of its seed, so a failing case is reproduced by its
@@ -10,7 +10,8 @@ use crate::check::{check, ViolationKind};
 use crate::record::{Op, Record, Space};
 use crate::tracer::{Tracer, VecTracer};
 
-/// A splitmix64 generator: tiny, fast, and good enough for test data.
+/// A splitmix64 generator: tiny, fast, and good enough for test data. The one generator
+/// of the workspace's tests, fuzz harnesses and generated test data (`pvm_testkit::Rng`).
 #[derive(Clone, Debug)]
 pub struct Rng {
     state: u64,
@@ -43,7 +44,35 @@ impl Rng {
 
     /// A uniformly chosen element of a non-empty slice.
     pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
+        *self.choose(items)
+    }
+
+    /// A reference to a uniformly chosen element of a non-empty slice.
+    pub fn choose<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.index(items.len())]
+    }
+
+    /// A uniform index in `0..len` (`len > 0`; returns 0 for `len == 0`).
+    pub fn index(&mut self, len: usize) -> usize {
+        self.below(len as u64) as usize
+    }
+
+    /// A random byte.
+    pub fn byte(&mut self) -> u8 {
+        self.next_u64() as u8
+    }
+
+    /// `len` random bytes.
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.byte()).collect()
+    }
+
+    /// Fills `out` with random bytes.
+    pub fn fill(&mut self, out: &mut [u8]) {
+        for chunk in out.chunks_mut(8) {
+            let bytes = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
     }
 
     /// A random non-zero value.

@@ -13,36 +13,10 @@ use halo2_axiom::{
     poly::Rotation,
 };
 
-use crate::witness::Witness;
-
-/// Bytes in the range check of the original table's time chain (64-bit quantities).
-pub const TIME_BYTES: usize = 8;
-/// Bytes in the range check of the sorted table's order chain (72-bit quantities: a key is
-/// `space · 2^64 + address`).
-pub const ORDER_BYTES: usize = 9;
-/// Bytes in the range check of the sorted table's values (64-bit).
-pub const VALUE_BYTES: usize = 8;
-
-/// Smallest supported `k`: the 256-row byte table must fit in the usable rows.
-pub const MIN_K: u32 = 9;
-/// Largest supported `k` (BN254's two-adicity allows more, but memory does not).
-pub const MAX_K: u32 = 24;
-
-/// Rows at the end of the domain that halo2 fills with blinding values: this circuit
-/// queries no advice column at more than two rotations, so halo2 uses
-/// `max(3, 2) + 2 = 5` blinding rows plus the `l_last` row.
-pub const UNUSABLE_ROWS: usize = 6;
-
-/// The number of the last usable row, `C = 2^k − 7`. Rows `0..=C` hold the tables; row
-/// `C` is always inactive, so at most `C` records fit.
-pub fn last_row(k: u32) -> usize {
-    (1usize << k) - UNUSABLE_ROWS - 1
-}
-
-/// The most records a circuit of size `2^k` can hold.
-pub fn capacity(k: u32) -> usize {
-    last_row(k)
-}
+pub use crate::layout::{
+    capacity, last_row, MAX_K, MIN_K, ORDER_BYTES, TIME_BYTES, UNUSABLE_ROWS, VALUE_BYTES,
+};
+use crate::{layout::NUM_COLUMNS, witness::Witness};
 
 /// Columns and challenges of the circuit (see the README for their meaning).
 #[derive(Clone, Debug)]
@@ -520,7 +494,7 @@ impl MemoryCircuit {
     fn phase_one(&self) -> Vec<Option<&[Fr]>> {
         match &self.witness {
             Some(w) => w.columns().iter().map(|c| Some(c.as_slice())).collect(),
-            None => vec![None; crate::witness::NUM_COLUMNS],
+            None => vec![None; NUM_COLUMNS],
         }
     }
 }

@@ -1,16 +1,17 @@
 //! `memory-proof`: prove and verify the memory consistency of a trace file, and benchmark.
 
+#![forbid(unsafe_code)]
+
 use std::{
-    path::{Path, PathBuf},
+    path::PathBuf,
     process::{Command, ExitCode},
     time::Instant,
 };
 
 use clap::{Parser, Subcommand};
-use halo2_axiom::poly::commitment::Params as _;
 use memory_proof::{
-    capacity, keygen, load_params, prove, setup, smallest_k, verify, verify_with_key, Params,
-    Proof, VerifierKey, MAX_K, MIN_K,
+    capacity, insecure_test_setup, is_insecure_test_s_g2, keygen, prove, smallest_k, verify,
+    verify_with_key, ParamsSource, Proof, VerifierKey, MAX_K, MIN_K,
 };
 
 #[derive(Parser)]
@@ -18,9 +19,12 @@ use memory_proof::{
     name = "memory-proof",
     about = "Prove and verify that a memory trace is consistent (halo2, KZG on BN254)",
     long_about = "Prove and verify that a memory trace (machine's .mtrace format) is \
-                  memory-consistent.\n\nWithout --params the KZG parameters come from a fixed \
-                  public seed: an INSECURE test setup, fine for benchmarks and tests, not for \
-                  proofs anyone should trust."
+                  memory-consistent.\n\nprove, verify and keygen need KZG parameters: \
+                  --params FILE (a trusted-setup ceremony's) or, asked for by name, \
+                  --insecure-test-setup (parameters from a fixed public seed: anyone can forge \
+                  proofs under them; fine for benchmarks and tests only). verify --key KEY \
+                  trusts the verifier key file instead. bench always uses the insecure test \
+                  setup (its proofs are thrown away)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -39,19 +43,25 @@ enum Cmd {
         /// Circuit size 2^K rows (default: the smallest that fits the trace).
         #[arg(long)]
         k: Option<u32>,
-        /// KZG parameters file (halo2 raw format, at least 2^K); default: insecure test setup.
+        /// KZG parameters file (a trusted-setup ceremony's, halo2 raw format, at least 2^K).
         #[arg(long)]
         params: Option<PathBuf>,
+        /// Use the INSECURE deterministic test setup instead of --params (tests only).
+        #[arg(long, conflicts_with = "params")]
+        insecure_test_setup: bool,
     },
-    /// Verify a proof file; prints the number of records it covers.
+    /// Verify a proof file; prints the number of records it covers and what it trusted.
     Verify {
         /// The proof.
         proof: PathBuf,
-        /// KZG parameters file (must be the prover's); default: insecure test setup.
+        /// KZG parameters file (the prover's: a trusted-setup ceremony's).
         #[arg(long, conflicts_with = "key")]
         params: Option<PathBuf>,
+        /// Use the INSECURE deterministic test setup instead of --params (tests only).
+        #[arg(long, conflicts_with_all = ["params", "key"])]
+        insecure_test_setup: bool,
         /// Verifier key file (from `keygen`): verify with it instead of rebuilding the
-        /// parameters and the verifying key.
+        /// parameters and the verifying key (the key is trusted as the parameters would be).
         #[arg(long)]
         key: Option<PathBuf>,
         /// Refuse proofs claiming a circuit larger than 2^MAX_K rows: verifying rebuilds
@@ -69,9 +79,12 @@ enum Cmd {
         /// Where to write the key.
         #[arg(short, long)]
         output: PathBuf,
-        /// KZG parameters file (halo2 raw format, at least 2^K); default: insecure test setup.
+        /// KZG parameters file (a trusted-setup ceremony's, halo2 raw format, at least 2^K).
         #[arg(long)]
         params: Option<PathBuf>,
+        /// Use the INSECURE deterministic test setup instead of --params (tests only).
+        #[arg(long, conflicts_with = "params")]
+        insecure_test_setup: bool,
     },
     /// Write the insecure test parameters for 2^K rows to a file (to skip regenerating them).
     Setup {
@@ -82,8 +95,8 @@ enum Cmd {
         #[arg(short, long)]
         output: PathBuf,
     },
-    /// Prove and verify random valid traces filling the circuit, each k in a child process;
-    /// prints prove/verify time, proof size and peak memory.
+    /// Prove and verify random valid traces filling the circuit, each k in a child process,
+    /// under the INSECURE test setup; prints prove/verify time, proof size and peak memory.
     Bench {
         /// Circuit sizes, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "10,12,14,16")]
@@ -105,22 +118,20 @@ enum Cmd {
 /// The largest `k` `verify` accepts unless `--max-k` says otherwise.
 const DEFAULT_MAX_VERIFY_K: u32 = 20;
 
-fn params_for(k: u32, file: Option<&Path>) -> Result<Params, String> {
-    match file {
-        None => Ok(setup(k)),
-        Some(path) => {
-            let params =
-                load_params(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-            match params.k().cmp(&k) {
-                std::cmp::Ordering::Less => Err(format!(
-                    "{} has parameters for k = {}, need k = {k}",
-                    path.display(),
-                    params.k()
-                )),
-                std::cmp::Ordering::Equal => Ok(params),
-                std::cmp::Ordering::Greater => Ok(memory_proof::downsize(&params, k)),
-            }
+/// The parameters source a command names: `--params FILE` or `--insecure-test-setup`.
+fn params_source(file: Option<PathBuf>, insecure: bool) -> Result<ParamsSource, String> {
+    ParamsSource::from_choice(file, insecure).map_err(|e| e.to_string())
+}
+
+/// What `verify` says it trusted: the source, and whether a file holds the insecure test
+/// setup's parameters after all.
+fn trusted_note(source: &ParamsSource, insecure_params: bool) -> String {
+    match source {
+        ParamsSource::File(_) if insecure_params => {
+            format!("{source} (the INSECURE test setup's parameters: anyone can forge proofs)")
         }
+        ParamsSource::File(_) => source.to_string(),
+        ParamsSource::InsecureTestSetup => format!("{source} (anyone can forge proofs)"),
     }
 }
 
@@ -146,7 +157,9 @@ fn run(cli: Cli) -> Result<(), String> {
             output,
             k,
             params,
+            insecure_test_setup,
         } => {
+            let source = params_source(params, insecure_test_setup)?;
             let file = std::fs::File::open(&trace)
                 .map_err(|e| format!("opening {}: {e}", trace.display()))?;
             let trace_data = machine::read_trace(std::io::BufReader::new(file))
@@ -159,7 +172,7 @@ fn run(cli: Cli) -> Result<(), String> {
             };
             check_k(k)?;
             let start = Instant::now();
-            let params = params_for(k, params.as_deref())?;
+            let params = source.params(k).map_err(|e| e.to_string())?;
             let (pk, _vk) = keygen(&params);
             let setup_time = start.elapsed();
             let start = Instant::now();
@@ -179,16 +192,18 @@ fn run(cli: Cli) -> Result<(), String> {
         Cmd::Verify {
             proof,
             params,
+            insecure_test_setup,
             key: Some(key),
             ..
         } => {
-            debug_assert!(params.is_none());
+            debug_assert!(params.is_none() && !insecure_test_setup);
             let start = Instant::now();
             let proof_data = Proof::load(&proof).map_err(|e| e.to_string())?;
-            let key = VerifierKey::load(&key).map_err(|e| format!("{}: {e}", key.display()))?;
+            let key_data =
+                VerifierKey::load(&key).map_err(|e| format!("{}: {e}", key.display()))?;
             let loaded = start.elapsed();
             let start = Instant::now();
-            verify_with_key(&key, &proof_data).map_err(|e| e.to_string())?;
+            verify_with_key(&key_data, &proof_data).map_err(|e| e.to_string())?;
             println!(
                 "valid: a memory-consistent trace of {} records (k = {}), verified in {:.1} ms \
                  (reading proof and key {:.1} ms)",
@@ -197,14 +212,22 @@ fn run(cli: Cli) -> Result<(), String> {
                 start.elapsed().as_secs_f64() * 1e3,
                 loaded.as_secs_f64() * 1e3
             );
+            let origin = if key_data.uses_insecure_test_setup() {
+                " (made from the INSECURE test setup's parameters: anyone can forge proofs)"
+            } else {
+                ""
+            };
+            println!("trusted verifier key: {}{origin}", key.display());
             Ok(())
         }
         Cmd::Verify {
             proof,
             params,
+            insecure_test_setup,
             key: None,
             max_k,
         } => {
+            let source = params_source(params, insecure_test_setup)?;
             let proof_data = Proof::load(&proof).map_err(|e| e.to_string())?;
             check_k(proof_data.k)?;
             if proof_data.k > max_k {
@@ -216,7 +239,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     proof_data.k
                 ));
             }
-            let params = params_for(proof_data.k, params.as_deref())?;
+            let params = source.params(proof_data.k).map_err(|e| e.to_string())?;
             let (_pk, vk) = keygen(&params);
             let start = Instant::now();
             verify(&params, &vk, &proof_data).map_err(|e| e.to_string())?;
@@ -226,12 +249,20 @@ fn run(cli: Cli) -> Result<(), String> {
                 proof_data.k,
                 start.elapsed().as_secs_f64() * 1e3
             );
+            let insecure = is_insecure_test_s_g2(&params.s_g2());
+            println!("trusted parameters: {}", trusted_note(&source, insecure));
             Ok(())
         }
-        Cmd::Keygen { k, output, params } => {
+        Cmd::Keygen {
+            k,
+            output,
+            params,
+            insecure_test_setup,
+        } => {
+            let source = params_source(params, insecure_test_setup)?;
             check_k(k)?;
             let start = Instant::now();
-            let params = params_for(k, params.as_deref())?;
+            let params = source.params(k).map_err(|e| e.to_string())?;
             let (_pk, vk) = keygen(&params);
             let key = VerifierKey::new(&params, &vk).map_err(|e| e.to_string())?;
             key.save(&output).map_err(|e| e.to_string())?;
@@ -245,7 +276,8 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Cmd::Setup { k, output } => {
             check_k(k)?;
-            memory_proof::save_params(&setup(k), &output).map_err(|e| e.to_string())?;
+            memory_proof::save_params(&insecure_test_setup(k), &output)
+                .map_err(|e| e.to_string())?;
             println!(
                 "wrote INSECURE test parameters for k = {k} to {}",
                 output.display()
@@ -284,7 +316,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let trace = machine::testing::random_trace(u64::from(k), n);
             let start = Instant::now();
-            let params = setup(k);
+            let params = insecure_test_setup(k);
             let setup_time = start.elapsed();
             let start = Instant::now();
             let (pk, vk) = keygen(&params);
@@ -339,7 +371,12 @@ mod tests {
         };
         huge.save(&path).unwrap();
         let verify = |extra: &[&str]| {
-            let mut args = vec!["memory-proof", "verify", path.to_str().unwrap()];
+            let mut args = vec![
+                "memory-proof",
+                "verify",
+                path.to_str().unwrap(),
+                "--insecure-test-setup",
+            ];
             args.extend_from_slice(extra);
             run(Cli::parse_from(args))
         };
@@ -355,5 +392,52 @@ mod tests {
         let err = verify(&["--max-k", &MIN_K.to_string()]).unwrap_err();
         assert!(err.contains("proof rejected"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Without `--params` or `--insecure-test-setup`, prove, verify and keygen refuse to run
+    /// and name both options; both at once are refused by the parser.
+    #[test]
+    fn parameters_must_be_named() {
+        for args in [
+            &["memory-proof", "prove", "t.mtrace", "-o", "t.proof"][..],
+            &["memory-proof", "verify", "t.proof"][..],
+            &["memory-proof", "keygen", "--k", "9", "-o", "k.vk"][..],
+        ] {
+            let err = run(Cli::parse_from(args)).unwrap_err();
+            assert!(
+                err.contains("--params FILE") && err.contains("--insecure-test-setup"),
+                "{args:?}: {err}"
+            );
+        }
+        for args in [
+            &[
+                "memory-proof",
+                "verify",
+                "p",
+                "--params",
+                "f",
+                "--insecure-test-setup",
+            ][..],
+            &[
+                "memory-proof",
+                "verify",
+                "p",
+                "--key",
+                "k",
+                "--insecure-test-setup",
+            ][..],
+            &[
+                "memory-proof",
+                "prove",
+                "t",
+                "-o",
+                "p",
+                "--params",
+                "f",
+                "--insecure-test-setup",
+            ][..],
+        ] {
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
+        }
     }
 }

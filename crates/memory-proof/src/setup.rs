@@ -57,9 +57,19 @@ fn points(table: &[[G1Affine; 256]], scalars: &[Fr]) -> Vec<G1Affine> {
     affine
 }
 
+/// The secret `s` of the setup from `seed` (`ParamsKZG::setup` draws it first).
+fn secret(seed: u64) -> Fr {
+    Fr::random(ChaCha20Rng::seed_from_u64(seed))
+}
+
+/// `s·G2` of the setup from `seed`, for any `k`: what identifies its parameters.
+pub(crate) fn deterministic_s_g2(seed: u64) -> G2Affine {
+    (G2Affine::generator() * secret(seed)).to_affine()
+}
+
 /// `ParamsKZG::setup(k, ChaCha20Rng::seed_from_u64(seed))`, faster.
 pub(crate) fn deterministic_params(k: u32, seed: u64) -> ParamsKZG<Bn256> {
-    let s = Fr::random(ChaCha20Rng::seed_from_u64(seed));
+    let s = secret(seed);
     let n = 1usize << k;
 
     let mut powers = Vec::with_capacity(n);

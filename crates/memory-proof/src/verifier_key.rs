@@ -13,7 +13,14 @@ use halo2_axiom::{
     SerdeFormat,
 };
 
-use crate::{key_k, verify, MemoryCircuit, Params, Proof, VerifyError, VerifyingKey, MAX_K, MIN_K};
+use crate::{
+    circuit::MemoryCircuit,
+    keys::{key_k, Params, VerifyingKey},
+    layout::{MAX_K, MIN_K},
+    params::is_insecure_test_s_g2,
+    proof::Proof,
+    verify::{verify, VerifyError},
+};
 
 /// First bytes of a verifier key file.
 pub const KEY_MAGIC: [u8; 8] = *b"MEMPRFVK";
@@ -119,6 +126,12 @@ impl VerifierKey {
     /// The verifying key.
     pub fn vk(&self) -> &VerifyingKey {
         &self.vk
+    }
+
+    /// Whether the key comes from the INSECURE test setup's parameters (its `s·G2` is the
+    /// public seed's): proofs it accepts prove nothing.
+    pub fn uses_insecure_test_setup(&self) -> bool {
+        is_insecure_test_s_g2(&self.params.s_g2())
     }
 
     /// One-point parameters (`k = 0`): what the key file stores with `write_custom`.

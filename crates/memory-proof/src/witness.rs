@@ -11,12 +11,8 @@ use halo2_axiom::halo2curves::{
 };
 use machine::{Op, Record};
 
-use crate::circuit::{capacity, last_row, MAX_K, MIN_K, ORDER_BYTES, TIME_BYTES, VALUE_BYTES};
-
-/// Number of first-phase advice columns.
-pub const NUM_COLUMNS: usize = 12 + BYTE_COLUMNS;
-/// Number of range-check byte columns.
-pub const BYTE_COLUMNS: usize = TIME_BYTES + ORDER_BYTES + VALUE_BYTES;
+use crate::layout::{capacity, last_row, MAX_K, MIN_K, ORDER_BYTES, TIME_BYTES, VALUE_BYTES};
+pub use crate::layout::{BYTE_COLUMNS, NUM_COLUMNS};
 
 /// A first-phase advice column of the circuit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

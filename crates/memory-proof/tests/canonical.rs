@@ -4,7 +4,9 @@
 use std::{path::Path, sync::OnceLock};
 
 use machine::testing::random_trace;
-use memory_proof::{keygen, prove, setup, verify, Params, Proof, VerifyError, VerifyingKey};
+use memory_proof::{
+    insecure_test_setup, keygen, prove, verify, Params, Proof, VerifyError, VerifyingKey,
+};
 
 const K: u32 = 9;
 
@@ -12,7 +14,7 @@ const K: u32 = 9;
 fn fixture() -> &'static (Params, VerifyingKey, Proof) {
     static FIXTURE: OnceLock<(Params, VerifyingKey, Proof)> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let params = setup(K);
+        let params = insecure_test_setup(K);
         let (pk, vk) = keygen(&params);
         let proof = prove(&params, &pk, &random_trace(7, 40)).unwrap();
         (params, vk, proof)
@@ -71,14 +73,11 @@ fn every_top_byte_bit_flip_is_rejected() {
 #[test]
 fn sampled_low_bit_flips_are_rejected() {
     let (params, vk, proof) = fixture();
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rng = machine::testing::Rng::new(0x9e37_79b9_7f4a_7c15);
     for e in 0..proof.bytes.len() / 32 {
         for _ in 0..2 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let at = 32 * e + (x % 31) as usize;
-            let bit = ((x >> 8) % 8) as u32;
+            let at = 32 * e + rng.index(31);
+            let bit = rng.below(8) as u32;
             assert!(
                 verify(params, vk, &flipped(proof, at, bit)).is_err(),
                 "flip of bit {bit} of byte {at} (element {e}) verifies"

@@ -15,8 +15,8 @@ use machine::{
     Op, Record, Space, ViolationKind,
 };
 use memory_proof::{
-    capacity, keygen, prove, prove_witness, setup, verify, vk_bytes, Col, LayoutError,
-    MemoryCircuit, Params, Proof, ProveError, ProvingKey, VerifyingKey, Witness,
+    capacity, insecure_test_setup, keygen, prove, prove_witness, verify, vk_bytes, Col,
+    LayoutError, MemoryCircuit, Params, Proof, ProveError, ProvingKey, VerifyingKey, Witness,
 };
 
 const K: u32 = 9;
@@ -24,7 +24,7 @@ const K: u32 = 9;
 fn keys() -> &'static (Params, ProvingKey, VerifyingKey) {
     static KEYS: OnceLock<(Params, ProvingKey, VerifyingKey)> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let params = setup(K);
+        let params = insecure_test_setup(K);
         let (pk, vk) = keygen(&params);
         (params, pk, vk)
     })
@@ -408,7 +408,7 @@ fn prove_reports_typed_errors() {
         prove(params, pk, &too_many),
         Err(ProveError::Layout(LayoutError::TooManyRecords { .. }))
     ));
-    let other = setup(K + 1);
+    let other = insecure_test_setup(K + 1);
     let w = Witness::from_records(K + 1, &random_trace(5, 10)).unwrap();
     assert!(matches!(
         prove_witness(params, pk, &w),
@@ -436,7 +436,7 @@ fn tampered_proof_bytes_are_rejected() {
 #[test]
 fn verifying_key_depends_only_on_k() {
     use halo2_axiom::plonk::keygen_vk;
-    let params = setup(K);
+    let params = insecure_test_setup(K);
     let (_, vk1) = keygen(&params);
     let (_, vk2) = keygen(&params);
     let bytes = vk_bytes(&vk1);
@@ -450,6 +450,6 @@ fn verifying_key_depends_only_on_k() {
         assert_eq!(vk.transcript_repr(), vk1.transcript_repr());
     }
     // A fresh setup (same seed) gives the same key too.
-    let (_, vk3) = keygen(&setup(K));
+    let (_, vk3) = keygen(&insecure_test_setup(K));
     assert_eq!(vk_bytes(&vk3), bytes);
 }

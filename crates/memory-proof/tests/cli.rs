@@ -7,7 +7,7 @@ use halo2_axiom::{
     poly::{commitment::Params as _, kzg::commitment::ParamsKZG},
 };
 use machine::{testing::random_trace, write_trace, SpaceInfo, Trace};
-use memory_proof::{setup, INSECURE_SETUP_SEED};
+use memory_proof::{insecure_test_setup, INSECURE_SETUP_SEED};
 use rand_core::SeedableRng;
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -35,7 +35,7 @@ fn fast_setup_matches_halo2_setup() {
     );
     let (mut a, mut b) = (Vec::new(), Vec::new());
     reference.write(&mut a).unwrap();
-    setup(k).write(&mut b).unwrap();
+    insecure_test_setup(k).write(&mut b).unwrap();
     assert!(a == b);
 }
 
@@ -58,12 +58,24 @@ fn cli_proves_and_verifies_a_trace_file() {
     let (p, s) = (trace_path.to_str().unwrap(), proof_path.to_str().unwrap());
 
     // 600 records need k = 10.
-    let (ok, out) = run(&["prove", p, "-o", s]);
+    let (ok, out) = run(&["prove", p, "-o", s, "--insecure-test-setup"]);
     assert!(ok, "{out}");
     assert!(out.contains("k = 10"), "{out}");
-    let (ok, out) = run(&["verify", s]);
+    let (ok, out) = run(&["verify", s, "--insecure-test-setup"]);
     assert!(ok, "{out}");
     assert!(out.contains("600 records"), "{out}");
+    assert!(
+        out.contains("trusted parameters: INSECURE test setup"),
+        "{out}"
+    );
+    // No parameters named: refused, naming both options.
+    for args in [&["prove", p, "-o", s][..], &["verify", s][..]] {
+        let (ok, out) = run(args);
+        assert!(
+            !ok && out.contains("--params FILE") && out.contains("--insecure-test-setup"),
+            "{out}"
+        );
+    }
 
     // Parameters from a file, larger than needed (downsized).
     let params_path = dir.join("k11.params");
@@ -71,14 +83,28 @@ fn cli_proves_and_verifies_a_trace_file() {
     assert!(ok, "{out}");
     let (ok, out) = run(&["verify", s, "--params", params_path.to_str().unwrap()]);
     assert!(ok, "{out}");
+    // The file holds the public-seed parameters: verify says so.
+    assert!(
+        out.contains(&format!(
+            "trusted parameters: {} (the INSECURE test setup's parameters",
+            params_path.display()
+        )),
+        "{out}"
+    );
 
     // A verifier key file: `keygen` then `verify --key` (also from the parameters file).
     let key_path = dir.join("k10.vk");
     let key = key_path.to_str().unwrap();
-    let (ok, out) = run(&["keygen", "--k", "10", "-o", key]);
+    let (ok, out) = run(&["keygen", "--k", "10", "-o", key, "--insecure-test-setup"]);
     assert!(ok && out.contains("k = 10"), "{out}");
     let (ok, out) = run(&["verify", s, "--key", key]);
     assert!(ok && out.contains("600 records"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "trusted verifier key: {key} (made from the INSECURE"
+        )),
+        "{out}"
+    );
     let (ok, out) = run(&[
         "keygen",
         "--k",
@@ -91,7 +117,7 @@ fn cli_proves_and_verifies_a_trace_file() {
     assert!(ok, "{out}");
     let (ok, out) = run(&["verify", s, "--key", key]);
     assert!(ok && out.contains("600 records"), "{out}");
-    let (ok, out) = run(&["keygen", "--k", "9", "-o", key]);
+    let (ok, out) = run(&["keygen", "--k", "9", "-o", key, "--insecure-test-setup"]);
     assert!(ok, "{out}");
     let (ok, out) = run(&["verify", s, "--key", key]);
     assert!(
@@ -103,13 +129,13 @@ fn cli_proves_and_verifies_a_trace_file() {
     assert!(!ok && out.contains("bad magic"), "{out}");
 
     // Too small a k, and a corrupted proof file.
-    let (ok, out) = run(&["prove", p, "-o", s, "--k", "9"]);
+    let (ok, out) = run(&["prove", p, "-o", s, "--k", "9", "--insecure-test-setup"]);
     assert!(!ok && out.contains("do not fit"), "{out}");
     let mut bytes = std::fs::read(&proof_path).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 4;
     std::fs::write(&proof_path, &bytes).unwrap();
-    let (ok, out) = run(&["verify", s]);
+    let (ok, out) = run(&["verify", s, "--insecure-test-setup"]);
     assert!(!ok && out.contains("rejected"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -136,9 +162,63 @@ fn committed_machine_traces_satisfy_the_circuit() {
         let prover = MockProver::run(k, &circuit, circuit.instances()).unwrap();
         assert_eq!(prover.verify(), Ok(()), "{path}");
         if k == 9 {
-            let params = setup(k);
+            let params = insecure_test_setup(k);
             let (pk, vk) = keygen(&params);
             verify(&params, &vk, &prove(&params, &pk, &records).unwrap()).unwrap();
         }
     }
+}
+
+/// Parameters that are not the public seed's (a stand-in for a ceremony's file): `prove`
+/// and `verify` use them, `verify` names the file it trusted and no INSECURE note; the
+/// verifier key made from them carries none either.
+#[test]
+fn cli_reports_the_parameters_it_trusted() {
+    let dir = temp_dir("trusted");
+    let trace = Trace {
+        spaces: machine::testing::RANDOM_SPACES
+            .iter()
+            .map(|&space| SpaceInfo {
+                space,
+                name: format!("space{}", space.0),
+            })
+            .collect(),
+        records: random_trace(5, 100),
+    };
+    let trace_path = dir.join("t.mtrace");
+    write_trace(std::fs::File::create(&trace_path).unwrap(), &trace).unwrap();
+    let params_path = dir.join("other.params");
+    let other = ParamsKZG::<Bn256>::setup(9, rand_chacha::ChaCha20Rng::seed_from_u64(1));
+    memory_proof::save_params(&other, &params_path).unwrap();
+    assert!(!memory_proof::is_insecure_test_s_g2(&other.s_g2()));
+    let (t, s, pp) = (
+        trace_path.to_str().unwrap(),
+        dir.join("t.proof"),
+        params_path.to_str().unwrap(),
+    );
+    let s = s.to_str().unwrap();
+    let (ok, out) = run(&["prove", t, "-o", s, "--params", pp]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&["verify", s, "--params", pp]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!("trusted parameters: {pp}\n")),
+        "{out}"
+    );
+    assert!(!out.contains("INSECURE"), "{out}");
+    // The same proof does not verify under the insecure test setup.
+    let (ok, out) = run(&["verify", s, "--insecure-test-setup"]);
+    assert!(!ok && out.contains("rejected"), "{out}");
+    let key = dir.join("k.vk");
+    let key = key.to_str().unwrap();
+    let (ok, out) = run(&["keygen", "--k", "9", "-o", key, "--params", pp]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&["verify", s, "--key", key]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!("trusted verifier key: {key}\n")),
+        "{out}"
+    );
+    assert!(!out.contains("INSECURE"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -2,12 +2,12 @@
 
 use machine::testing::random_trace;
 use memory_proof::{
-    keygen, prove, setup, verify_with_key, vk_bytes, KeyFormatError, VerifierKey, VerifyError,
-    KEY_MAGIC, KEY_VERSION,
+    insecure_test_setup, keygen, prove, verify_with_key, vk_bytes, KeyFormatError, VerifierKey,
+    VerifyError, KEY_MAGIC, KEY_VERSION,
 };
 
 fn key_and_proof(k: u32, records: usize) -> (VerifierKey, Vec<u8>, memory_proof::Proof) {
-    let params = setup(k);
+    let params = insecure_test_setup(k);
     let (pk, vk) = keygen(&params);
     let proof = prove(&params, &pk, &random_trace(u64::from(k), records)).unwrap();
     let key = VerifierKey::new(&params, &vk).unwrap();
@@ -69,16 +69,16 @@ fn key_round_trip_and_verification() {
 
 #[test]
 fn new_rejects_mismatched_params_and_vk() {
-    let (_, vk9) = keygen(&setup(9));
+    let (_, vk9) = keygen(&insecure_test_setup(9));
     assert!(matches!(
-        VerifierKey::new(&setup(10), &vk9),
+        VerifierKey::new(&insecure_test_setup(10), &vk9),
         Err(KeyFormatError::KMismatch { params: 10, vk: 9 })
     ));
 }
 
 #[test]
 fn corrupt_key_files_give_typed_errors() {
-    let params = setup(9);
+    let params = insecure_test_setup(9);
     let (_, vk) = keygen(&params);
     let bytes = VerifierKey::new(&params, &vk).unwrap().to_bytes();
 
@@ -159,19 +159,13 @@ fn corrupt_key_files_give_typed_errors() {
     // Every byte of the points and of the verifying key's fixed part, each with a few
     // values: an error or (if it still decodes to a valid, canonical key) a key that
     // re-encodes to the same bytes — never a panic.
-    let mut state = 0x1234_5678_9abc_def0u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = machine::testing::Rng::new(0x1234_5678_9abc_def0);
     let mut errors = 0;
     let limit = bytes.len().min(vk_start + 600);
     for i in 10..limit {
         for _ in 0..3 {
             let mut bad = bytes.clone();
-            bad[i] ^= (next() % 255 + 1) as u8;
+            bad[i] ^= (rng.below(255) + 1) as u8;
             match VerifierKey::from_bytes(&bad) {
                 Err(_) => errors += 1,
                 Ok(key) => assert_eq!(key.to_bytes(), bad, "byte {i}"),
@@ -180,10 +174,10 @@ fn corrupt_key_files_give_typed_errors() {
     }
     assert!(errors > 0);
     // Random garbage after a valid header.
-    for len in [10, 50, 206, 300, 1000] {
+    for len in [10usize, 50, 206, 300, 1000] {
         for _ in 0..20 {
             let mut bad = bytes[..10].to_vec();
-            bad.extend((10..len).map(|_| next() as u8));
+            bad.extend(rng.bytes(len - 10));
             assert!(VerifierKey::from_bytes(&bad).is_err());
         }
     }

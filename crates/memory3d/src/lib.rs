@@ -13,6 +13,8 @@
 //! assert!(memory3d::verify(&root, a, &vm.chunk(a), &proof));
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod address;
 pub mod allocator;
 pub mod compaction;

@@ -178,7 +178,7 @@ fn random_programs_give_consistent_traces() {
         let mut plain = Vm3D::new(cfg.clone()).unwrap();
         let mut traced = Vm3D::with_tracer(cfg, VecTracer::new()).unwrap();
         for i in 0..4 {
-            let value: Vec<u8> = (0..rng.below(20)).map(|_| rng.next() as u8).collect();
+            let value: Vec<u8> = (0..rng.below(20)).map(|_| rng.next_u64() as u8).collect();
             plain.set_register(i, value.clone());
             traced.set_register(i, value);
         }

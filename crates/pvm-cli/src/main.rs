@@ -1,6 +1,8 @@
 //! `pvm`: run, trace and disassemble PVM programs, run conformance vectors, write and check
 //! memory traces.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,7 +13,7 @@ use pvm::trace::TraceWriter;
 use pvm::tracing::{MEMORY, REGISTERS, SPACE_NAMES};
 use pvm::{Exit, GpVersion, Instance};
 use pvm_cli::load::{load, Format, RunRequest};
-use pvm_cli::vectors;
+use pvm_testkit::case::{all_cases, cases_under, schema::write_cases};
 
 /// Exit code for halts.
 const EXIT_HALT: u8 = 0;
@@ -51,12 +53,17 @@ enum Command {
     },
     /// Run conformance vectors (JSON files or directories of them).
     TestVectors {
-        /// Vector files or directories.
-        #[arg(required = true)]
+        /// Vector files or directories (with `--emit-cases`, default: every known set of
+        /// `$PVM_VECTORS` or `../shared/pvm-vectors`, each under its own GP version).
+        #[arg(required_unless_present = "emit_cases")]
         paths: Vec<PathBuf>,
         /// Gray Paper version (0.7 for the w3f-v0.4 set).
         #[arg(long, default_value = "0.8", value_parser = parse_version)]
         gp: GpVersion,
+        /// Instead of running them, write the vectors as one normalised case file (JSON,
+        /// see crates/pvm-testkit/SCHEMA.md) that the bindings' tests execute.
+        #[arg(long, value_name = "FILE")]
+        emit_cases: Option<PathBuf>,
     },
     /// Print the instruction set table (every opcode with its bytes, operand form, cost
     /// class, memory access and control flow).
@@ -166,7 +173,12 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_HALT)
         }
         Command::Disasm { file, format, gp } => disasm(file, format, gp),
-        Command::TestVectors { paths, gp } => test_vectors(&paths, gp),
+        Command::TestVectors {
+            paths,
+            gp,
+            emit_cases: Some(file),
+        } => emit_cases(&paths, gp, &file),
+        Command::TestVectors { paths, gp, .. } => test_vectors(&paths, gp),
     }
 }
 
@@ -368,8 +380,25 @@ fn disasm(file: PathBuf, format: Format, gp: GpVersion) -> ExitCode {
     }
 }
 
+fn emit_cases(paths: &[PathBuf], gp: GpVersion, file: &Path) -> ExitCode {
+    let cases = if paths.is_empty() {
+        all_cases()
+    } else {
+        cases_under(paths, gp)
+    };
+    let cases = match cases {
+        Ok(cases) => cases,
+        Err(e) => return bad_input(e),
+    };
+    if let Err(e) = std::fs::write(file, write_cases(&cases)) {
+        return bad_input(format!("cannot write {}: {e}", file.display()));
+    }
+    println!("{} cases written to {}", cases.len(), file.display());
+    ExitCode::SUCCESS
+}
+
 fn test_vectors(paths: &[PathBuf], gp: GpVersion) -> ExitCode {
-    let summary = match vectors::run_all(paths, gp) {
+    let summary = match pvm_testkit::run_all(paths, gp) {
         Ok(summary) => summary,
         Err(e) => return bad_input(e),
     };

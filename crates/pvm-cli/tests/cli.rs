@@ -51,6 +51,51 @@ fn test_vectors_prints_the_summary_line() {
 }
 
 #[test]
+fn test_vectors_emit_cases_writes_the_normalised_case_file() {
+    let file = temp_file("cases.json", b"");
+    // No paths: every known set, each under its own GP version.
+    let output = pvm(&["test-vectors", "--emit-cases", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{output:?}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let cases = pvm_testkit::case::schema::read_cases(&text).unwrap();
+    assert_eq!(
+        stdout(&output),
+        format!("671 cases written to {}\n", file.display())
+    );
+    assert_eq!(cases.len(), 671);
+    assert_eq!(
+        cases
+            .iter()
+            .filter(|c| c.version == pvm::GpVersion::V0_7)
+            .count(),
+        307
+    );
+    // With paths, under `--gp`.
+    let output = pvm(&[
+        "test-vectors",
+        "--gp",
+        "0.7",
+        "--emit-cases",
+        file.to_str().unwrap(),
+        "../shared/pvm-vectors/w3f-v0.4/programs/inst_add_32.json",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let cases = pvm_testkit::case::schema::read_cases(&std::fs::read_to_string(&file).unwrap());
+    assert_eq!(
+        cases.unwrap()[0].source,
+        "../shared/pvm-vectors/w3f-v0.4/programs/inst_add_32.json"
+    );
+    // A missing path is bad input.
+    let output = pvm(&[
+        "test-vectors",
+        "--emit-cases",
+        file.to_str().unwrap(),
+        "no/such.json",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
 fn gp07_vectors_fail_under_gp08_rules() {
     // The legacy set relies on the implicit trap and old numbering: GP 0.8 must reject much of it.
     let output = pvm(&["test-vectors", "../shared/pvm-vectors/w3f-v0.4/programs"]);

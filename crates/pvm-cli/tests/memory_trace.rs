@@ -13,7 +13,8 @@ use machine::{Op, Record, Step, Tracer, VecTracer};
 use pvm::tracing::{MEMORY, REGISTERS};
 use pvm::{Exit, GpVersion, Instance};
 use pvm_cli::load::{load, Format, RunRequest};
-use pvm_cli::vectors::{collect_files, run_vector_with, Mode};
+use pvm_testkit::case::all_cases;
+use pvm_testkit::{run_case_with, Mode};
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -155,42 +156,25 @@ fn traced_and_stepped_guest_runs_match_the_untraced_run() {
     }
 }
 
-fn vectors_root() -> PathBuf {
-    match std::env::var_os("PVM_VECTORS") {
-        Some(path) => PathBuf::from(path),
-        None => repo_root().join("../shared/pvm-vectors"),
-    }
-}
-
 #[test]
 fn traced_and_stepped_vectors_pass_with_consistent_traces() {
-    let sets = [
-        ("polkavm-e88d5b4", GpVersion::V0_8),
-        ("polkavm-0.37.0-extra", GpVersion::V0_8),
-        ("w3f-v0.4", GpVersion::V0_7),
-    ];
     let mut count = 0;
     let mut with_memory = 0;
-    for (set, version) in sets {
-        let files = collect_files(&[vectors_root().join(set).join("programs")]).unwrap();
-        for file in files {
-            let what = file.display().to_string();
-            let json: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-            let run = run_vector_with(&json, version, VecTracer::new(), Mode::Run)
-                .unwrap_or_else(|e| panic!("{what}: traced run: {e:?}"));
-            let records = run.records();
-            assert_eq!(check(records), Ok(()), "{what}: check");
-            assert_eq!(replay(records), Ok(()), "{what}: replay");
-            let stepped = run_vector_with(&json, version, VecTracer::new(), Mode::Step)
-                .unwrap_or_else(|e| panic!("{what}: stepped: {e:?}"));
-            assert!(
-                stepped.records() == records,
-                "{what}: stepped trace differs"
-            );
-            count += 1;
-            with_memory += usize::from(records.iter().any(|r| r.space == MEMORY));
-        }
+    for case in all_cases().unwrap() {
+        let what = &case.source;
+        let run = run_case_with(&case, VecTracer::new(), Mode::Run)
+            .unwrap_or_else(|e| panic!("{what}: traced run: {e:?}"));
+        let records = run.records();
+        assert_eq!(check(records), Ok(()), "{what}: check");
+        assert_eq!(replay(records), Ok(()), "{what}: replay");
+        let stepped = run_case_with(&case, VecTracer::new(), Mode::Step)
+            .unwrap_or_else(|e| panic!("{what}: stepped: {e:?}"));
+        assert!(
+            stepped.records() == records,
+            "{what}: stepped trace differs"
+        );
+        count += 1;
+        with_memory += usize::from(records.iter().any(|r| r.space == MEMORY));
     }
     assert_eq!(count, 364 + 307);
     assert!(with_memory > 100, "only {with_memory} vectors touch memory");

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use pvm::{Opcode, Program};
+use pvm::Program;
 
 use crate::case::BlobHeader;
 use crate::layout::{LAST_PAGE, PAGE};
@@ -138,46 +138,24 @@ struct Access {
     store: bool,
 }
 
-/// The memory access of the load or store at `pc`, if it is one.
+/// The memory access of the load or store at `pc`, if it is one: address and width from
+/// [`pvm::Instruction::memory_address`], load or store from the table's memory column.
 fn memory_access(program: &Program, pc: u32, regs: &[u64; 13]) -> Option<Access> {
-    use Opcode::*;
     let ins = program.instruction_at(pc)?;
-    let reg = |r: u8| regs[usize::from(r)];
-    let (base, size, store) = match ins.opcode {
-        LoadU8 | LoadI8 => (0, 1, false),
-        LoadU16 | LoadI16 => (0, 2, false),
-        LoadU32 | LoadI32 => (0, 4, false),
-        LoadU64 => (0, 8, false),
-        StoreU8 | StoreImmU8 => (0, 1, true),
-        StoreU16 | StoreImmU16 => (0, 2, true),
-        StoreU32 | StoreImmU32 => (0, 4, true),
-        StoreU64 | StoreImmU64 => (0, 8, true),
-        LoadIndU8 | LoadIndI8 => (reg(ins.b), 1, false),
-        LoadIndU16 | LoadIndI16 => (reg(ins.b), 2, false),
-        LoadIndU32 | LoadIndI32 => (reg(ins.b), 4, false),
-        LoadIndU64 => (reg(ins.b), 8, false),
-        StoreIndU8 => (reg(ins.b), 1, true),
-        StoreIndU16 => (reg(ins.b), 2, true),
-        StoreIndU32 => (reg(ins.b), 4, true),
-        StoreIndU64 => (reg(ins.b), 8, true),
-        StoreImmIndU8 => (reg(ins.a), 1, true),
-        StoreImmIndU16 => (reg(ins.a), 2, true),
-        StoreImmIndU32 => (reg(ins.a), 4, true),
-        StoreImmIndU64 => (reg(ins.a), 8, true),
-        _ => return None,
-    };
+    let (address, size) = ins.memory_address(regs)?;
     Some(Access {
-        address: base.wrapping_add(ins.imm) as u32,
+        address,
         size,
-        store,
+        store: ins.opcode.memory_access().is_store(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::asm::opcode_byte;
     use crate::case::encode_blob;
-    use pvm::GpVersion;
+    use pvm::{GpVersion, Opcode};
 
     fn state(status: Status, regs: [u64; 13]) -> State {
         State {
@@ -191,7 +169,12 @@ mod tests {
     #[test]
     fn recognises_the_straddling_store() {
         // store_ind_u32 [r1 + 0], r2 ; trap
-        let program = Program::from_parts(&[122, 0x12, 0], &[0b101], &[], GpVersion::V0_8).unwrap();
+        let code = [
+            opcode_byte(Opcode::StoreIndU32),
+            0x12,
+            opcode_byte(Opcode::Trap),
+        ];
+        let program = Program::from_parts(&code, &[0b101], &[], GpVersion::V0_8).unwrap();
         let mut regs = [0; 13];
         regs[1] = 0x2_0FFE;
         let pages = [(0x2_0000, false)].into();
@@ -211,7 +194,12 @@ mod tests {
     #[test]
     fn recognises_the_wrapping_store_and_odd_jump_tables() {
         // store_imm_ind_u16 [r3 + 0], 0 ; trap
-        let program = Program::from_parts(&[71, 0x03, 0], &[0b101], &[], GpVersion::V0_8).unwrap();
+        let code = [
+            opcode_byte(Opcode::StoreImmIndU16),
+            0x03,
+            opcode_byte(Opcode::Trap),
+        ];
+        let program = Program::from_parts(&code, &[0b101], &[], GpVersion::V0_8).unwrap();
         let mut regs = [0; 13];
         regs[3] = 0xFFFF_FFFF;
         let pages = [(LAST_PAGE, false)].into();
@@ -249,10 +237,10 @@ mod tests {
     #[test]
     fn recognises_the_full_skip_near_the_end() {
         // fallthrough ×7, then load_imm r1 with 24 operand bytes at pc 7, then trap at 32.
-        let mut code = vec![1u8; 7];
-        code.push(51);
+        let mut code = vec![opcode_byte(Opcode::Fallthrough); 7];
+        code.push(opcode_byte(Opcode::LoadImm));
         code.extend([1u8; 24]);
-        code.push(0);
+        code.push(opcode_byte(Opcode::Trap));
         let mut bitmask = vec![0b0111_1111u8 | 0x80, 0, 0, 0, 1];
         let blob = encode_blob(&code, &bitmask, &[], 0);
         let program = Program::from_blob_bytes(&blob, GpVersion::V0_8).unwrap();

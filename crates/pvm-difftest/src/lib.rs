@@ -14,6 +14,7 @@
 //! point of the `cargo fuzz` target.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod asm;
 pub mod campaign;

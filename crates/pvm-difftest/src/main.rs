@@ -11,6 +11,8 @@
 //! status 1 if there were disagreements, 2 on bad arguments, 0 otherwise (also when the CPU
 //! cannot run the oracle, which is reported and skipped).
 
+#![forbid(unsafe_code)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;

@@ -49,7 +49,7 @@ pub fn random_code_blob(rng: &mut Rng) -> Vec<u8> {
         .collect();
     if rng.chance(1, 2) {
         // End in a trap so the final-instruction rule does not reject everything.
-        *code.last_mut().expect("len >= 1") = 0;
+        *code.last_mut().expect("len >= 1") = crate::asm::opcode_byte(pvm::Opcode::Trap);
     }
     let mut bitmask: Vec<u8> = (0..len.div_ceil(8)).map(|_| rng.byte()).collect();
     if rng.chance(1, 2) {

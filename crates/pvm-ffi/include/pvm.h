@@ -23,6 +23,14 @@
  *    returns a static string.
  *  - A VM is not thread-safe: use one VM from one thread at a time. Different VMs are
  *    fully independent and may run on different threads at the same time.
+ *  - pvm_destroy takes the VM back: once it returns (from the VM's own host callback:
+ *    once that callback returns) the pointer is dangling, and passing it to any function
+ *    of this API, pvm_destroy included, is undefined behaviour. The same holds for any
+ *    pointer that did not come from a pvm_create* function. The library checks only for
+ *    NULL and a tag word at the start of the VM: it cannot recognise a dangling pointer
+ *    (checking would read freed memory). As a debugging aid pvm_destroy overwrites the tag
+ *    with a poison value; while the freed memory still holds it, a debug build of the
+ *    library aborts with a message on such a call, and valgrind or ASan report it.
  *
  * ---------------------------------------------------------------------------------------
  * Why pvm_vm_t is opaque
@@ -95,10 +103,12 @@
  * ---------------------------------------------------------------------------------------
  * Errors
  * ---------------------------------------------------------------------------------------
- *  No function aborts or unwinds into C. A NULL vm makes every function return a neutral
- *  value (0, NULL, PVM_RESULT_ERROR, -1) or do nothing. Invalid arguments return the
- *  documented failure value and store a message for pvm_last_error(vm). A constructor
- *  that returns NULL stores its message for pvm_last_error(NULL) on the calling thread.
+ *  No function aborts or unwinds into C (the one exception is the debug-build check for a
+ *  destroyed VM above, which is undefined behaviour anyway). A NULL vm makes every function
+ *  return a neutral value (0, NULL, PVM_RESULT_ERROR, -1) or do nothing. Invalid
+ *  arguments return the documented failure value and store a message for
+ *  pvm_last_error(vm). A constructor that returns NULL stores its message for
+ *  pvm_last_error(NULL) on the calling thread.
  *
  * ---------------------------------------------------------------------------------------
  * Gray Paper version
@@ -281,7 +291,9 @@ int pvm_prepare_call(pvm_vm_t* vm, uint32_t pc, const uint64_t* args, size_t nar
 
 /**
  * Destroys a VM and frees everything it owns. NULL is ignored. Called from the VM's own
- * host callback, the VM is freed when the callback returns (see "Host calls").
+ * host callback, the VM is freed when the callback returns (see "Host calls"). Afterwards
+ * `vm` is dangling: using it again, or destroying it twice, is undefined behaviour (see
+ * "Ownership and lifetimes").
  */
 void pvm_destroy(pvm_vm_t* vm);
 

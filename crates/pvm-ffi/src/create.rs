@@ -158,11 +158,14 @@ constructor! {
     }
 }
 
-/// Destroys a VM (NULL and stale pointers are ignored). From the VM's own host callback,
-/// the VM is freed when the callback returns.
+/// Destroys a VM (NULL is ignored). From the VM's own host callback, the VM is freed when
+/// the callback returns. Afterwards the pointer is dangling: any further use, a second
+/// destroy included, is undefined behaviour (debug builds abort while the poisoned tag
+/// survives).
 ///
 /// # Safety
-/// `vm` must be NULL or a pointer from a constructor, not used by another thread.
+/// `vm` must be NULL or a pointer from a constructor that has not been destroyed, not used
+/// by another thread.
 #[no_mangle]
 pub unsafe extern "C" fn pvm_destroy(vm: *mut Vm) {
     let body = |vm: &mut Vm| {
@@ -177,13 +180,12 @@ pub unsafe extern "C" fn pvm_destroy(vm: *mut Vm) {
     let free_now = unsafe { guard::with_vm(vm, false, body) };
     if free_now {
         // SAFETY: the VM is live, not running, and was made by `Box::into_raw` in
-        // `guard::create`; clearing the tag first makes a second destroy a no-op as long
-        // as the memory is not reused.
+        // `guard::create`.
         unsafe { free(vm) };
     }
 }
 
-/// Clears the tag and frees a VM.
+/// Poisons the tag ([`guard::DEAD_TAG`]) and frees a VM.
 ///
 /// # Safety
 /// `vm` must be a live VM from `guard::create`, with no reference to it alive.
@@ -191,7 +193,9 @@ pub(crate) unsafe fn free(vm: *mut Vm) {
     guard::catch((), || {
         // SAFETY: per this function's contract.
         let mut boxed = unsafe { Box::from_raw(vm) };
-        boxed.tag = 0;
+        // SAFETY: a plain write to a field of the live box; volatile so that the store is
+        // not dropped as dead (the memory is freed right after).
+        unsafe { std::ptr::write_volatile(&mut boxed.tag, guard::DEAD_TAG) };
         drop(boxed);
     });
 }

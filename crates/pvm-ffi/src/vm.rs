@@ -15,8 +15,13 @@ use crate::error::FfiError;
 /// a value outside `pvm_host_result_t` is not undefined behaviour (it counts as an error).
 pub type HostCallback = unsafe extern "C" fn(vm: *mut Vm, func_id: c_int) -> c_int;
 
-/// Tag stored first in every live [`Vm`]; cleared on destruction.
+/// Tag stored first in every live [`Vm`]; replaced by [`DEAD_TAG`] on destruction.
 pub(crate) const VM_TAG: u64 = u64::from_le_bytes(*b"pvm-vm\0\x01");
+
+/// The poison `pvm_destroy` writes over [`VM_TAG`] just before freeing a VM, so that a
+/// use of the destroyed VM is recognised while the freed memory still holds it (the
+/// allocator may overwrite it at once: this is a debugging aid, not a guarantee).
+pub const DEAD_TAG: u64 = u64::from_le_bytes(*b"pvm-dead");
 
 /// What `pvm_execute`/`pvm_resume` return (`pvm_result_t`).
 #[repr(C)]
@@ -98,8 +103,8 @@ impl Status {
 /// A VM as C sees it: `pvm_vm_t`. Always heap-allocated and handled by pointer.
 #[repr(C)]
 pub struct Vm {
-    /// [`VM_TAG`] while the VM is alive; first field so it can be checked through any
-    /// pointer to at least 8 readable bytes.
+    /// [`VM_TAG`] while the VM is alive, [`DEAD_TAG`] as it is freed; first field so it can
+    /// be checked through any pointer to at least 8 readable bytes.
     pub(crate) tag: u64,
     /// The engine instance.
     pub(crate) instance: Instance,

@@ -383,14 +383,12 @@ mod tests {
 
     #[test]
     fn packed_bitmask_agrees_with_the_bit_by_bit_rules() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rng = machine::testing::Rng::new(0x9e37_79b9_7f4a_7c15);
         for len in 0..80usize {
             for density in [1u64, 3, 7] {
                 let mask: Vec<u8> = (0..len.div_ceil(8) + (len % 3))
                     .map(|_| {
-                        seed ^= seed << 13;
-                        seed ^= seed >> 7;
-                        seed ^= seed << 17;
+                        let seed = rng.next_u64();
                         (0..8).fold(0u8, |m, k| {
                             m | (u8::from((seed >> (8 * k)) % density == 0) << k)
                         })

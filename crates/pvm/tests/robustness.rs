@@ -1,7 +1,7 @@
 //! Robustness: hostile and corrupted inputs through every parser, the loader, the
 //! disassembler and the interpreter.
 //!
-//! A seeded xorshift generator (no dependencies) drives (a) random bytes and (b)
+//! The test kit's seeded generator (`pvm_testkit::Rng`) drives (a) random bytes and (b)
 //! mutations — bit flips, byte inserts and deletes, truncations, length-field bumps — of
 //! real programs: raw blobs embedded below, the conformance vectors beside the repository
 //! (`../shared/pvm-vectors`, or `$PVM_VECTORS`; skipped if absent) and the `.polkavm`
@@ -18,12 +18,10 @@
 //!   repeated unchanged; page-fault addresses are page-aligned, outside the low 64 KiB and
 //!   name a page that is not writable; runs are deterministic.
 //!
-//! The cargo-fuzz targets in `fuzz/` run the same checks (`support/mod.rs`, which they
-//! include) for much longer.
+//! The cargo-fuzz targets in `fuzz/` run the same checks (`pvm_testkit::checks`) for much
+//! longer.
 
-mod support;
-
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use pvm::container::{is_polkavm, Container};
@@ -31,7 +29,11 @@ use pvm::format::{encode_varint, FormatError, RawBlob, StandardProgram, ARGS_ADD
 use pvm::format::{MAX_ARGS_LEN, STACK_TOP};
 use pvm::{Access, Exit, GpVersion, Instance, InstanceError, Opcode, Program, ProgramError};
 use pvm::{HALT_ADDRESS, REG_COUNT};
-use support::{check_program, map_fixed_pages, Outcome, MAX_USED_JUMP_TABLE, RO_PAGE, RW_PAGES};
+use pvm_testkit::checks::{
+    check_program, map_fixed_pages, Outcome, MAX_USED_JUMP_TABLE, RO_PAGE, RW_PAGES,
+};
+use pvm_testkit::locate::{vectors_root, workspace_root};
+use pvm_testkit::Rng;
 
 /// Both Gray Paper versions.
 const VERSIONS: [GpVersion; 2] = [GpVersion::V0_7, GpVersion::V0_8];
@@ -115,43 +117,6 @@ const INTERESTING: [u64; 20] = [
     0xDEAD_BEEF_CAFE_F00D,
 ];
 
-/// xorshift64* — a tiny deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform in `0..n` (`n` > 0; the tiny modulo bias does not matter here).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn byte(&mut self) -> u8 {
-        self.next() as u8
-    }
-
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.byte()).collect()
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// The `"program": [..]` byte array of a conformance vector, by a minimal scan (no JSON
 /// library): `None` if the key or a well-formed array of bytes is missing.
 fn extract_program(json: &str) -> Option<Vec<u8>> {
@@ -167,9 +132,7 @@ fn extract_program(json: &str) -> Option<Vec<u8>> {
 
 /// Raw blobs of the conformance vectors, if they are beside the repository.
 fn vector_blobs() -> Vec<Vec<u8>> {
-    let root = std::env::var_os("PVM_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/pvm-vectors"));
+    let root = vectors_root();
     let mut files = Vec::new();
     for set in std::fs::read_dir(&root).into_iter().flatten().flatten() {
         let programs = set.path().join("programs");
@@ -188,7 +151,7 @@ fn vector_blobs() -> Vec<Vec<u8>> {
 
 /// The repository's `.polkavm` files (guests and the container test sample).
 fn container_files() -> Vec<Vec<u8>> {
-    let root = repo_root();
+    let root = workspace_root();
     let dirs = [root.join("guests/bin"), root.join("crates/pvm/tests/data")];
     let mut paths: Vec<PathBuf> = dirs
         .iter()
@@ -319,9 +282,9 @@ fn instance(program: &Arc<Program>, input: &[u8], gas: u64) -> Instance {
     vm
 }
 
-/// [`support::run_checked`] with this test's run and page-fault limits.
+/// [`pvm_testkit::checks::run_checked`] with this test's run and page-fault limits.
 fn run_checked(vm: &mut Instance) -> Outcome {
-    support::run_checked(vm, MAX_RUNS, MAX_PAGE_FAULTS)
+    pvm_testkit::checks::run_checked(vm, MAX_RUNS, MAX_PAGE_FAULTS)
 }
 
 /// Runs `program` on `input`; with `twice`, also on a fresh instance and compares.
@@ -381,38 +344,38 @@ fn bump_raw_length(bytes: &[u8], field: usize, delta: i64) -> Option<Vec<u8>> {
 /// One random mutation of `bytes`.
 fn mutate(rng: &mut Rng, bytes: &[u8]) -> Vec<u8> {
     let mut out = bytes.to_vec();
-    match rng.below(8) {
+    match rng.index(8) {
         0 if !out.is_empty() => {
-            let at = rng.below(out.len());
-            out[at] ^= 1 << rng.below(8);
+            let at = rng.index(out.len());
+            out[at] ^= 1 << rng.index(8);
         }
         1 if !out.is_empty() => {
-            let at = rng.below(out.len());
+            let at = rng.index(out.len());
             out[at] = rng.byte();
         }
         2 => {
-            let at = rng.below(out.len() + 1);
+            let at = rng.index(out.len() + 1);
             out.insert(at, rng.byte());
         }
         3 if !out.is_empty() => {
-            out.remove(rng.below(out.len()));
+            out.remove(rng.index(out.len()));
         }
-        4 => out.truncate(rng.below(out.len() + 1)),
+        4 => out.truncate(rng.index(out.len() + 1)),
         5 => {
-            let delta = *rng.pick(&[-8, -1, 1, 2, 8, 1 << 20, 1 << 40, i64::MAX]);
-            if let Some(bumped) = bump_raw_length(&out, rng.below(3), delta) {
+            let delta = *rng.choose(&[-8, -1, 1, 2, 8, 1 << 20, 1 << 40, i64::MAX]);
+            if let Some(bumped) = bump_raw_length(&out, rng.index(3), delta) {
                 out = bumped;
             }
         }
         6 if !out.is_empty() => {
             // Overwrite a code byte with a random opcode of either numbering, keeping
             // the bitmask: exercises every instruction with real surroundings.
-            let at = rng.below(out.len());
-            out[at] = rng.pick(Opcode::ALL).byte(GpVersion::V0_8).unwrap_or(0);
+            let at = rng.index(out.len());
+            out[at] = rng.choose(Opcode::ALL).byte(GpVersion::V0_8).unwrap_or(0);
         }
         _ => {
-            let at = rng.below(out.len() + 1);
-            let len = 1 + rng.below(8);
+            let at = rng.index(out.len() + 1);
+            let len = 1 + rng.index(8);
             let junk = rng.bytes(len);
             out.splice(at..at, junk);
         }
@@ -428,15 +391,15 @@ fn random_bytes_never_break_parsers_or_execution() {
     let mut loaded = 0;
     for round in 0..3000 {
         let len = if round % 10 == 0 {
-            rng.below(2048)
+            rng.index(2048)
         } else {
-            rng.below(48)
+            rng.index(48)
         };
         let bytes = rng.bytes(len);
         for program in check_parsers(&bytes) {
             execute(&program, &bytes, false);
         }
-        let len = 1 + rng.below(64);
+        let len = 1 + rng.index(64);
         let code = rng.bytes(len);
         let ones = rng.byte() | rng.byte();
         let mut bitmask = vec![ones | 1; code.len().div_ceil(8)];
@@ -444,8 +407,8 @@ fn random_bytes_never_break_parsers_or_execution() {
         if code.len() % 8 != 0 {
             *bitmask.last_mut().unwrap() &= (1u8 << (code.len() % 8)) - 1;
         }
-        let entries = rng.below(4);
-        let jump_table = (0..entries).map(|_| rng.below(len + 4) as u32).collect();
+        let entries = rng.index(4);
+        let jump_table = (0..entries).map(|_| rng.index(len + 4) as u32).collect();
         let blob = RawBlob {
             code,
             bitmask,
@@ -475,8 +438,8 @@ fn mutated_real_blobs_load_consistently_and_run_bounded() {
     let (mut loaded, mut rejected) = (0, 0);
     let mut exits_seen = std::collections::BTreeSet::new();
     for round in 0..6000 {
-        let mut bytes = rng.pick(&seeds).clone();
-        for _ in 0..1 + rng.below(3) {
+        let mut bytes = rng.choose(&seeds).clone();
+        for _ in 0..1 + rng.index(3) {
             bytes = mutate(&mut rng, &bytes);
         }
         let programs = check_parsers(&bytes);
@@ -522,20 +485,20 @@ fn mutated_containers_and_standard_programs_are_handled() {
         assert!(StandardProgram::parse(bytes).is_ok());
     }
     for _ in 0..1500 {
-        let base = if rng.below(2) == 0 {
-            rng.pick(&containers)
+        let base = if rng.index(2) == 0 {
+            rng.choose(&containers)
         } else {
-            rng.pick(&standards)
+            rng.choose(&standards)
         };
         let mut bytes = base.clone();
-        for _ in 0..1 + rng.below(3) {
+        for _ in 0..1 + rng.index(3) {
             bytes = mutate(&mut rng, &bytes);
         }
-        if rng.below(4) == 0 && bytes.len() >= 11 {
+        if rng.index(4) == 0 && bytes.len() >= 11 {
             // Bump one of the standard program's 3-byte size fields or the container's
             // 8-byte length field.
-            let at = rng.below(11);
-            bytes[at] = bytes[at].wrapping_add(*rng.pick(&[1, 0x80, 0xFF]));
+            let at = rng.index(11);
+            bytes[at] = bytes[at].wrapping_add(*rng.choose(&[1, 0x80, 0xFF]));
         }
         for program in check_parsers(&bytes) {
             execute(&program, &bytes, false);
@@ -797,7 +760,7 @@ fn host_api_edge_cases() {
 /// and, when it loads, runs.
 #[test]
 fn fuzz_regressions_are_handled() {
-    let dir = repo_root().join("fuzz/regressions");
+    let dir = workspace_root().join("fuzz/regressions");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()

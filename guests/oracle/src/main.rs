@@ -23,6 +23,8 @@
 //! `--step-bench`, ~1 min): a step-traced run summing the dumped block costs over the executed
 //! basic blocks must give the same result and equal the gas used.
 
+#![forbid(unsafe_code)]
+
 use polkavm::{
     BackendKind, CacheModel, Caller, Config, CostModelKind, Engine, GasMeteringKind, InterruptKind, Linker, Module,
     ModuleConfig, ProgramBlob, ProgramCounter, Reg,

@@ -3,6 +3,8 @@
 //! Thin wrapper around `polkavm_linker::program_from_elf` targeting the JamV1
 //! instruction set with the linker's default configuration (debug info stripped).
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 fn run(input: &str, output: &str) -> Result<(), String> {

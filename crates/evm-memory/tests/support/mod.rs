@@ -84,25 +84,8 @@ pub enum Outcome {
     },
 }
 
-/// xorshift64*: small, seeded, good enough for op streams.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+/// The workspace's one generator (SplitMix64).
+pub use machine::testing::Rng;
 
 fn small(v: u64) -> Operand {
     [v, 0, 0, 0]
@@ -111,7 +94,7 @@ fn small(v: u64) -> Operand {
 /// A random 32-byte word to store.
 fn word(rng: &mut Rng) -> [u8; 32] {
     let mut w = [0u8; 32];
-    w.iter_mut().for_each(|b| *b = rng.next() as u8);
+    w.iter_mut().for_each(|b| *b = rng.next_u64() as u8);
     w
 }
 
@@ -136,7 +119,7 @@ pub fn gen_offset(rng: &mut Rng, max_small: u64) -> Operand {
         }
         29 => small(u64::MAX - rng.below(64)),
         30 => [0, 0, 0, 1 << 63],
-        _ => small(rng.next()),
+        _ => small(rng.next_u64()),
     }
 }
 
@@ -163,7 +146,7 @@ pub fn gen_ops(rng: &mut Rng, n: usize, max_small: u64) -> Vec<Op> {
                 let w = word(rng);
                 Op::MStore(gen_offset(rng, max_small), w)
             }
-            8 | 9 => Op::MStore8(gen_offset(rng, max_small), rng.next() as u8),
+            8 | 9 => Op::MStore8(gen_offset(rng, max_small), rng.next_u64() as u8),
             10 | 11 => Op::MCopy {
                 dst: gen_offset(rng, max_small),
                 src: gen_offset(rng, max_small),
@@ -218,7 +201,7 @@ pub fn gen_tame_ops(rng: &mut Rng, n: usize, max_offset: u64, max_len: u64) -> V
                 let w = word(rng);
                 Op::MStore(off(rng), w)
             }
-            12..=14 => Op::MStore8(off(rng), rng.next() as u8),
+            12..=14 => Op::MStore8(off(rng), rng.next_u64() as u8),
             15 | 16 => Op::MCopy {
                 dst: off(rng),
                 src: off(rng),

@@ -1,5 +1,7 @@
 //! `m3d`: run, disassemble and assemble Memory3D bytecode.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

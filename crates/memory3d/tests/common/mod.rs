@@ -54,28 +54,8 @@ pub fn apply<T: Tracer>(vm: &mut Vm3D<T>, acts: &[Act]) {
     }
 }
 
-/// xorshift64*: small and seeded.
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator for `seed`.
-    pub fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    /// The next value.
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// Uniform below `n` (> 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+/// The workspace's one generator (SplitMix64).
+pub use machine::testing::Rng;
 
 /// A short random program aimed at the VM's current allocations: most addresses are inside
 /// (or at the start of) a live allocation, the rest anywhere near; every opcode appears.

@@ -255,13 +255,8 @@ fn long_blocks_fill_the_rob() {
     assert_eq!(cost(&hints), 84);
 }
 
-/// Deterministic xorshift for pseudo-random blocks.
-fn rng(seed: &mut u64) -> u64 {
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    *seed
-}
+// The workspace's deterministic generator, for pseudo-random blocks.
+use machine::testing::Rng;
 
 #[test]
 fn huge_blocks_are_fast() {
@@ -282,10 +277,10 @@ fn huge_blocks_are_fast() {
         .collect();
     assert_eq!(cost(&loads), 62_500);
     // 10 000 pseudo-random table instructions.
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     let block: Vec<_> = (0..10_000)
         .map(|_| {
-            let r = rng(&mut seed);
+            let r = rng.next_u64();
             let d = (r % 13) as u8;
             let s = ((r >> 8) % 13) as u8;
             match (r >> 16) % 8 {
@@ -347,12 +342,12 @@ fn bad_params_do_not_hang() {
     // A terminating move ends the block.
     assert_eq!(cost(&[term(mv(1, 2)), load(1, &[1])]), 1);
     // Garbage everywhere, including moves with several registers.
-    let mut seed = 12345u64;
+    let mut rng = Rng::new(12345);
     for _ in 0..200 {
-        let n = (rng(&mut seed) % 80) as usize;
+        let n = (rng.next_u64() % 80) as usize;
         let block: Vec<CostParams> = (0..n)
             .map(|_| {
-                let r = rng(&mut seed);
+                let r = rng.next_u64();
                 CostParams {
                     cycles: (r % 256) as u8,
                     decode_slots: ((r >> 8) % 8) as u8,
@@ -386,16 +381,16 @@ fn literal_simulation_agrees_on_known_blocks() {
 
 /// A pseudo-random block: instructions shaped like the GP table (`wild == false`), or
 /// arbitrary parameters including zero-cycle entries holding units (`wild == true`).
-fn random_block(seed: &mut u64, wild: bool) -> Vec<CostParams> {
-    let len = (rng(seed) % [6, 20, 48, 90][(rng(seed) % 4) as usize]) as usize;
-    let regs = [2, 4, 13][(rng(seed) % 3) as usize];
+fn random_block(rng: &mut Rng, wild: bool) -> Vec<CostParams> {
+    let len = (rng.next_u64() % [6, 20, 48, 90][(rng.next_u64() % 4) as usize]) as usize;
+    let regs = [2, 4, 13][(rng.next_u64() % 3) as usize];
     (0..len)
         .map(|_| {
-            let r = rng(seed);
+            let r = rng.next_u64();
             let reg = |shift: u32| ((r >> shift) % regs) as u8;
             let (d, s1, s2) = (reg(0), reg(8), reg(16));
             if wild {
-                let q = rng(seed);
+                let q = rng.next_u64();
                 return CostParams {
                     cycles: [0, 1, 2, 3, (q >> 8) as u8][(q % 5) as usize],
                     decode_slots: ((q >> 16) % 7) as u8,
@@ -437,9 +432,9 @@ fn random_block(seed: &mut u64, wild: bool) -> Vec<CostParams> {
 
 #[test]
 fn matches_literal_simulation_on_random_blocks() {
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut rng = Rng::new(0x2545_f491_4f6c_dd1d);
     for i in 0..6_000 {
-        let block = random_block(&mut seed, i % 3 == 2);
+        let block = random_block(&mut rng, i % 3 == 2);
         assert_eq!(cost(&block), literal_cost(&block), "{block:?}");
     }
 }

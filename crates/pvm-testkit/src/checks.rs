@@ -1,7 +1,6 @@
-//! The checks `robustness.rs` and the cargo-fuzz harnesses share (`fuzz/src/lib.rs`, a
-//! workspace of its own, includes this file with `#[path]`): the properties of every
-//! loaded program and of every execution, and the fixed pages a fuzzed execution gets.
-//! Only `std` and `pvm`, so that it compiles in both places.
+//! The checks `crates/pvm/tests/robustness.rs` and the cargo-fuzz harnesses
+//! (`fuzz/src/lib.rs`) share: the properties of every loaded program and of every
+//! execution, and the fixed pages a fuzzed execution gets.
 
 use pvm::{Access, Exit, Instance, Program, REG_COUNT};
 
