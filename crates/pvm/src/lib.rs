@@ -37,6 +37,7 @@
 
 #![deny(missing_docs)]
 
+pub mod cache;
 pub mod decode;
 pub mod disasm;
 pub mod exit;
@@ -62,6 +63,7 @@ pub use instruction_trace as trace;
 #[doc(hidden)]
 pub use memory_trace as tracing;
 
+pub use cache::{code_hash, CodeHash, ModuleCache, ProgramFormat};
 pub use decode::{Instruction, REG_COUNT};
 pub use exit::{Exit, HALT_ADDRESS};
 pub use instance::{Instance, InstanceError};
