@@ -248,7 +248,9 @@ pub(crate) fn sim_instr(ins: &Instruction, code: &Code) -> SimInstr {
 fn branch_latency(ins: &Instruction, code: &Code) -> u8 {
     let cheap = |pc: u64| {
         let byte = code.byte(pc);
-        byte == 0 || Some(byte) == Opcode::Unlikely.byte(GpVersion::V0_8)
+        [Opcode::Trap, Opcode::Unlikely]
+            .iter()
+            .any(|op| op.byte(GpVersion::V0_8) == Some(byte))
     };
     let target = ins.target().map_or(0, u64::from);
     if cheap(ins.next_pc()) || cheap(target) {
