@@ -1,0 +1,146 @@
+//! Guest memory rules: mapping, faults at the lowest failing address, straddling and
+//! wrapping accesses, `sbrk`, the reservation pool.
+use super::*;
+
+#[test]
+fn unmapped_memory_faults_and_low_memory_panics() {
+    let memory = Memory::new().unwrap();
+    assert_eq!(memory.load::<4>(0x2_0000), Err(Fault::PageFault(0x2_0000)));
+    assert_eq!(memory.load::<1>(0x1234), Err(Fault::Panic));
+    assert_eq!(memory.load::<1>(0xFFFF), Err(Fault::Panic));
+}
+
+#[test]
+fn read_only_pages_fault_on_store() {
+    let mut memory = Memory::new().unwrap();
+    memory.map_zeroed(0x2_0000, 4096, Access::Read).unwrap();
+    assert_eq!(memory.load::<8>(0x2_0000), Ok([0; 8]));
+    assert_eq!(
+        memory.store(0x2_0010, [1u8; 2]),
+        Err(Fault::PageFault(0x2_0000))
+    );
+}
+
+#[test]
+fn straddling_store_is_atomic_and_reports_the_lowest_failing_page() {
+    let mut memory = Memory::new().unwrap();
+    memory.map_zeroed(0x2_0000, 4096, Access::Write).unwrap();
+    assert_eq!(
+        memory.store(0x2_0FFE, [1u8; 4]),
+        Err(Fault::PageFault(0x2_1000))
+    );
+    assert_eq!(memory.load::<2>(0x2_0FFE), Ok([0, 0]));
+    memory.map_zeroed(0x2_1000, 4096, Access::Write).unwrap();
+    memory.store(0x2_0FFE, [1, 2, 3, 4]).unwrap();
+    assert_eq!(memory.load::<4>(0x2_0FFE), Ok([1, 2, 3, 4]));
+}
+
+#[test]
+fn wrapping_access_faults_on_the_last_page_or_panics_in_low_memory() {
+    let mut memory = Memory::new().unwrap();
+    // Last page unmapped: its bytes are the lowest failing indices.
+    assert_eq!(
+        memory.load::<4>(0xFFFF_FFFE),
+        Err(Fault::PageFault(0xFFFF_F000))
+    );
+    // Last page mapped: only the wrapped bytes in low memory fail.
+    memory.map_zeroed(0xFFFF_F000, 4096, Access::Write).unwrap();
+    assert_eq!(memory.load::<4>(0xFFFF_FFFE), Err(Fault::Panic));
+}
+
+#[test]
+fn unmap_forgets_contents_and_map_checks_ranges() {
+    let mut memory = Memory::new().unwrap();
+    memory.map_zeroed(0x3_0000, 8192, Access::Write).unwrap();
+    memory.write(0x3_0005, &[9, 9]).unwrap();
+    assert_eq!(memory.mapped_page_count(), 2);
+    memory.unmap(0x3_0000, 4096).unwrap();
+    assert_eq!(memory.mapped_page_count(), 1);
+    memory.map_zeroed(0x3_0000, 4096, Access::Read).unwrap();
+    assert_eq!(memory.read_vec(0x3_0005, 2).unwrap(), [0, 0]);
+    assert!(matches!(
+        memory.map_zeroed(0x3_0001, 4096, Access::Read),
+        Err(MemoryError::Unaligned { .. })
+    ));
+    assert!(matches!(
+        memory.map_zeroed(0, 4096, Access::Read),
+        Err(MemoryError::Reserved { .. })
+    ));
+    assert!(matches!(
+        memory.map_zeroed(0xFFFF_F000, 8192, Access::Read),
+        Err(MemoryError::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        memory.write(0x3_0000, &[1]),
+        Err(MemoryError::Inaccessible { .. })
+    ));
+}
+
+#[test]
+fn absurd_lengths_are_out_of_range_not_wrapped() {
+    let mut memory = Memory::new().unwrap();
+    let length = page_align_up(u64::MAX);
+    assert_eq!(length % u64::from(PAGE_SIZE), 0);
+    assert!(matches!(
+        memory.map_zeroed(0x2_0000, length, Access::Write),
+        Err(MemoryError::OutOfRange { .. })
+    ));
+    assert_eq!(memory.mapped_page_count(), 0);
+}
+
+#[test]
+fn host_ptr_checks_rights_and_reads_overlapping_buffers() {
+    let mut memory = Memory::new().unwrap();
+    memory.map_zeroed(0x2_0000, 4096, Access::Write).unwrap();
+    memory.write(0x2_0000, &[1, 2, 3, 4]).unwrap();
+    let ptr = memory.host_ptr(0x2_0000, 4, true).unwrap();
+    // A host buffer that is itself guest memory (a zero-copy view): memmove semantics.
+    // SAFETY: the four bytes at `ptr` are mapped; the slice is dropped before any
+    // other use of `memory`'s contents except the `read` into it.
+    let view = unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr().add(1), 3) };
+    memory.read(0x2_0000, view).unwrap();
+    assert_eq!(memory.read_vec(0x2_0000, 4).unwrap(), [1, 1, 2, 3]);
+    assert!(memory.host_ptr(0x3_0000, 1, false).is_err());
+    memory.set_access(0x2_0000, 4096, Access::Read).unwrap();
+    assert!(memory.host_ptr(0x2_0000, 1, true).is_err());
+}
+
+#[test]
+fn sbrk_maps_new_pages() {
+    let mut memory = Memory::new().unwrap();
+    memory.set_heap_end(0x2_0000);
+    assert_eq!(memory.sbrk(10), Some(0x2_0000));
+    assert_eq!(memory.heap_end(), 0x2_000A);
+    memory.store(0x2_0009, [1u8]).unwrap();
+    assert_eq!(memory.sbrk(0), Some(0x2_000A));
+    assert_eq!(memory.sbrk(u64::MAX), None);
+}
+
+#[test]
+fn a_reused_reservation_is_as_clean_as_a_fresh_one() {
+    // Dirty several memories (few ranges: pooled on drop; many ranges: unmapped), then
+    // check that new memories, which may reuse those reservations, read zeros everywhere
+    // the old ones wrote and map nothing.
+    let pages: Vec<u32> = (0..12).map(|i| 0x10_0000 + i * 0x2_0000).collect();
+    for ranges in [3usize, 12] {
+        let mut dirty = Vec::new();
+        for _ in 0..4 {
+            let mut memory = Memory::new().unwrap();
+            for &page in &pages[..ranges] {
+                memory.map_zeroed(page, 4096, Access::Write).unwrap();
+                memory.write(page + 8, &[0xAB; 16]).unwrap();
+            }
+            dirty.push(memory);
+        }
+        drop(dirty);
+        for _ in 0..8 {
+            let mut memory = Memory::new().unwrap();
+            assert_eq!(memory.mapped_page_count(), 0);
+            for &page in &pages {
+                assert_eq!(memory.access(page), Access::None);
+                memory.map_zeroed(page, 4096, Access::Read).unwrap();
+                assert_eq!(memory.page(page).unwrap(), &[0u8; 4096][..], "{page:#x}");
+            }
+        }
+    }
+}
