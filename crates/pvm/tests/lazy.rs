@@ -116,3 +116,24 @@ fn instances_on_several_threads_share_one_program() {
             .eq(eager.program().block_costs()));
     }
 }
+
+#[test]
+fn a_million_entry_jump_table_is_resolved_only_where_used() {
+    use pvm::format::RawBlob;
+    use pvm::{GpVersion, Instance, Program};
+    // 0: jump_ind r0 | 2: load_imm r7, 42 | 5: jump_ind r1
+    let blob = RawBlob {
+        code: vec![50, 0, 51, 7, 42, 50, 1],
+        bitmask: vec![0b0010_0101],
+        jump_table: vec![2; 1_000_000],
+    };
+    let program = Arc::new(Program::new(&blob, GpVersion::V0_8).unwrap());
+    assert_eq!(program.prepared_block_count(), 0);
+    let mut vm = Instance::new(program.clone(), 1_000).unwrap();
+    vm.set_reg(0, 2 * 1_000_000); // the last slot
+    vm.set_reg(1, u64::from(pvm::HALT_ADDRESS));
+    assert_eq!(vm.run(), Exit::Halt);
+    assert_eq!(vm.reg(7), Some(42));
+    assert_eq!(program.prepared_block_count(), 2);
+    assert_eq!(program.block_count(), 2);
+}
