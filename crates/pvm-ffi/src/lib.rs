@@ -8,6 +8,8 @@
 //! | [`vm`] | the `pvm_vm_t` object: state, exit bookkeeping, tracing |
 //! | [`create`] | `pvm_create*`, `pvm_destroy`, `pvm_version` |
 //! | [`container`] | `.polkavm` programs: `pvm_create_from_polkavm`, exports, calls |
+//! | [`module`] | the `pvm_module_t` object (a loaded program), `pvm_create_from_module` |
+//! | [`cache`] | the `pvm_cache_t` object: modules by code hash, bounded, LRU |
 //! | [`execute`] | `pvm_execute`, `pvm_resume`, the host-call trampoline, exit state |
 //! | [`registers`] | registers, gas, pc |
 //! | [`memory`] | page mapping, RAM reads and writes, zero-copy pointers |
@@ -26,6 +28,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod cache;
 pub mod container;
 pub mod create;
 pub mod diagnostics;
@@ -33,6 +36,7 @@ pub mod error;
 pub mod execute;
 pub mod guard;
 pub mod memory;
+pub mod module;
 pub mod registers;
 pub mod vm;
 
