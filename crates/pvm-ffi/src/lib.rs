@@ -19,6 +19,9 @@
 //!
 //! Ownership rules (also in `pvm.h`): a VM is a `Box<Vm>` leaked to C by a constructor
 //! and reclaimed by `pvm_destroy`; inputs are copied; returned pointers point into the VM.
+//! A `pvm_module_t*` is a `Box` holding one `Arc<Module>` reference (freed by
+//! `pvm_module_free`; VMs made from it hold their own), a `pvm_cache_t*` a `Box` around a
+//! `ModuleCache`; both are checked through the same tag scheme ([`guard::Handle`]).
 //! Every entry point checks its VM pointer (NULL and a tag), and runs inside
 //! `catch_unwind`, so no Rust panic crosses the ABI. A destroyed VM's pointer is undefined
 //! behaviour, not a checked error (see [`guard`]: `pvm_destroy` poisons the tag, which a
