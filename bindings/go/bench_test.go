@@ -33,3 +33,33 @@ func BenchmarkHostCallResume(b *testing.B) {
 		b.Fatalf("%v %v", r, err)
 	}
 }
+
+// BenchmarkModuleInstantiate: a VM from a loaded module (memory set-up only), created and
+// closed; compare BenchmarkNewFromPolkaVM, which parses the program every time.
+func BenchmarkModuleInstantiate(b *testing.B) {
+	module, err := LoadModule(FormatPolkaVM, hostcallPolkaVM(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer module.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		vm, err := module.Instantiate(1000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		vm.Close()
+	}
+}
+
+// BenchmarkNewFromPolkaVM: parse, validate and set up the same program for every VM.
+func BenchmarkNewFromPolkaVM(b *testing.B) {
+	program := hostcallPolkaVM(b)
+	for i := 0; i < b.N; i++ {
+		vm, err := NewFromPolkaVM(0, program, 1000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		vm.Close()
+	}
+}

@@ -89,6 +89,94 @@ export declare class Program {
   blockCosts(): Map<number, number>;
 }
 
+/** How a program's bytes are read: a raw blob (GP A.2), a JAM standard program (GP A.7) or a PolkaVM `.polkavm` file. */
+export type ProgramFormat = 'raw' | 'standard' | 'polkavm';
+
+/** Options of {@link Module.load}. */
+export interface ModuleLoadOptions {
+  /** The program format (default "raw"). */
+  format?: ProgramFormat;
+  /** The Gray Paper version (default "0.8"; a `.polkavm` program is always "0.8"). */
+  gp?: Gp;
+}
+
+/** Options of {@link ModuleCache.load}. */
+export interface CacheLoadOptions extends ModuleLoadOptions {
+  /** The blake2b-256 of the bytes, if known (32 bytes; trusted); computed otherwise. */
+  codeHash?: Uint8Array;
+}
+
+/** Options of {@link Module.instantiate}. */
+export interface InstantiateOptions extends VmOptions {
+  /** Argument data of a JAM standard program (ignored by the other formats). */
+  args?: Uint8Array;
+}
+
+/**
+ * A program parsed and validated once: every VM made by {@link Module.instantiate} shares
+ * its code and the blocks prepared so far, and costs only its memory set-up.
+ */
+export declare class Module {
+  private constructor();
+  /** Parses and validates a program; throws {@link ProgramError}. */
+  static load(blob: Uint8Array, options?: ModuleLoadOptions): Module;
+  /** A fresh VM, as the constructor of the module's format makes it. */
+  instantiate(options: InstantiateOptions): Vm;
+  /** The code offset of the `.polkavm` export `name`; throws {@link ProgramError} if none. */
+  exportPc(name: string): number;
+  /** The names of the `.polkavm` exports (empty for other formats). */
+  readonly exports: readonly string[];
+  /** The program format. */
+  readonly format: ProgramFormat;
+  /** The Gray Paper version whose rules the program follows. */
+  readonly gp: Gp;
+  /** The shared program. */
+  readonly program: Program;
+  /** Basic blocks of the code. */
+  readonly blockCount: number;
+  /** Basic blocks prepared so far (on first entry, by any VM of this module). */
+  readonly preparedBlocks: number;
+  /** Bytes the module keeps: what a {@link ModuleCache} counts. */
+  readonly footprint: number;
+}
+
+/** What {@link ModuleCache.stats} reports. */
+export interface CacheStats {
+  /** Modules held. */
+  readonly entries: number;
+  /** Sum of their footprints in bytes. */
+  readonly bytes: number;
+  /** The bound given to the constructor. */
+  readonly maxBytes: number;
+  /** Loads answered from the cache. */
+  readonly hits: number;
+  /** Loads that parsed the program. */
+  readonly misses: number;
+  /** Modules dropped to make room. */
+  readonly evictions: number;
+}
+
+/**
+ * Loaded modules by code hash (blake2b-256 of the bytes), format and GP version, at most
+ * `maxBytes` of them in total, least recently used evicted first. Modules it returns stay
+ * valid after eviction and {@link ModuleCache.clear}.
+ */
+export declare class ModuleCache {
+  /** An empty cache of at most `maxBytes` (a module larger than that is loaded but not kept). */
+  constructor(maxBytes: number);
+  /** The cached module for `blob`, or a newly loaded and remembered one; throws {@link ProgramError}. */
+  load(blob: Uint8Array, options?: CacheLoadOptions): Module;
+  /** The counters. */
+  readonly stats: CacheStats;
+  /** The bound given to the constructor. */
+  readonly maxBytes: number;
+  /** Drops every cached module; the counters are kept. */
+  clear(): void;
+}
+
+/** blake2b-256 of `blob`: the code hash a {@link ModuleCache} keys modules by. */
+export declare function codeHash(blob: Uint8Array): Uint8Array;
+
 /** A PVM instance: a program with its registers, gas, pc and guest memory. */
 export declare class Vm implements Disposable {
   /** A fresh VM for `program` at pc 0, with zeroed registers and no memory mapped. */

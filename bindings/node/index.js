@@ -7,6 +7,7 @@ const native = require('./lib/native.js');
 const { PvmError, ProgramError, MemoryAccessError } = require('./lib/errors.js');
 const { Program } = require('./lib/program.js');
 const { Vm } = require('./lib/vm.js');
+const { Module, ModuleCache, codeHash } = require('./lib/module.js');
 
 /** The address whose dynamic jump halts the machine: 0xFFFF0000. */
 const HALT_ADDRESS = native.HALT_ADDRESS;
@@ -19,6 +20,9 @@ const REG_COUNT = native.REG_COUNT;
 module.exports = {
   Vm,
   Program,
+  Module,
+  ModuleCache,
+  codeHash,
   PvmError,
   ProgramError,
   MemoryAccessError,

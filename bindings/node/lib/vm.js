@@ -404,4 +404,14 @@ class Vm {
   }
 }
 
-module.exports = { Vm };
+/**
+ * A `Vm` around a native VM made elsewhere in the package (`Module.instantiate`).
+ * @param {import('../native').NativeVm} inner
+ * @param {{ gas: bigint | number, hosts?: unknown }} options
+ * @returns {Vm}
+ */
+function wrapNativeVm(inner, options) {
+  return new Vm(/** @type {any} */ (new Made(inner)), options);
+}
+
+module.exports = { Vm, wrapNativeVm };

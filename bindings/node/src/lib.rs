@@ -5,7 +5,8 @@
 //! `Vm`/`Program` classes, runs the host-call loop and defines the error classes that
 //! [`errors`] throws. Modules: [`errors`] (typed errors → JS `Error` subclasses),
 //! [`convert`] (JS values → engine types, `bigint` ↔ `u64`), [`bytes`] (JS byte buffers
-//! that may be guest memory), [`exit`] (exits as numbers), [`program`] (`NativeProgram`),
+//! that may be guest memory), [`exit`] (exits as numbers), [`program`] (`NativeProgram`), [`module`]
+//! (`NativeModule`, `NativeModuleCache`, `codeHash`),
 //! [`slot`] (the instance a VM owns), [`vm`] (`NativeVm`: creation, calls, all registers,
 //! dispose), [`memory`] (page mapping), [`view`] (zero-copy memory views) and [`fast`]
 //! (run, registers, gas, pc, reads and writes as raw Node-API functions).
@@ -19,6 +20,7 @@ pub mod errors;
 pub mod exit;
 pub mod fast;
 pub mod memory;
+pub mod module;
 pub mod program;
 pub mod slot;
 pub mod view;

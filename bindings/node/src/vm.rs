@@ -24,12 +24,26 @@ use crate::slot::VmSlot;
 pub struct NativeVm {
     /// The engine instance, shared with the fast-path handle and memory views.
     slot: Rc<VmSlot>,
-    /// `(name, pc)` of every export, for VMs made from a `.polkavm` program.
-    exports: Vec<(String, u32)>,
+    /// `(name, pc)` of every export, for VMs made from a `.polkavm` program (shared by
+    /// the VMs of one module).
+    exports: Exports,
+}
+
+/// `(name, pc)` of a `.polkavm` program's exports, in container order.
+pub type Exports = Arc<[(String, u32)]>;
+
+/// The exports of `module` (empty unless it is a `.polkavm` program).
+pub fn exports_of(module: &pvm::Module) -> Exports {
+    module
+        .exports()
+        .iter()
+        .map(|export| (export.name.clone(), export.pc))
+        .collect()
 }
 
 impl NativeVm {
-    fn wrap(instance: Instance, exports: Vec<(String, u32)>) -> NativeVm {
+    /// Wraps an instance with its program's exports.
+    pub fn wrap(instance: Instance, exports: Exports) -> NativeVm {
         NativeVm {
             slot: VmSlot::new(instance),
             exports,
@@ -66,18 +80,13 @@ impl NativeVm {
         let version = convert::gp_version(gp)?;
         let standard = StandardProgram::parse(blob)?;
         let instance = Instance::from_standard(&standard, args, gas, version)?;
-        Ok(NativeVm::wrap(instance, Vec::new()))
+        Ok(NativeVm::wrap(instance, Exports::default()))
     }
 
     fn from_polkavm_bytes(blob: &[u8], gas: u64) -> Result<NativeVm> {
-        let container = Container::parse(blob)?;
-        let instance = Instance::from_container(&container, gas)?;
-        let exports = container
-            .exports
-            .iter()
-            .map(|export| (export.name.clone(), export.pc))
-            .collect();
-        Ok(NativeVm::wrap(instance, exports))
+        let module = pvm::Module::from_container(&Container::parse(blob)?)?;
+        let instance = module.instantiate(gas)?;
+        Ok(NativeVm::wrap(instance, exports_of(&module)))
     }
 
     fn set_all_regs(&self, values: &[u64]) -> Result<()> {
@@ -106,7 +115,7 @@ impl NativeVm {
         #[napi(ts_arg_type = "bigint | number")] gas: U64,
     ) -> napi::Result<NativeVm> {
         Instance::new(Arc::clone(program.inner()), gas.0)
-            .map(|instance| NativeVm::wrap(instance, Vec::new()))
+            .map(|instance| NativeVm::wrap(instance, Exports::default()))
             .map_err(Error::from)
             .napi(&env)
     }
@@ -121,7 +130,7 @@ impl NativeVm {
     ) -> napi::Result<NativeVm> {
         NativeProgram::load(blob, &gp)
             .and_then(|program| Ok(Instance::new(program, gas.0)?))
-            .map(|instance| NativeVm::wrap(instance, Vec::new()))
+            .map(|instance| NativeVm::wrap(instance, Exports::default()))
             .napi(&env)
     }
 

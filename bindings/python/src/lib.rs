@@ -1,10 +1,12 @@
 //! `pvm._native`: the Python binding of the pvm engine, PyO3 directly over the `pvm` crate.
 //!
 //! The Python package `pvm` re-exports everything here. Modules: [`errors`] (exceptions),
-//! [`convert`] (argument parsing), [`program`] (`Program`), [`exit`] (`Exit`), [`vm`] (`VM`:
+//! [`convert`] (argument parsing), [`program`] (`Program`), [`module`] (`Module`,
+//! `ModuleCache`, `code_hash`), [`exit`] (`Exit`), [`vm`] (`VM`:
 //! creation, registers, gas, pc, exports, and `HostDecorator`), [`memory`] (`VM` memory
 //! methods), [`host`] (the host-function table) and [`run`] (`VM.run`/`VM.call` with the
-//! host-call loop). Arrows run one way: `vm` uses `host`, `memory` and `run` use `vm`.
+//! host-call loop). Arrows run one way: `vm` uses `host`; `memory`, `run` and `module`
+//! use `vm`.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -14,6 +16,7 @@ pub mod errors;
 pub mod exit;
 pub mod host;
 pub mod memory;
+pub mod module;
 pub mod program;
 pub mod run;
 pub mod vm;
@@ -29,6 +32,9 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<vm::Vm>()?;
     module.add_class::<exit::Exit>()?;
     module.add_class::<vm::HostDecorator>()?;
+    module.add_class::<module::Module>()?;
+    module.add_class::<module::ModuleCache>()?;
+    module.add_function(wrap_pyfunction!(module::code_hash, module)?)?;
     module.add("PvmError", py.get_type::<errors::PvmError>())?;
     module.add("ProgramError", py.get_type::<errors::ProgramError>())?;
     module.add(

@@ -27,8 +27,9 @@ use crate::program::Program;
 pub struct Vm {
     /// The engine instance.
     pub engine: Instance,
-    /// `(name, pc)` of every export, for VMs made from a `.polkavm` program.
-    pub exports: Option<Vec<(String, u32)>>,
+    /// `(name, pc)` of every export, for VMs made from a `.polkavm` program (shared by
+    /// the VMs of one `pvm.Module`).
+    pub exports: Option<Exports>,
     /// Host functions registered with `vm.host(id)`.
     pub hosts: HostTable,
     /// The exit of the last run, if any.
@@ -39,8 +40,24 @@ pub struct Vm {
     pub release_gil: bool,
 }
 
+/// `(name, pc)` of a `.polkavm` program's exports, in container order.
+pub type Exports = Arc<[(String, u32)]>;
+
+/// The exports of `module` if it is a `.polkavm` program.
+pub fn exports_of(module: &pvm::Module) -> Option<Exports> {
+    module.memory_layout()?;
+    Some(
+        module
+            .exports()
+            .iter()
+            .map(|export| (export.name.clone(), export.pc))
+            .collect(),
+    )
+}
+
 impl Vm {
-    fn from_instance(instance: Instance, exports: Option<Vec<(String, u32)>>) -> Vm {
+    /// Wraps an instance; `exports` as [`Vm::exports`].
+    pub fn from_instance(instance: Instance, exports: Option<Exports>) -> Vm {
         Vm {
             engine: instance,
             exports,
@@ -125,13 +142,9 @@ impl Vm {
     #[staticmethod]
     fn from_polkavm(blob: &Bound<'_, PyAny>, gas: u64) -> PyResult<Vm> {
         let container = convert::with_bytes(blob, Container::parse)?.map_err(Error::from)?;
-        let instance = Instance::from_container(&container, gas).map_err(Error::from)?;
-        let exports = container
-            .exports
-            .iter()
-            .map(|export| (export.name.clone(), export.pc))
-            .collect();
-        Ok(Vm::from_instance(instance, Some(exports)))
+        let module = pvm::Module::from_container(&container).map_err(Error::from)?;
+        let instance = module.instantiate(gas).map_err(Error::from)?;
+        Ok(Vm::from_instance(instance, exports_of(&module)))
     }
 
     /// The program this VM runs (shared, not copied).
@@ -144,8 +157,9 @@ impl Vm {
     #[getter]
     fn exports(&self) -> Vec<String> {
         self.exports
+            .as_deref()
+            .unwrap_or_default()
             .iter()
-            .flatten()
             .map(|(name, _)| name.clone())
             .collect()
     }

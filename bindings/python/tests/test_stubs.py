@@ -27,7 +27,7 @@ def test_package_ships_stubs_and_py_typed() -> None:
 def test_public_names() -> None:
     assert sorted(pvm.__all__) == sorted(
         ["HALT_ADDRESS", "REG_COUNT", "VM", "Exit", "HostDecorator", "MemoryAccessError",
-         "Program", "ProgramError", "PvmError"]
+         "Program", "ProgramError", "PvmError", "Module", "ModuleCache", "code_hash"]
     )
     assert pvm.HALT_ADDRESS == 0xFFFF_0000 and pvm.REG_COUNT == 13 and pvm.VM.PAGE_SIZE == 4096
 

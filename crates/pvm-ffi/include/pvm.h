@@ -33,6 +33,45 @@
  *    library aborts with a message on such a call, and valgrind or ASan report it.
  *
  * ---------------------------------------------------------------------------------------
+ * Loaded modules and the program cache (start the same program many times)
+ * ---------------------------------------------------------------------------------------
+ *  A pvm_module_t is a program parsed and validated once, with its memory image: every
+ *  VM made from it by pvm_create_from_module shares its code and the blocks prepared so
+ *  far, and costs only the memory set-up (microseconds, whatever the program's size).
+ *  A pvm_cache_t keeps modules by code hash (blake2b-256 of the program bytes, as JAM
+ *  names code), program format and GP version, bounded in bytes (pvm_module_footprint),
+ *  least recently used evicted first.
+ *
+ *  Ownership:
+ *  - A pvm_module_t* is one reference to a reference-counted module. pvm_module_load,
+ *    pvm_module_clone and pvm_cache_load each return a new reference, which the caller
+ *    owns and frees exactly once with pvm_module_free. The module lives until its last
+ *    reference is freed and the last VM made from it is destroyed: a VM keeps its module
+ *    alive, so a module reference may be freed right after pvm_create_from_module.
+ *  - A module returned by pvm_cache_load is independent of the cache: it stays valid
+ *    after its entry is evicted, after pvm_cache_clear and after pvm_cache_free.
+ *  - A pvm_cache_t from pvm_cache_new is owned by the caller until pvm_cache_free, which
+ *    drops the cache's own references only.
+ *  - Input bytes are copied (or only hashed, on a cache hit); the caller keeps them.
+ *  - As for VMs, a freed module or cache pointer is dangling (undefined behaviour; the
+ *    library checks NULL and a tag word, and a debug build aborts on the poisoned tag).
+ *
+ *  Thread-safety:
+ *  - Modules are immutable and thread-safe: any number of threads may use one module
+ *    (create VMs from it, look up exports, read its counters) at the same time, and the
+ *    VMs of one module may run on different threads at once (blocks prepared lazily by
+ *    one are synchronised for all). pvm_module_free of one reference may race with uses
+ *    of other references to the same module, not with uses of the reference being freed.
+ *  - A cache is thread-safe: pvm_cache_load, pvm_cache_stats and pvm_cache_clear may be
+ *    called from several threads at once (loads of different programs do not wait for
+ *    each other; two threads missing on the same program both load it and get the same
+ *    module back). pvm_cache_free must not race with any other use of that cache.
+ *  - A VM is not: one thread at a time per pvm_vm_t, as above.
+ *
+ *  Errors: the module and cache functions that fail return NULL, -1 or 0 as documented
+ *  and keep the message for pvm_last_error(NULL) on the calling thread.
+ *
+ * ---------------------------------------------------------------------------------------
  * Why pvm_vm_t is opaque
  * ---------------------------------------------------------------------------------------
  *  The proposal this API follows exposed `struct VM` with its fields (registers, pc, gas,
@@ -301,6 +340,100 @@ void pvm_destroy(pvm_vm_t* vm);
 const char* pvm_version(void);
 
 /* ===================================================================================== */
+/* Loaded modules and the program cache (see "Loaded modules and the program cache")      */
+/* ===================================================================================== */
+
+/* Program formats (pvm_module_load, pvm_cache_load). */
+#define PVM_FORMAT_RAW      0 /* a raw program blob (GP A.2), as pvm_create_from_blob */
+#define PVM_FORMAT_STANDARD 1 /* a JAM standard program (GP A.7), as pvm_create_from_standard */
+#define PVM_FORMAT_POLKAVM  2 /* a PolkaVM .polkavm program, as pvm_create_from_polkavm */
+
+/** A loaded program: an opaque, reference-counted, thread-safe handle. */
+typedef struct pvm_module pvm_module_t;
+
+/** A cache of loaded programs by code hash: opaque, thread-safe. */
+typedef struct pvm_cache pvm_cache_t;
+
+/** What pvm_cache_stats reports. */
+typedef struct {
+    size_t entries;     /* modules held */
+    size_t bytes;       /* sum of their footprints */
+    size_t max_bytes;   /* the bound given to pvm_cache_new */
+    uint64_t hits;      /* loads answered from the cache */
+    uint64_t misses;    /* loads that parsed the program */
+    uint64_t evictions; /* modules dropped to make room */
+} pvm_cache_stats_t;
+
+/**
+ * Parses and validates `bytes` (len bytes) in `format` (PVM_FORMAT_*) once, with the
+ * creation flags of the pvm_create*_ex functions (PVM_FLAG_GP_0_7; not with
+ * PVM_FORMAT_POLKAVM, which is always GP 0.8). Returns a new module reference (free it
+ * with pvm_module_free), or NULL (see pvm_last_error(NULL)) for an invalid program,
+ * format or flag, or NULL bytes with a nonzero length.
+ */
+pvm_module_t* pvm_module_load(int format, const uint8_t* bytes, size_t len, uint32_t flags);
+
+/** A new reference to the same module (free each with pvm_module_free); NULL if `module`
+ * is not a live module. */
+pvm_module_t* pvm_module_clone(const pvm_module_t* module);
+
+/** Frees one module reference. NULL is ignored. The module itself lives on while other
+ * references or VMs made from it exist. */
+void pvm_module_free(pvm_module_t* module);
+
+/** The code offset of the .polkavm export `name` (NUL-terminated), or -1 (no such
+ * export, not a .polkavm module, or a bad argument; see pvm_last_error(NULL)). */
+int64_t pvm_module_find_export(const pvm_module_t* module, const char* name);
+
+/** The number of basic blocks of the module's code (0 for a bad pointer). */
+size_t pvm_module_block_count(const pvm_module_t* module);
+
+/** The number of basic blocks prepared so far (blocks are prepared the first time any VM
+ * of the module enters them): shows which code has run. 0 for a bad pointer. */
+size_t pvm_module_prepared_blocks(const pvm_module_t* module);
+
+/** Bytes the module keeps (code, tables, data): what a cache counts. 0 for a bad pointer. */
+size_t pvm_module_footprint(const pvm_module_t* module);
+
+/**
+ * Creates a VM from a loaded module with `initial_gas`, as the constructor of the
+ * module's format would: a raw blob with nothing mapped; a standard program with its
+ * GP A.7 image and argument data `args` (args_len bytes; ignored by the other formats);
+ * a .polkavm program with its data and stack mapped and its exports (pvm_find_export).
+ * The VM keeps the module alive. Returns NULL (see pvm_last_error(NULL)) if `module` is
+ * not a live module or the arguments are too large.
+ */
+pvm_vm_t* pvm_create_from_module(uint32_t service_index, const pvm_module_t* module,
+                                 const uint8_t* args, size_t args_len,
+                                 uint64_t initial_gas);
+
+/** A new, empty cache holding modules of at most `max_bytes` in total (free it with
+ * pvm_cache_free). A module larger than the bound is loaded but not kept. */
+pvm_cache_t* pvm_cache_new(size_t max_bytes);
+
+/**
+ * The module for `bytes` in `format` under the GP version `flags` select (as
+ * pvm_module_load): from the cache if it holds the same code hash, format and version,
+ * else loaded and remembered (evicting least recently used modules to stay within the
+ * bound). `code_hash` is the 32-byte blake2b-256 of `bytes` if the caller knows it (it
+ * is trusted: a wrong hash makes later loads of that hash return this module), or NULL
+ * to have it computed. Returns a new module reference (free it with pvm_module_free), or
+ * NULL (see pvm_last_error(NULL)); load errors are not cached.
+ */
+pvm_module_t* pvm_cache_load(pvm_cache_t* cache, int format, const uint8_t* bytes, size_t len,
+                             const uint8_t* code_hash, uint32_t flags);
+
+/** Writes the cache's counters to *out. Returns 0, or -1 for a bad pointer. */
+int pvm_cache_stats(const pvm_cache_t* cache, pvm_cache_stats_t* out);
+
+/** Drops every cached module (modules referenced elsewhere stay alive); the hit, miss
+ * and eviction counters are kept. */
+void pvm_cache_clear(pvm_cache_t* cache);
+
+/** Frees the cache (NULL is ignored). Modules it returned stay valid. */
+void pvm_cache_free(pvm_cache_t* cache);
+
+/* ===================================================================================== */
 /* Execution                                                                             */
 /* ===================================================================================== */
 
@@ -459,8 +592,9 @@ void pvm_set_tracing(pvm_vm_t* vm, int enable);
 
 /**
  * The message of the most recent failure on `vm` ("" if none), or with vm == NULL the
- * reason the last pvm_create* on this thread returned NULL. Never NULL. Valid until the
- * next call on that VM (or the next failing create on this thread).
+ * reason the last pvm_create* (or pvm_module_* / pvm_cache_* function) on this thread
+ * failed. Never NULL. Valid until the next call on that VM (or the next such failure on
+ * this thread).
  */
 const char* pvm_last_error(pvm_vm_t* vm);
 

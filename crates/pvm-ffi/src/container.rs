@@ -2,9 +2,10 @@
 //! `pvm_prepare_call`.
 
 use std::ffi::{c_char, c_int, CStr};
+use std::sync::Arc;
 
 use engine::container::Container;
-use engine::Instance;
+use engine::Module;
 
 use crate::error::FfiError;
 use crate::guard::{self, slice};
@@ -24,11 +25,8 @@ pub unsafe extern "C" fn pvm_create_from_polkavm(
     guard::create(|| {
         // SAFETY: the caller guarantees `len` bytes.
         let bytes = unsafe { slice(bytes, len, "bytes")? };
-        let container = Container::parse(bytes)?;
-        let instance = Instance::from_container(&container, initial_gas)?;
-        let mut vm = Vm::new(instance, service_index);
-        vm.exports = container.exports;
-        Ok(vm)
+        let module = Module::from_container(&Container::parse(bytes)?)?;
+        Vm::from_module(Arc::new(module), &[], initial_gas, service_index)
     })
 }
 
@@ -50,7 +48,7 @@ pub unsafe extern "C" fn pvm_find_export(vm: *mut Vm, name: *const c_char) -> i6
             return -1;
         };
         // PolkaVM keeps the first of duplicate names.
-        match vm.exports.iter().find(|export| export.name == name) {
+        match vm.export(name) {
             Some(export) => i64::from(export.pc),
             None => {
                 vm.set_error(FfiError::NoExport(name.to_string()));

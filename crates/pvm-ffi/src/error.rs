@@ -87,6 +87,18 @@ pub enum FfiError {
     /// No export of that name.
     #[error("no export named {0:?}")]
     NoExport(String),
+    /// A module could not be loaded (`pvm_module_load`, `pvm_cache_load`).
+    #[error("cannot load the program: {0}")]
+    Load(InstanceError),
+    /// A pointer that does not carry the tag of a live object of its type.
+    #[error("not a live {0}")]
+    NotLive(&'static str),
+    /// A program format value other than `PVM_FORMAT_RAW/STANDARD/POLKAVM`.
+    #[error("invalid program format {0} (expected PVM_FORMAT_RAW, _STANDARD or _POLKAVM)")]
+    UnknownFormat(c_int),
+    /// `PVM_FLAG_GP_0_7` with a `.polkavm` program, which is always GP 0.8.
+    #[error("a .polkavm program is always GP 0.8: PVM_FLAG_GP_0_7 does not apply")]
+    PolkavmIsGp08,
     /// A Rust panic was caught at the ABI boundary (a bug in libpvm).
     #[error("internal error: {0}")]
     Internal(String),

@@ -106,17 +106,88 @@ pub unsafe fn with_vm<T>(vm: *mut Vm, fallback: T, body: impl FnOnce(&mut Vm) ->
     }
 }
 
-/// Runs a constructor: returns the new VM as a raw pointer, or NULL with the reason kept
-/// for `pvm_last_error(NULL)`. Panics are caught.
-pub fn create(body: impl FnOnce() -> Result<Vm, FfiError>) -> *mut Vm {
-    let result = catch_unwind(AssertUnwindSafe(body))
-        .unwrap_or_else(|payload| Err(FfiError::Internal(panic_message(payload.as_ref()))));
-    match result {
-        Ok(vm) => Box::into_raw(Box::new(vm)),
+/// Runs a constructor: returns the new object (a VM, module or cache) as a raw pointer,
+/// or NULL with the reason kept for `pvm_last_error(NULL)`. Panics are caught.
+pub fn create<T>(body: impl FnOnce() -> Result<T, FfiError>) -> *mut T {
+    match catch_result(body) {
+        Ok(object) => Box::into_raw(Box::new(object)),
         Err(error) => {
             set_create_error(&error);
             std::ptr::null_mut()
         }
+    }
+}
+
+/// Runs `body`, turning a panic into [`FfiError::Internal`].
+pub fn catch_result<T>(body: impl FnOnce() -> Result<T, FfiError>) -> Result<T, FfiError> {
+    catch_unwind(AssertUnwindSafe(body))
+        .unwrap_or_else(|payload| Err(FfiError::Internal(panic_message(payload.as_ref()))))
+}
+
+/// An object other than a VM that C holds by pointer (`pvm_module_t`, `pvm_cache_t`):
+/// `repr(C)` with a `u64` tag as its first field, so that a pointer can be checked the
+/// way VM pointers are (NULL, tag; a dangling pointer is undefined behaviour).
+///
+/// # Safety
+/// Implementors must be `repr(C)` with a `u64` first field holding [`Handle::TAG`] while
+/// alive.
+pub unsafe trait Handle {
+    /// The tag of a live object.
+    const TAG: u64;
+    /// The C type name, for error messages.
+    const NAME: &'static str;
+}
+
+/// The live object behind `ptr`, or why not: NULL, or a pointer without the tag.
+///
+/// # Safety
+/// `ptr` must be NULL or point to at least 8 readable bytes: an object made by
+/// [`create`] and not yet freed, or other readable memory (not a freed object: its
+/// memory may be unmapped or reused). The object must stay alive for `'a`.
+pub unsafe fn handle<'a, H: Handle>(ptr: *const H) -> Result<&'a H, FfiError> {
+    if ptr.is_null() {
+        return Err(FfiError::NullPointer(H::NAME));
+    }
+    // SAFETY: the caller guarantees 8 readable bytes; the tag is the first field of the
+    // `repr(C)` struct (the `Handle` contract); an unaligned read accepts any pointer.
+    let tag = unsafe { std::ptr::read_unaligned(ptr.cast::<u64>()) };
+    if tag == DEAD_TAG {
+        destroyed_object_used(H::NAME);
+    }
+    if tag != H::TAG {
+        return Err(FfiError::NotLive(H::NAME));
+    }
+    // SAFETY: tagged as a live `H` made by `create` (aligned, initialised), alive for 'a
+    // by the caller's contract; only shared references are ever made to handles.
+    Ok(unsafe { &*ptr })
+}
+
+/// Frees an object made by [`create`] after checking its tag (NULL and untagged pointers
+/// are ignored), poisoning the tag first.
+///
+/// # Safety
+/// As [`handle`], and no other reference to the object may be in use (by this or another
+/// thread) or used afterwards.
+pub unsafe fn free_handle<H: Handle>(ptr: *mut H) {
+    // SAFETY: forwarded from this function's contract.
+    if unsafe { handle(ptr) }.is_err() {
+        return;
+    }
+    catch((), || {
+        // SAFETY: the tag is the first `u64` of the live object (the `Handle` contract);
+        // volatile so that the store is not dropped as dead (the memory is freed next).
+        unsafe { std::ptr::write_volatile(ptr.cast::<u64>(), DEAD_TAG) };
+        // SAFETY: live, made by `Box::into_raw` in `create`, and not otherwise in use.
+        drop(unsafe { Box::from_raw(ptr) });
+    });
+}
+
+/// As [`destroyed_vm_used`], for modules and caches.
+#[cold]
+fn destroyed_object_used(name: &str) {
+    if cfg!(debug_assertions) {
+        eprintln!("pvm: a {name} was used after it was freed (undefined behaviour); aborting");
+        std::process::abort();
     }
 }
 

@@ -8,6 +8,8 @@
 //! | [`vm`] | the `pvm_vm_t` object: state, exit bookkeeping, tracing |
 //! | [`create`] | `pvm_create*`, `pvm_destroy`, `pvm_version` |
 //! | [`container`] | `.polkavm` programs: `pvm_create_from_polkavm`, exports, calls |
+//! | [`module`] | the `pvm_module_t` object (a loaded program), `pvm_create_from_module` |
+//! | [`cache`] | the `pvm_cache_t` object: modules by code hash, bounded, LRU |
 //! | [`execute`] | `pvm_execute`, `pvm_resume`, the host-call trampoline, exit state |
 //! | [`registers`] | registers, gas, pc |
 //! | [`memory`] | page mapping, RAM reads and writes, zero-copy pointers |
@@ -17,6 +19,9 @@
 //!
 //! Ownership rules (also in `pvm.h`): a VM is a `Box<Vm>` leaked to C by a constructor
 //! and reclaimed by `pvm_destroy`; inputs are copied; returned pointers point into the VM.
+//! A `pvm_module_t*` is a `Box` holding one `Arc<Module>` reference (freed by
+//! `pvm_module_free`; VMs made from it hold their own), a `pvm_cache_t*` a `Box` around a
+//! `ModuleCache`; both are checked through the same tag scheme ([`guard::Handle`]).
 //! Every entry point checks its VM pointer (NULL and a tag), and runs inside
 //! `catch_unwind`, so no Rust panic crosses the ABI. A destroyed VM's pointer is undefined
 //! behaviour, not a checked error (see [`guard`]: `pvm_destroy` poisons the tag, which a
@@ -26,6 +31,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod cache;
 pub mod container;
 pub mod create;
 pub mod diagnostics;
@@ -33,6 +39,7 @@ pub mod error;
 pub mod execute;
 pub mod guard;
 pub mod memory;
+pub mod module;
 pub mod registers;
 pub mod vm;
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use engine::container::Export;
 use engine::trace::TraceWriter;
-use engine::{Exit, Instance};
+use engine::{Exit, Instance, Module};
 
 use crate::error::FfiError;
 
@@ -134,8 +134,9 @@ pub struct Vm {
     pub(crate) last_error: CString,
     /// Opaque pointer for bindings.
     pub(crate) user_data: *mut c_void,
-    /// Exports of a `.polkavm` program.
-    pub(crate) exports: Vec<Export>,
+    /// The module the VM was instantiated from, if any: kept alive by the VM, and its
+    /// `.polkavm` exports answer `pvm_find_export`.
+    pub(crate) module: Option<Arc<Module>>,
 }
 
 impl Vm {
@@ -157,8 +158,28 @@ impl Vm {
             tracing: false,
             last_error: CString::default(),
             user_data: std::ptr::null_mut(),
-            exports: Vec::new(),
+            module: None,
         }
+    }
+
+    /// A VM for `service_index` instantiated from `module` with `gas` (and, for a JAM
+    /// standard program, argument data `args`): what `pvm_create_from_polkavm` and
+    /// `pvm_create_from_module` return.
+    pub fn from_module(
+        module: Arc<Module>,
+        args: &[u8],
+        gas: u64,
+        service_index: u32,
+    ) -> Result<Vm, FfiError> {
+        let instance = module.instantiate_with_args(args, gas)?;
+        let mut vm = Vm::new(instance, service_index);
+        vm.module = Some(module);
+        Ok(vm)
+    }
+
+    /// The `.polkavm` export `name` of the VM's module.
+    pub(crate) fn export(&self, name: &str) -> Option<&Export> {
+        self.module.as_ref()?.export(name)
     }
 
     /// The engine instance.

@@ -90,6 +90,11 @@ fn vms_run_on_several_threads_at_once() {
 }
 
 #[test]
+fn modules_and_the_cache_start_many_vms_from_one_load() {
+    run_pvm_test(&["modules", &hostcall_polkavm()]);
+}
+
+#[test]
 fn null_and_garbage_arguments_are_refused() {
     run_pvm_test(&["garbage"]);
 }

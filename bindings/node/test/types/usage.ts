@@ -1,8 +1,8 @@
 // Compiled by test/types.test.mjs with `tsc --strict`: the public types describe the API
 // as a TypeScript user writes against it, and reject what they should.
 
-import { HALT_ADDRESS, MemoryAccessError, Program, PvmError, Vm } from 'pvm-node';
-import type { Exit, HostFunction, Page } from 'pvm-node';
+import { codeHash, HALT_ADDRESS, MemoryAccessError, Module, ModuleCache, Program, PvmError, Vm } from 'pvm-node';
+import type { CacheStats, Exit, HostFunction, Page, ProgramFormat } from 'pvm-node';
 
 const blob = new Uint8Array([0, 0, 5, 51, 7, 42, 50, 0, 0b1001]);
 const program: Program = Program.fromBlob(blob, { gp: '0.7' });
@@ -66,7 +66,25 @@ try {
   scoped.run();
 }
 
+const loaded: Module = Module.load(blob, { format: 'raw', gp: '0.8' });
+const started: Vm = loaded.instantiate({ gas: 10n, args: new Uint8Array(1), hosts: { 0: add } });
+const format: ProgramFormat = loaded.format;
+const prepared: number = loaded.preparedBlocks + loaded.blockCount + loaded.footprint;
+const cache = new ModuleCache(1 << 20);
+const cached: Module = cache.load(blob, { format: 'polkavm', codeHash: codeHash(blob) });
+const stats: CacheStats = cache.stats;
+const hits: number = stats.hits + stats.misses + stats.evictions + cache.maxBytes;
+cache.clear();
+
 // What the types must reject:
+// @ts-expect-error unknown program format
+Module.load(blob, { format: 'elf' });
+// @ts-expect-error instantiate needs gas
+loaded.instantiate({});
+// @ts-expect-error the constructor is private
+new Module();
+// @ts-expect-error stats are read-only
+cache.stats.hits = 1;
 // @ts-expect-error gas is required
 Vm.fromBlob(blob, {});
 // @ts-expect-error registers take bigint or number
@@ -87,3 +105,4 @@ vm.setHost(0, () => 42);
 new Program();
 
 void [regs, gas, pc, last, into, live, word, half, pages, costs, names, asNumber];
+void [started, format, prepared, cached, hits];

@@ -1,10 +1,13 @@
 """Type stubs of the native module ``pvm._native`` (re-exported by ``pvm``)."""
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Final, Literal, Optional, TypeVar, Union, final, overload
+from typing import Final, Literal, Optional, TypedDict, TypeVar, Union, final, overload
 
 __all__ = [
     "Program",
+    "Module",
+    "ModuleCache",
+    "code_hash",
     "VM",
     "Exit",
     "HostDecorator",
@@ -20,6 +23,7 @@ _ExitKind = Literal["halt", "panic", "out-of-gas", "page-fault", "host-call"]
 _Access = Literal["rw", "r"]
 _HostFunction = Callable[["VM"], None]
 _F = TypeVar("_F", bound=_HostFunction)
+_Format = Literal["raw", "standard", "polkavm"]
 
 HALT_ADDRESS: Final[int]
 """The halt address 0xFFFF0000: a dynamic jump there halts the machine."""
@@ -57,6 +61,72 @@ class Program:
         """The dynamic jump table (code offsets)."""
     def block_costs(self) -> dict[int, int]:
         """The gas cost of every basic block, ``{pc: cost}``."""
+
+@final
+class Module:
+    """A program parsed and validated once, instantiated many times; thread-safe."""
+
+    def __new__(cls, blob: _BytesLike, format: _Format = "raw", gp: str = "0.8") -> Module:
+        """Parses ``blob`` in ``format``; ProgramError if it is invalid."""
+    def instantiate(self, gas: int, args: Optional[_BytesLike] = None) -> VM:
+        """A fresh VM as the format's constructor makes it (``args``: standard programs)."""
+    def export(self, name: str) -> int:
+        """The code offset of the ``.polkavm`` export ``name``; ProgramError if none."""
+    @property
+    def exports(self) -> list[str]:
+        """Names of the ``.polkavm`` exports (empty for other formats)."""
+    @property
+    def format(self) -> _Format:
+        """The program format."""
+    @property
+    def gp(self) -> Literal["0.8", "0.7"]:
+        """The Gray Paper version whose rules the program follows."""
+    @property
+    def program(self) -> Program:
+        """The shared program."""
+    @property
+    def block_count(self) -> int:
+        """Basic blocks of the code."""
+    @property
+    def prepared_blocks(self) -> int:
+        """Basic blocks prepared so far, by any VM of this module."""
+    @property
+    def footprint(self) -> int:
+        """Bytes the module keeps (what a ModuleCache counts)."""
+
+class _CacheStats(TypedDict):
+    entries: int
+    bytes: int
+    max_bytes: int
+    hits: int
+    misses: int
+    evictions: int
+
+@final
+class ModuleCache:
+    """Modules by code hash, format and GP version, bounded in bytes, LRU; thread-safe."""
+
+    def __new__(cls, max_bytes: int) -> ModuleCache:
+        """An empty cache of at most ``max_bytes``."""
+    def load(
+        self,
+        blob: _BytesLike,
+        format: _Format = "raw",
+        gp: str = "0.8",
+        code_hash: Optional[_BytesLike] = None,
+    ) -> Module:
+        """The cached module for ``blob``, or a newly loaded and remembered one."""
+    @property
+    def stats(self) -> _CacheStats:
+        """Counters: entries, bytes, max_bytes, hits, misses, evictions."""
+    @property
+    def max_bytes(self) -> int:
+        """The bound given to the constructor."""
+    def clear(self) -> None:
+        """Drops every cached module; the counters are kept."""
+
+def code_hash(blob: _BytesLike) -> bytes:
+    """blake2b-256 of ``blob``: the key of a ModuleCache."""
 
 @final
 class Exit:

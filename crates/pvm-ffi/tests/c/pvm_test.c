@@ -6,6 +6,7 @@
  *   pvm_test ram                RAM reads/writes at every width, faults, mapping
  *   pvm_test reentrancy         callbacks that create, run and destroy VMs
  *   pvm_test threads POLKAVM    VMs running on several threads at once
+ *   pvm_test modules POLKAVM    loaded modules and the program cache, also from threads
  *   pvm_test garbage            NULL and invalid arguments
  *   pvm_test trace              tracing/logging output (checked by the Rust test)
  *   pvm_test all FILE POLKAVM   everything above but trace (used under valgrind)
@@ -889,6 +890,308 @@ static void test_garbage(void) {
 }
 
 /* ------------------------------------------------------------------------------------- */
+/* Loaded modules and the program cache                                                  */
+/* ------------------------------------------------------------------------------------- */
+
+/* Runs export `hostcall(n)` of a hostcall.polkavm module on a new VM; returns r7. */
+static uint64_t run_hostcall_module(const pvm_module_t* module, uint64_t n) {
+    pvm_vm_t* vm = pvm_create_from_module(5, module, NULL, 0, 1000000000);
+    if (!vm) return 0;
+    int64_t pc = pvm_find_export(vm, "hostcall");
+    pvm_set_host_callback(vm, add_host);
+    const uint64_t args[1] = {n};
+    uint64_t out = 0;
+    if (pc >= 0 && pvm_prepare_call(vm, (uint32_t)pc, args, 1) == 0 &&
+        pvm_execute(vm, (uint32_t)pc, 0) == PVM_RESULT_OK)
+        out = pvm_get_register(vm, 7);
+    pvm_destroy(vm);
+    return out;
+}
+
+typedef struct {
+    const pvm_module_t* module;
+    pvm_cache_t* cache;
+    const uint8_t* bytes;
+    size_t len;
+    int ok;
+} module_thread_arg_t;
+
+/* Several VMs of one shared module, and loads through one shared cache. */
+static void* module_thread_main(void* p) {
+    module_thread_arg_t* arg = p;
+    arg->ok = 1;
+    for (int i = 0; i < 8; i++) {
+        arg->ok &= run_hostcall_module(arg->module, 10) == 14759;
+        pvm_module_t* cached = pvm_cache_load(arg->cache, PVM_FORMAT_POLKAVM, arg->bytes, arg->len, NULL, 0);
+        arg->ok &= cached != NULL && run_hostcall_module(cached, 10) == 14759;
+        pvm_module_free(cached);
+    }
+    return NULL;
+}
+
+static pvm_cache_stats_t cache_stats(const pvm_cache_t* cache) {
+    pvm_cache_stats_t stats;
+    memset(&stats, 0xAB, sizeof stats);
+    CHECK(pvm_cache_stats(cache, &stats) == 0);
+    return stats;
+}
+
+static void test_modules(const char* polkavm_path) {
+    size_t len = 0;
+    uint8_t* bytes = polkavm_path ? read_file(polkavm_path, &len) : NULL;
+    CHECK(bytes != NULL);
+    if (!bytes) return;
+
+    /* Load once, create many VMs; only the blocks that ran are prepared. */
+    pvm_module_t* module = pvm_module_load(PVM_FORMAT_POLKAVM, bytes, len, 0);
+    CHECK(module != NULL);
+    if (!module) return;
+    size_t blocks = pvm_module_block_count(module);
+    size_t prepared_at_load = pvm_module_prepared_blocks(module);
+    CHECK(blocks > 1);
+    CHECK(prepared_at_load < blocks);
+    int64_t pc = pvm_module_find_export(module, "hostcall");
+    CHECK(pc >= 0);
+    CHECK(pvm_module_find_export(module, "nope") == -1);
+    CHECK(strstr(pvm_last_error(NULL), "nope") != NULL);
+    CHECK(pvm_module_footprint(module) >= len / 2);
+    for (int i = 0; i < 20; i++) CHECK_EQ_U64(run_hostcall_module(module, 10), 14759);
+    size_t prepared = pvm_module_prepared_blocks(module);
+    CHECK(prepared > prepared_at_load);
+    CHECK(prepared <= blocks);
+    /* The same export as pvm_create_from_polkavm gives, at the same code offset. */
+    pvm_vm_t* direct = pvm_create_from_polkavm(5, bytes, len, 10);
+    CHECK(direct != NULL);
+    CHECK(pvm_find_export(direct, "hostcall") == pc);
+    pvm_destroy(direct);
+
+    /* A VM keeps its module alive after the last reference is freed; a clone is an
+     * independent reference. */
+    pvm_module_t* clone = pvm_module_clone(module);
+    CHECK(clone != NULL && clone != module);
+    pvm_vm_t* vm = pvm_create_from_module(7, module, NULL, 0, 1000000);
+    CHECK(vm != NULL);
+    pvm_module_free(module);
+    CHECK_EQ_U64(run_hostcall_module(clone, 10000), 1838007774129845683ull);
+    pvm_module_free(clone);
+    CHECK(pvm_get_service_index(vm) == 7);
+    CHECK(pvm_find_export(vm, "hostcall") == pc);
+    pvm_set_host_callback(vm, add_host);
+    const uint64_t n10[1] = {10};
+    CHECK(pvm_prepare_call(vm, (uint32_t)pc, n10, 1) == 0);
+    CHECK(pvm_execute(vm, (uint32_t)pc, 0) == PVM_RESULT_OK);
+    CHECK_EQ_U64(pvm_get_register(vm, 7), 14759);
+    pvm_destroy(vm);
+
+    /* A raw blob module: nothing mapped, registers zero, as pvm_create_from_blob. */
+    pvm_module_t* raw = pvm_module_load(PVM_FORMAT_RAW, LOOP_BLOB, sizeof LOOP_BLOB, 0);
+    CHECK(raw != NULL);
+    CHECK(pvm_module_find_export(raw, "main") == -1);
+    for (int i = 0; i < 3; i++) {
+        vm = pvm_create_from_module(0, raw, NULL, 0, 1000);
+        CHECK(vm != NULL);
+        CHECK(pvm_get_register(vm, 7) == 0);
+        CHECK(pvm_read_ram_bytes_8(vm, 0x20000, NULL) == 0);
+        pvm_set_register(vm, 7, 3);
+        pvm_set_register(vm, 0, PVM_HALT_ADDRESS);
+        int calls = 0;
+        pvm_result_t r = pvm_execute(vm, 0, 1);
+        while (r == PVM_RESULT_HOST_CALL && calls < 10) {
+            calls++;
+            r = pvm_resume(vm);
+        }
+        CHECK(r == PVM_RESULT_OK);
+        CHECK(calls == 3);
+        pvm_destroy(vm);
+    }
+    pvm_module_free(raw);
+
+    /* A standard program (GP A.7): no data, the HOSTCALL code; arguments mapped at r7. */
+    uint8_t standard[15 + sizeof HOSTCALL_BLOB] = {0};
+    standard[11] = (uint8_t)sizeof HOSTCALL_BLOB;
+    memcpy(standard + 15, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB);
+    pvm_module_t* std_module = pvm_module_load(PVM_FORMAT_STANDARD, standard, sizeof standard, 0);
+    CHECK(std_module != NULL);
+    const uint8_t args[3] = {7, 8, 9};
+    vm = pvm_create_from_module(0, std_module, args, sizeof args, 100);
+    CHECK(vm != NULL);
+    CHECK(pvm_get_register(vm, 0) == PVM_HALT_ADDRESS);
+    CHECK(pvm_get_register(vm, 8) == 3);
+    uint8_t back[3] = {0};
+    CHECK(pvm_read_ram_bytes(vm, (uint32_t)pvm_get_register(vm, 7), back, 3, NULL) == 0);
+    CHECK(memcmp(back, args, 3) == 0);
+    pvm_destroy(vm);
+    pvm_module_free(std_module);
+    /* The standard loader refuses what pvm_create_from_standard refuses. */
+    CHECK(pvm_module_load(PVM_FORMAT_STANDARD, standard, sizeof standard - 1, 0) == NULL);
+    CHECK(pvm_create_from_standard(0, standard, sizeof standard - 1, NULL, 0, 10) == NULL);
+
+    /* The cache: miss, hit, a known hash, the GP version in the key. */
+    pvm_cache_t* cache = pvm_cache_new(64u << 20);
+    CHECK(cache != NULL);
+    pvm_cache_stats_t stats = cache_stats(cache);
+    CHECK(stats.entries == 0 && stats.bytes == 0 && stats.hits == 0 && stats.misses == 0 &&
+          stats.evictions == 0 && stats.max_bytes == (64u << 20));
+    pvm_module_t* first = pvm_cache_load(cache, PVM_FORMAT_POLKAVM, bytes, len, NULL, 0);
+    pvm_module_t* second = pvm_cache_load(cache, PVM_FORMAT_POLKAVM, bytes, len, NULL, 0);
+    CHECK(first != NULL && second != NULL);
+    stats = cache_stats(cache);
+    CHECK(stats.entries == 1 && stats.hits == 1 && stats.misses == 1);
+    CHECK(stats.bytes == pvm_module_footprint(first));
+    /* Both references share the prepared blocks. */
+    CHECK_EQ_U64(run_hostcall_module(first, 10), 14759);
+    CHECK(pvm_module_prepared_blocks(second) == pvm_module_prepared_blocks(first));
+    CHECK(pvm_module_prepared_blocks(second) > 0);
+    pvm_module_free(first);
+    pvm_module_free(second);
+    const uint8_t hash[32] = {1, 2, 3};
+    pvm_module_t* hashed = pvm_cache_load(cache, PVM_FORMAT_RAW, LOOP_BLOB, sizeof LOOP_BLOB, hash, 0);
+    CHECK(hashed != NULL);
+    /* The hash is trusted: other bytes under the same hash give the cached module. */
+    pvm_module_t* by_hash = pvm_cache_load(cache, PVM_FORMAT_RAW, STORE_BLOB, sizeof STORE_BLOB, hash, 0);
+    CHECK(by_hash != NULL);
+    CHECK(pvm_module_block_count(by_hash) == pvm_module_block_count(hashed));
+    pvm_module_t* old = pvm_cache_load(cache, PVM_FORMAT_RAW, LOOP_BLOB, sizeof LOOP_BLOB, hash, PVM_FLAG_GP_0_7);
+    CHECK(old != NULL);
+    stats = cache_stats(cache);
+    CHECK(stats.entries == 3 && stats.hits == 2 && stats.misses == 3);
+    pvm_module_free(hashed);
+    pvm_module_free(by_hash);
+    pvm_module_free(old);
+    /* Load errors are returned and not cached. */
+    CHECK(pvm_cache_load(cache, PVM_FORMAT_POLKAVM, (const uint8_t*)"PVM\0garbage", 11, NULL, 0) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "cannot load") != NULL);
+    stats = cache_stats(cache);
+    CHECK(stats.entries == 3 && stats.misses == 4);
+    pvm_cache_clear(cache);
+    stats = cache_stats(cache);
+    CHECK(stats.entries == 0 && stats.bytes == 0 && stats.hits == 2 && stats.misses == 4);
+
+    /* Several threads share one module and one cache. */
+    {
+        enum { N = 4 };
+        pvm_module_t* shared = pvm_module_load(PVM_FORMAT_POLKAVM, bytes, len, 0);
+        pthread_t threads[N];
+        module_thread_arg_t targs[N];
+        for (int i = 0; i < N; i++) {
+            targs[i] = (module_thread_arg_t){shared, cache, bytes, len, 0};
+            CHECK(pthread_create(&threads[i], NULL, module_thread_main, &targs[i]) == 0);
+        }
+        for (int i = 0; i < N; i++) {
+            pthread_join(threads[i], NULL);
+            CHECK(targs[i].ok);
+        }
+        stats = cache_stats(cache);
+        CHECK(stats.entries == 1);
+        CHECK(stats.hits + stats.misses == 2 + 4 + N * 8);
+        CHECK(stats.misses >= 5 && stats.misses <= 4 + N);
+        pvm_module_free(shared);
+    }
+    pvm_cache_free(cache);
+
+    /* Eviction: least recently used first, within the byte bound. */
+    pvm_module_t* a = pvm_module_load(PVM_FORMAT_RAW, LOOP_BLOB, sizeof LOOP_BLOB, 0);
+    pvm_module_t* b = pvm_module_load(PVM_FORMAT_POLKAVM, bytes, len, 0);
+    size_t fa = pvm_module_footprint(a), fb = pvm_module_footprint(b);
+    pvm_module_free(a);
+    pvm_module_free(b);
+    CHECK(fa > 0 && fb > fa);
+    cache = pvm_cache_new(fa + fb);
+    pvm_module_free(pvm_cache_load(cache, PVM_FORMAT_RAW, LOOP_BLOB, sizeof LOOP_BLOB, NULL, 0));
+    b = pvm_cache_load(cache, PVM_FORMAT_POLKAVM, bytes, len, NULL, 0);
+    pvm_module_free(pvm_cache_load(cache, PVM_FORMAT_RAW, LOOP_BLOB, sizeof LOOP_BLOB, NULL, 0)); /* hit: a is newer */
+    stats = cache_stats(cache);
+    CHECK(stats.entries == 2 && stats.bytes == fa + fb && stats.evictions == 0);
+    pvm_module_free(pvm_cache_load(cache, PVM_FORMAT_RAW, STORE_BLOB, sizeof STORE_BLOB, NULL, 0));
+    stats = cache_stats(cache);
+    CHECK(stats.evictions == 1 && stats.entries == 2);
+    CHECK(stats.bytes <= fa + fb);
+    uint64_t misses = stats.misses;
+    pvm_module_free(pvm_cache_load(cache, PVM_FORMAT_RAW, LOOP_BLOB, sizeof LOOP_BLOB, NULL, 0));
+    CHECK(cache_stats(cache).misses == misses); /* a stayed */
+    /* b was evicted, but the caller's reference outlives the entry, and the cache. */
+    pvm_cache_free(cache);
+    CHECK_EQ_U64(run_hostcall_module(b, 10), 14759);
+    pvm_module_free(b);
+    /* A module larger than the bound is returned but not kept. */
+    cache = pvm_cache_new(0);
+    b = pvm_cache_load(cache, PVM_FORMAT_POLKAVM, bytes, len, NULL, 0);
+    CHECK(b != NULL);
+    CHECK(cache_stats(cache).entries == 0);
+    pvm_module_free(b);
+    pvm_cache_free(cache);
+    free(bytes);
+}
+
+static void test_module_garbage(void) {
+    uint64_t fake[64] = {0};
+    pvm_vm_t* a_vm = pvm_create_from_blob(0, LOOP_BLOB, sizeof LOOP_BLOB, 10);
+    CHECK(pvm_module_load(PVM_FORMAT_RAW, NULL, 5, 0) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "bytes") != NULL);
+    CHECK(pvm_module_load(PVM_FORMAT_RAW, NULL, 0, 0) == NULL);
+    CHECK(pvm_module_load(7, LOOP_BLOB, sizeof LOOP_BLOB, 0) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "format 7") != NULL);
+    CHECK(pvm_module_load(-1, LOOP_BLOB, sizeof LOOP_BLOB, 0) == NULL);
+    CHECK(pvm_module_load(PVM_FORMAT_RAW, LOOP_BLOB, sizeof LOOP_BLOB, 0x80) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "flags") != NULL);
+    CHECK(pvm_module_load(PVM_FORMAT_POLKAVM, LOOP_BLOB, sizeof LOOP_BLOB, PVM_FLAG_GP_0_7) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "GP 0.8") != NULL);
+    CHECK(pvm_module_load(PVM_FORMAT_RAW, (const uint8_t*)"garbage!", 8, 0) == NULL);
+    CHECK(pvm_module_load(PVM_FORMAT_STANDARD, (const uint8_t*)"garbage!", 8, 0) == NULL);
+    CHECK(pvm_module_load(PVM_FORMAT_POLKAVM, (const uint8_t*)"PVM\0garbage", 11, 0) == NULL);
+    CHECK(pvm_module_load(PVM_FORMAT_RAW, LOOP_BLOB, sizeof LOOP_BLOB - 1, 0) == NULL);
+    /* NULL, a VM and plain memory are not modules. */
+    const pvm_module_t* not_modules[3] = {NULL, (const pvm_module_t*)a_vm, (const pvm_module_t*)fake};
+    for (int i = 0; i < 3; i++) {
+        const pvm_module_t* m = not_modules[i];
+        CHECK(pvm_module_clone(m) == NULL);
+        CHECK(pvm_module_find_export(m, "x") == -1);
+        CHECK(strstr(pvm_last_error(NULL), i == 0 ? "is NULL" : "not a live pvm_module_t") != NULL);
+        CHECK(pvm_module_block_count(m) == 0);
+        CHECK(pvm_module_prepared_blocks(m) == 0);
+        CHECK(pvm_module_footprint(m) == 0);
+        CHECK(pvm_create_from_module(0, m, NULL, 0, 10) == NULL);
+        pvm_module_free((pvm_module_t*)m); /* ignored */
+    }
+    pvm_module_t* raw = pvm_module_load(PVM_FORMAT_RAW, LOOP_BLOB, sizeof LOOP_BLOB, 0);
+    CHECK(pvm_module_find_export(raw, NULL) == -1);
+    CHECK(pvm_module_find_export(raw, "\xff\xfe") == -1);
+    CHECK(pvm_create_from_module(0, raw, NULL, 4, 10) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "args") != NULL);
+    /* A module is not a VM. */
+    CHECK(pvm_execute((pvm_vm_t*)raw, 0, 0) == PVM_RESULT_ERROR);
+    pvm_destroy((pvm_vm_t*)raw); /* ignored: not tagged as a VM */
+    pvm_module_free(raw);
+
+    /* Caches. */
+    pvm_cache_stats_t stats;
+    const pvm_cache_t* not_caches[3] = {NULL, (const pvm_cache_t*)a_vm, (const pvm_cache_t*)fake};
+    for (int i = 0; i < 3; i++) {
+        pvm_cache_t* c = (pvm_cache_t*)not_caches[i];
+        CHECK(pvm_cache_load(c, PVM_FORMAT_RAW, LOOP_BLOB, sizeof LOOP_BLOB, NULL, 0) == NULL);
+        CHECK(strstr(pvm_last_error(NULL), i == 0 ? "is NULL" : "not a live pvm_cache_t") != NULL);
+        CHECK(pvm_cache_stats(c, &stats) == -1);
+        pvm_cache_clear(c);
+        pvm_cache_free(c); /* ignored */
+    }
+    pvm_cache_t* cache = pvm_cache_new(1 << 20);
+    CHECK(pvm_cache_stats(cache, NULL) == -1);
+    CHECK(pvm_cache_load(cache, PVM_FORMAT_RAW, NULL, 3, NULL, 0) == NULL);
+    CHECK(pvm_cache_load(cache, 9, LOOP_BLOB, sizeof LOOP_BLOB, NULL, 0) == NULL);
+    CHECK(pvm_cache_load(cache, PVM_FORMAT_RAW, LOOP_BLOB, sizeof LOOP_BLOB, NULL, 0x80) == NULL);
+    CHECK(pvm_cache_load(cache, PVM_FORMAT_RAW, (const uint8_t*)"garbage!", 8, NULL, 0) == NULL);
+    /* A module pointer is not a cache, nor the reverse. */
+    pvm_module_t* m = pvm_cache_load(cache, PVM_FORMAT_RAW, LOOP_BLOB, sizeof LOOP_BLOB, NULL, 0);
+    CHECK(m != NULL);
+    CHECK(pvm_cache_stats((pvm_cache_t*)m, &stats) == -1);
+    CHECK(pvm_module_footprint((pvm_module_t*)cache) == 0);
+    CHECK(pvm_cache_stats(cache, &stats) == 0 && stats.entries == 1 && stats.misses == 2);
+    pvm_module_free(m);
+    pvm_cache_free(cache);
+    pvm_destroy(a_vm);
+}
+
+/* ------------------------------------------------------------------------------------- */
 /* Trace                                                                                 */
 /* ------------------------------------------------------------------------------------- */
 
@@ -906,7 +1209,7 @@ static void test_trace(void) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s vectors|hostcall|ram|reentrancy|threads|garbage|trace|all ...\n", argv[0]);
+        fprintf(stderr, "usage: %s vectors|hostcall|ram|reentrancy|threads|modules|garbage|trace|all ...\n", argv[0]);
         return 2;
     }
     const char* mode = argv[1];
@@ -918,6 +1221,8 @@ int main(int argc, char** argv) {
     if (!strcmp(mode, "reentrancy") || all) test_reentrancy();
     if (!strcmp(mode, "threads") || all) test_threads(polkavm);
     if (!strcmp(mode, "garbage") || all) test_garbage();
+    if (!strcmp(mode, "modules") || all) test_modules(polkavm);
+    if (!strcmp(mode, "garbage") || all) test_module_garbage();
     if (!strcmp(mode, "trace")) test_trace();
     printf("%s: %d checks, %d failed\n", mode, g_checks, g_failures);
     return g_failures == 0 && g_checks > 0 ? 0 : 1;
