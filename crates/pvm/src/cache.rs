@@ -39,7 +39,7 @@ pub enum ProgramFormat {
     Raw,
     /// A JAM standard program (GP A.7).
     Standard,
-    /// A PolkaVM `.polkavm` container (always GP 0.8).
+    /// A PolkaVM `.polkavm` container (always GP 0.8: the version asked for is ignored).
     Polkavm,
 }
 
@@ -77,6 +77,21 @@ struct Key {
     hash: CodeHash,
     format: ProgramFormat,
     version: GpVersion,
+}
+
+impl Key {
+    /// The key; a `.polkavm` program has one entry whatever version is asked for.
+    fn new(hash: CodeHash, format: ProgramFormat, version: GpVersion) -> Key {
+        let version = match format {
+            ProgramFormat::Polkavm => GpVersion::V0_8,
+            _ => version,
+        };
+        Key {
+            hash,
+            format,
+            version,
+        }
+    }
 }
 
 struct Entry {
@@ -142,11 +157,7 @@ impl ModuleCache {
         format: ProgramFormat,
         version: GpVersion,
     ) -> Result<Arc<Module>, InstanceError> {
-        let key = Key {
-            hash,
-            format,
-            version,
-        };
+        let key = Key::new(hash, format, version);
         if let Some(module) = self.lookup(&key) {
             return Ok(module);
         }
@@ -161,11 +172,7 @@ impl ModuleCache {
         format: ProgramFormat,
         version: GpVersion,
     ) -> Option<Arc<Module>> {
-        self.lookup(&Key {
-            hash: *hash,
-            format,
-            version,
-        })
+        self.lookup(&Key::new(*hash, format, version))
     }
 
     /// Drops every cached module.

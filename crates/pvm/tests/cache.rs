@@ -46,10 +46,11 @@ fn a_hit_returns_the_same_module_with_its_prepared_blocks() {
     assert_eq!(again.program().prepared_block_count(), prepared);
     let hash = code_hash(&bytes);
     assert!(cache.get(&hash, POLKAVM, V08).is_some());
-    // The format and version are part of the key.
+    // The format is part of the key; a `.polkavm` program is GP 0.8 whatever is asked.
     assert!(cache.get(&hash, ProgramFormat::Raw, V08).is_none());
+    assert!(cache.get(&hash, POLKAVM, GpVersion::V0_7).is_some());
     let stats = cache.stats();
-    assert_eq!((stats.hits, stats.misses, stats.entries), (2, 2, 1));
+    assert_eq!((stats.hits, stats.misses, stats.entries), (3, 2, 1));
     assert_eq!(stats.bytes, first.footprint());
 }
 
