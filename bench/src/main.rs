@@ -46,6 +46,13 @@ fn main() -> ExitCode {
             export,
             arg,
         } => startup::child(&engine, &path, &export, &arg).map(|()| true),
+        Command::WriteSynthetic { path, mib } => {
+            let blob = startup::synthetic::program(mib)?;
+            save(&path, &blob).map(|()| {
+                eprintln!("wrote {} ({} bytes)", path.display(), blob.len());
+                true
+            })
+        }
     });
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -300,7 +307,7 @@ fn command_output(program: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
-fn save(path: &PathBuf, text: &str) -> Result<(), BenchError> {
+fn save(path: &PathBuf, text: impl AsRef<[u8]>) -> Result<(), BenchError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| BenchError::io(dir, e))?;
     }

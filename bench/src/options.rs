@@ -35,6 +35,13 @@ pub enum Command {
         /// Its argument, as given.
         arg: String,
     },
+    /// Write the generated start-up program of about `mib` MiB to `path`.
+    WriteSynthetic {
+        /// The file to write.
+        path: PathBuf,
+        /// Its size in MiB, about.
+        mib: usize,
+    },
     /// Print the usage text.
     Help,
 }
@@ -79,6 +86,9 @@ usage: pvm-bench [--runs N] [--filter NAME] [--output FILE]
   --startup-program PATH[:EXPORT]
                  also start this .polkavm program (calling EXPORT, default its first export,
                  with a0 = 0); repeatable; implies --startup
+  --write-synthetic FILE MIB
+                 write a generated .polkavm program of about MIB MiB (3/4 code, 1/4 RO data)
+                 to FILE, e.g. for --startup-program FILE
 ";
 
 /// Parses the arguments (without the program name).
@@ -115,6 +125,14 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, BenchErr
             "--startup-program" => {
                 programs.push(StartProgramArg::parse(&value("--startup-program")?)?);
                 startup = true;
+            }
+            "--write-synthetic" => {
+                let path = PathBuf::from(value("--write-synthetic")?);
+                let text = value("--write-synthetic")?;
+                let mib = text.parse().map_err(|_| {
+                    BenchError::Usage(format!("--write-synthetic: `{text}` is not a size in MiB"))
+                })?;
+                return Ok(Command::WriteSynthetic { path, mib });
             }
             "--child-startup-rss" => {
                 let engine = value("--child-startup-rss")?;

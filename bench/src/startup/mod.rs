@@ -9,6 +9,7 @@ mod polkavm;
 mod programs;
 mod report;
 mod rss;
+pub mod synthetic;
 
 use std::time::Duration;
 
