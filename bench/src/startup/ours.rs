@@ -17,7 +17,8 @@ use super::{CallEnd, Split, StartEngine, Warm, FIRST_CALL_GAS};
 use crate::engines::host_add;
 use crate::error::BenchError;
 
-/// Register indices of the call ABI (ra = r0, sp = r1, a0 = r7, a1 = r8).
+/// Register indices of the call ABI (sp = r1, a0 = r7, a1 = r8).
+#[cfg(not(pvm_module_api))]
 const SP: usize = 1;
 const A0: usize = 7;
 const A1: usize = 8;
@@ -76,9 +77,10 @@ impl Loaded {
         vm.set_gas(FIRST_CALL_GAS);
         vm.prepare_call(self.pc, &[arg])
             .map_err(|source| ours_error(program, source))?;
-        if let Some(sp) = self.module.stack_pointer() {
-            vm.set_reg(SP, u64::from(sp));
-        }
+        // `Module::instantiate` records the layout, so `prepare_call` sets SP itself; the
+        // older instance keeps it private, so the caller sets it.
+        #[cfg(not(pvm_module_api))]
+        vm.set_reg(SP, u64::from(self.module.stack_pointer()));
         let exit = loop {
             match vm.run() {
                 Exit::HostCall { id: 0 } => {
@@ -194,19 +196,6 @@ pub fn block_counts(
     Ok((loaded.blocks(), loaded.prepared_blocks()))
 }
 
-#[cfg(pvm_module_api)]
-trait StackPointer {
-    fn stack_pointer(&self) -> Option<u32>;
-}
-
-#[cfg(pvm_module_api)]
-impl StackPointer for pvm::Module {
-    /// `Module::instantiate` records the layout itself, so `prepare_call` sets SP already.
-    fn stack_pointer(&self) -> Option<u32> {
-        None
-    }
-}
-
 /// The engine API before `pvm::Module` (commit `ced63e0` and earlier): the steps of that
 /// time's `Instance::from_container`, split at the same places.
 #[cfg(not(pvm_module_api))]
@@ -256,8 +245,8 @@ mod legacy {
         }
 
         /// The layout is private to `Instance` at that commit, so the caller sets SP.
-        pub fn stack_pointer(&self) -> Option<u32> {
-            Some(self.layout.stack_pointer)
+        pub fn stack_pointer(&self) -> u32 {
+            self.layout.stack_pointer
         }
     }
 }
