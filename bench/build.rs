@@ -39,6 +39,18 @@ fn read_programs(path: &Path) -> Vec<Program> {
         .collect()
 }
 
+/// Sets `cfg(pvm_module_api)` when the engine under test has `pvm::Module` (its
+/// `src/module.rs`), so that the start-up benchmark also builds against engine commits from
+/// before it (the "before" table of `bench/README.md`).
+fn engine_api_cfg(manifest: &Path) {
+    let module_rs = manifest.join("../crates/pvm/src/module.rs");
+    println!("cargo:rustc-check-cfg=cfg(pvm_module_api)");
+    println!("cargo:rerun-if-changed={}", module_rs.display());
+    if module_rs.exists() {
+        println!("cargo:rustc-cfg=pvm_module_api");
+    }
+}
+
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let guests = manifest.join("../guests");
@@ -53,6 +65,8 @@ fn main() {
         "cargo:rerun-if-changed={}",
         guests.join("third_party").display()
     );
+
+    engine_api_cfg(&manifest);
 
     let programs = read_programs(&programs_txt);
     let mut table = String::from(

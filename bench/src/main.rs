@@ -11,6 +11,7 @@ mod measure;
 mod options;
 mod report;
 mod rss;
+mod startup;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -23,7 +24,7 @@ use engines::polkavm::{engines, PolkaVmEngines, PolkaVmRunner};
 use engines::Runner;
 use error::BenchError;
 use measure::{best_of_each, Loaded};
-use options::{BenchOptions, Command};
+use options::{BenchOptions, Command, StartupOptions};
 use report::{LoadSection, MemorySection, Report};
 use verify::CaseResults;
 
@@ -38,6 +39,20 @@ fn main() -> ExitCode {
         }
         Command::ChildRss { engine, program } => rss::child(&engine, &program).map(|()| true),
         Command::Bench(options) => bench(&options),
+        Command::Startup(options) => startup_bench(&options),
+        Command::ChildStartupRss {
+            engine,
+            path,
+            export,
+            arg,
+        } => startup::child(&engine, &path, &export, &arg).map(|()| true),
+        Command::WriteSynthetic { path, mib } => {
+            let blob = startup::synthetic::program(mib)?;
+            save(&path, &blob).map(|()| {
+                eprintln!("wrote {} ({} bytes)", path.display(), blob.len());
+                true
+            })
+        }
     });
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -105,6 +120,33 @@ fn bench(options: &BenchOptions) -> Result<bool, BenchError> {
             .filter
             .is_none()
             .then(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("results/latest.md"))
+    });
+    if let Some(path) = output {
+        save(&path, &text)?;
+        eprintln!("saved {}", path.display());
+    }
+    Ok(all_passed)
+}
+
+/// Runs the start-up benchmark; `Ok(false)` if a check failed.
+fn startup_bench(options: &StartupOptions) -> Result<bool, BenchError> {
+    let mut programs = startup::programs(&options.programs)?;
+    if let Some(filter) = &options.filter {
+        let extra = options.programs.len();
+        let guests = programs.len() - extra;
+        let mut index = 0;
+        programs.retain(|p| {
+            index += 1;
+            index > guests || p.name.contains(filter.as_str())
+        });
+    }
+    let (text, all_passed) = startup::run(&programs, options.runs, machine_lines())?;
+    print!("{text}");
+    let output = options.output.clone().or_else(|| {
+        options
+            .filter
+            .is_none()
+            .then(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("results/startup.md"))
     });
     if let Some(path) = output {
         save(&path, &text)?;
@@ -204,6 +246,24 @@ fn load_section(case: &Case, blob: &[u8], vms: &PolkaVmEngines, runs: usize) -> 
 
 /// The report's context bullets: machine, date, commit, method.
 fn context_lines(options: &BenchOptions, compiler_note: &str) -> Vec<String> {
+    let mut lines = machine_lines();
+    lines.push(format!(
+        "each time: the best of {} calls of the export on one instance (round-robin over the engines), \
+         after one warm-up call; both VMs with gas metering on (`GasMeteringKind::Sync`, `CostModelKind::Full(CacheModel::L2Hit)`)",
+        options.runs
+    ));
+    lines.push(
+        "native: the same C sources, host `cc -O2` (build.rs, `cc` crate), x86-64".to_string(),
+    );
+    lines.push(compiler_note.to_string());
+    if let Some(filter) = &options.filter {
+        lines.push(format!("filter: programs containing `{filter}`"));
+    }
+    lines
+}
+
+/// The machine (CPU, cores, load) and the run (date, commit) bullets.
+fn machine_lines() -> Vec<String> {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
@@ -236,18 +296,6 @@ fn context_lines(options: &BenchOptions, compiler_note: &str) -> Vec<String> {
         date.as_deref().unwrap_or("unknown date"),
         commit.as_deref().unwrap_or("unknown")
     ));
-    lines.push(format!(
-        "each time: the best of {} calls of the export on one instance (round-robin over the engines), \
-         after one warm-up call; both VMs with gas metering on (`GasMeteringKind::Sync`, `CostModelKind::Full(CacheModel::L2Hit)`)",
-        options.runs
-    ));
-    lines.push(
-        "native: the same C sources, host `cc -O2` (build.rs, `cc` crate), x86-64".to_string(),
-    );
-    lines.push(compiler_note.to_string());
-    if let Some(filter) = &options.filter {
-        lines.push(format!("filter: programs containing `{filter}`"));
-    }
     lines
 }
 
@@ -259,7 +307,7 @@ fn command_output(program: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
-fn save(path: &PathBuf, text: &str) -> Result<(), BenchError> {
+fn save(path: &PathBuf, text: impl AsRef<[u8]>) -> Result<(), BenchError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| BenchError::io(dir, e))?;
     }

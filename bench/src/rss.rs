@@ -110,7 +110,7 @@ fn spawn(engine: ChildEngine, program: &str) -> Result<PeakRss, BenchError> {
 }
 
 /// Parses the child's one line: `peak_kib PROCESS DESCENDANTS`.
-fn parse_child_output(text: &str) -> Option<PeakRss> {
+pub fn parse_child_output(text: &str) -> Option<PeakRss> {
     let mut fields = text.split_whitespace();
     if fields.next()? != "peak_kib" {
         return None;
@@ -183,7 +183,7 @@ pub fn child(engine: &str, program: &str) -> Result<(), BenchError> {
 }
 
 /// `VmHWM` (peak resident set size) of `/proc/<pid>`, in KiB.
-fn vm_hwm_kib(pid: &str) -> Option<u64> {
+pub fn vm_hwm_kib(pid: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
@@ -192,7 +192,7 @@ fn vm_hwm_kib(pid: &str) -> Option<u64> {
 }
 
 /// Every live descendant of `root`, from the parent pids in `/proc/*/stat`.
-fn descendants(root: u32) -> Vec<u32> {
+pub fn descendants(root: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
