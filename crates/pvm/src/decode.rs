@@ -75,10 +75,15 @@ impl Code {
     /// The number of code offsets the bitmask marks as instruction starts.
     pub(crate) fn start_count(&self) -> usize {
         let full = self.len / 8;
-        let whole: usize = self.starts[..full]
-            .iter()
-            .map(|byte| byte.count_ones() as usize)
-            .sum();
+        let words = self.starts[..full].chunks_exact(8);
+        let bytes = words.remainder();
+        let whole: usize = words
+            .map(|word| u64::from_le_bytes(word.try_into().expect("8 bytes")).count_ones() as usize)
+            .sum::<usize>()
+            + bytes
+                .iter()
+                .map(|byte| byte.count_ones() as usize)
+                .sum::<usize>();
         let rest = self.len % 8;
         let tail = if rest == 0 {
             0
@@ -86,6 +91,34 @@ impl Code {
             (self.starts[full] & ((1u8 << rest) - 1)).count_ones() as usize
         };
         whole + tail
+    }
+
+    /// Calls `f` with every code offset the bitmask marks as an instruction start, in
+    /// ascending order, 64 bitmask bits at a time; stops at the first error.
+    pub(crate) fn try_for_each_marked<E>(
+        &self,
+        mut f: impl FnMut(u32) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for word_index in 0..self.len.div_ceil(64) {
+            let at = word_index * 8;
+            // `starts` holds |c|/8 rounded up plus 8 bytes, so 8 bytes from any `at` below
+            // |c|/8 exist.
+            let mut word = u64::from_le_bytes(
+                self.starts[at..at + 8]
+                    .try_into()
+                    .expect("8 bytes of padding"),
+            );
+            let first = word_index * 64;
+            if self.len - first < 64 {
+                // Bits from |c| on are set (padding); they mark nothing.
+                word &= (1u64 << (self.len - first)) - 1;
+            }
+            while word != 0 {
+                f((first + word.trailing_zeros() as usize) as u32)?;
+                word &= word - 1;
+            }
+        }
+        Ok(())
     }
 
     /// ζ: the code byte at `pc`, or zero past the end.

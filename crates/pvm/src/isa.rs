@@ -503,6 +503,30 @@ define_isa! {
 static TABLE_V0_8: [Option<Opcode>; 256] = build_table(GpVersion::V0_8);
 static TABLE_V0_7: [Option<Opcode>; 256] = build_table(GpVersion::V0_7);
 
+/// Bit of [`SCAN_V0_8`]: the byte is a GP 0.8 opcode.
+pub(crate) const SCAN_KNOWN: u8 = 1;
+/// Bit of [`SCAN_V0_8`]: the opcode ends a basic block.
+pub(crate) const SCAN_TERMINATOR: u8 = 2;
+
+/// Byte → [`SCAN_KNOWN`] | [`SCAN_TERMINATOR`] under the GP 0.8 numbering: the two facts
+/// the load-time scan needs per instruction, in one lookup.
+pub(crate) static SCAN_V0_8: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        if let Some(op) = TABLE_V0_8[byte] {
+            table[byte] = SCAN_KNOWN
+                | if op.is_terminator() {
+                    SCAN_TERMINATOR
+                } else {
+                    0
+                };
+        }
+        byte += 1;
+    }
+    table
+};
+
 impl Opcode {
     /// Decodes an opcode byte under `version`'s numbering.
     #[inline]

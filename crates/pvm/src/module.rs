@@ -60,6 +60,30 @@ impl Module {
 
     /// A parsed `.polkavm` program (always GP 0.8 / JamV1).
     pub fn from_container(container: &Container) -> Result<Module, InstanceError> {
+        Module::polkavm(
+            container,
+            container.ro_data.clone(),
+            container.rw_data.clone(),
+            container.exports.clone(),
+        )
+    }
+
+    /// `.polkavm` bytes: [`Container::parse`] + [`Module::from_container`] (the parsed data
+    /// moves into the module instead of being copied).
+    pub fn from_polkavm_bytes(bytes: &[u8]) -> Result<Module, InstanceError> {
+        let mut container = Container::parse(bytes)?;
+        let ro_data = std::mem::take(&mut container.ro_data);
+        let rw_data = std::mem::take(&mut container.rw_data);
+        let exports = std::mem::take(&mut container.exports);
+        Module::polkavm(&container, ro_data, rw_data, exports)
+    }
+
+    fn polkavm(
+        container: &Container,
+        ro_data: Vec<u8>,
+        rw_data: Vec<u8>,
+        exports: Vec<Export>,
+    ) -> Result<Module, InstanceError> {
         let layout = container.memory_layout()?;
         let program = Program::from_parts(
             &container.code,
@@ -71,16 +95,11 @@ impl Module {
             program: Arc::new(program),
             image: Image::Polkavm {
                 layout,
-                ro_data: container.ro_data.clone(),
-                rw_data: container.rw_data.clone(),
-                exports: container.exports.clone(),
+                ro_data,
+                rw_data,
+                exports,
             },
         })
-    }
-
-    /// `.polkavm` bytes: [`Container::parse`] + [`Module::from_container`].
-    pub fn from_polkavm_bytes(bytes: &[u8]) -> Result<Module, InstanceError> {
-        Module::from_container(&Container::parse(bytes)?)
     }
 
     /// A parsed JAM standard program under `version`'s rules.

@@ -16,10 +16,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::decode::{Code, Instruction};
+use crate::decode::{Code, Instruction, MAX_SKIP};
 use crate::format::{FormatError, RawBlob};
 use crate::gas::{self, GasModel};
-use crate::isa::{GpVersion, Opcode};
+use crate::isa::{GpVersion, Opcode, SCAN_KNOWN, SCAN_TERMINATOR, SCAN_V0_8};
 
 mod prepare;
 mod store;
@@ -176,8 +176,54 @@ impl Program {
         let mut last_opcode = None;
         let bytes = code.bytes();
 
+        if version == GpVersion::V0_8 {
+            // Valid GP 0.8 code starts an instruction at every marked byte and at no other
+            // (the walk by 1 + skip lands only on marked bytes), so the scan visits the set
+            // bits directly instead of walking, with the walk's checks in the walk's order:
+            // an unknown opcode at a start, or a gap of more than 24 unmarked bytes, which
+            // the walk would land in (at 25 past the start before it).
+            let mut previous: Option<u32> = None;
+            code.try_for_each_marked(|pc| {
+                let expected = previous.map_or(0, |p| p + 1 + MAX_SKIP);
+                if pc > expected {
+                    return Err(ProgramError::InvalidInstruction {
+                        pc: expected,
+                        reason: "not marked as an instruction start in the bitmask",
+                    });
+                }
+                let info = SCAN_V0_8[usize::from(bytes[pc as usize])];
+                if info & SCAN_KNOWN == 0 {
+                    return Err(ProgramError::InvalidInstruction {
+                        pc,
+                        reason: "unknown opcode",
+                    });
+                }
+                pcs.push(pc);
+                flags.push(if at_block_start {
+                    block_count += 1;
+                    BLOCK_START | JUMPABLE
+                } else {
+                    0
+                });
+                at_block_start = info & SCAN_TERMINATOR != 0;
+                previous = Some(pc);
+                Ok(())
+            })?;
+            last_opcode = previous.and_then(|pc| Opcode::from_byte(bytes[pc as usize], version));
+            // Past the last start the walk goes on to |c|, or lands in the gap.
+            let expected = previous.map_or(0, |p| p + 1 + MAX_SKIP);
+            if expected < code_len {
+                return Err(ProgramError::InvalidInstruction {
+                    pc: expected,
+                    reason: "not marked as an instruction start in the bitmask",
+                });
+            }
+        }
+
         let mut pc = 0u32;
-        loop {
+        while version == GpVersion::V0_7 {
+            // GP 0.7: walk the code by 1 + skip; invalid bytes and unmarked landing places
+            // decode as `trap`.
             let (opcode, skip, valid) = if pc < code_len {
                 let (is_start, skip) = code.start_and_skip(pc);
                 let opcode = if is_start {
@@ -185,18 +231,8 @@ impl Program {
                 } else {
                     None
                 };
-                if version == GpVersion::V0_8 && opcode.is_none() {
-                    let reason = if is_start {
-                        "unknown opcode"
-                    } else {
-                        "not marked as an instruction start in the bitmask"
-                    };
-                    return Err(ProgramError::InvalidInstruction { pc, reason });
-                }
-                last_opcode = opcode;
-                // GP 0.7: invalid bytes decode as `trap`.
                 (opcode.unwrap_or(Opcode::Trap), skip, opcode.is_some())
-            } else if version == GpVersion::V0_7 && pc == code_len {
+            } else if pc == code_len {
                 // ζ reads zeros past the end: an implicit trap sits at |c|, where no
                 // jump may land.
                 (Opcode::Trap, 0, false)
