@@ -220,38 +220,40 @@ impl Program {
             }
         }
 
-        let mut pc = 0u32;
-        while version == GpVersion::V0_7 {
-            // GP 0.7: walk the code by 1 + skip; invalid bytes and unmarked landing places
-            // decode as `trap`.
-            let (opcode, skip, valid) = if pc < code_len {
-                let (is_start, skip) = code.start_and_skip(pc);
-                let opcode = if is_start {
-                    Opcode::from_byte(bytes[pc as usize], version)
+        if version == GpVersion::V0_7 {
+            let mut pc = 0u32;
+            loop {
+                // GP 0.7: walk the code by 1 + skip; invalid bytes and unmarked landing places
+                // decode as `trap`.
+                let (opcode, skip, valid) = if pc < code_len {
+                    let (is_start, skip) = code.start_and_skip(pc);
+                    let opcode = if is_start {
+                        Opcode::from_byte(bytes[pc as usize], version)
+                    } else {
+                        None
+                    };
+                    (opcode.unwrap_or(Opcode::Trap), skip, opcode.is_some())
+                } else if pc == code_len {
+                    // ζ reads zeros past the end: an implicit trap sits at |c|, where no
+                    // jump may land.
+                    (Opcode::Trap, 0, false)
                 } else {
-                    None
+                    break;
                 };
-                (opcode.unwrap_or(Opcode::Trap), skip, opcode.is_some())
-            } else if pc == code_len {
-                // ζ reads zeros past the end: an implicit trap sits at |c|, where no
-                // jump may land.
-                (Opcode::Trap, 0, false)
-            } else {
-                break;
-            };
-            pcs.push(pc);
-            flags.push(if at_block_start {
-                block_count += 1;
-                BLOCK_START | if valid { JUMPABLE } else { 0 }
-            } else {
-                0
-            });
-            at_block_start = gas::is_terminator(opcode);
-            let next = u64::from(pc) + 1 + u64::from(skip);
-            if next > u64::from(u32::MAX) {
-                break;
+                pcs.push(pc);
+                flags.push(if at_block_start {
+                    block_count += 1;
+                    BLOCK_START | if valid { JUMPABLE } else { 0 }
+                } else {
+                    0
+                });
+                at_block_start = gas::is_terminator(opcode);
+                let next = u64::from(pc) + 1 + u64::from(skip);
+                if next > u64::from(u32::MAX) {
+                    break;
+                }
+                pc = next as u32;
             }
-            pc = next as u32;
         }
         if version == GpVersion::V0_8 {
             if let (Some(opcode), Some(&pc)) = (last_opcode, pcs.last()) {
