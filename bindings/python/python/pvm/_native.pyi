@@ -13,6 +13,7 @@ __all__ = [
     "MemoryAccessError",
     "HALT_ADDRESS",
     "REG_COUNT",
+    "__version__",
 ]
 
 _BytesLike = Union[bytes, bytearray, memoryview]
@@ -21,6 +22,8 @@ _Access = Literal["rw", "r"]
 _HostFunction = Callable[["VM"], None]
 _F = TypeVar("_F", bound=_HostFunction)
 
+__version__: Final[str]
+"""The release version (the workspace version of the Rust sources)."""
 HALT_ADDRESS: Final[int]
 """The halt address 0xFFFF0000: a dynamic jump there halts the machine."""
 
