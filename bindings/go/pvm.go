@@ -20,7 +20,7 @@
 // calls Resume.
 package pvm
 
-// pvm.h: include/ in the packaged module (scripts/package.sh), else the repository's.
+// /* pvm.h: include/ in the packaged module (scripts/package.sh), else the repository's. */
 // #cgo CFLAGS: -I${SRCDIR}/include -I${SRCDIR}/../../crates/pvm-ffi/include
 // #include "pvm.h"
 import "C"
