@@ -274,7 +274,7 @@ impl Proof {
 
 /// Proves that `records` (in trace order) is memory-consistent.
 ///
-/// Checks the trace with the plain checker first ([`machine::check`]) and fails with
+/// Checks the trace with the plain checker first ([`machine::check`](fn@machine::check)) and fails with
 /// [`ProveError::Inconsistent`] rather than producing a proof that cannot verify; fails
 /// with [`ProveError::Layout`] if the trace does not fit `2^k` rows ([`capacity`]).
 pub fn prove(params: &Params, pk: &ProvingKey, records: &[Record]) -> Result<Proof, ProveError> {

@@ -1,6 +1,6 @@
 //! The PVM instruction set, defined once.
 //!
-//! Every instruction is one row of [`define_isa!`]: its name, its opcode byte under the
+//! Every instruction is one row of `define_isa!`: its name, its opcode byte under the
 //! GP 0.8.0 numbering (PolkaVM `JamV1`) and under the GP 0.7 numbering, its operand form,
 //! its gas cost class and how it uses registers. The opcode enum, the byte → opcode
 //! tables of both numberings, the mnemonics used by the disassembler and the inputs of the

@@ -15,7 +15,7 @@
 //! assert_eq!(vm.reg(7), Some(42));
 //! ```
 //!
-//! Data flow: bytes → [`format`] (raw blob, JAM standard program) or [`container`]
+//! Data flow: bytes → [`format`](mod@format) (raw blob, JAM standard program) or [`container`]
 //! (`.polkavm`) → [`Program`] (validation, pre-decoding, block gas costs from [`gas`]) →
 //! [`Instance`] (registers, gas, [`Memory`]) → [`Instance::run`] → [`Exit`].
 //!

@@ -92,7 +92,7 @@ impl Program {
 
     /// Loads a program from its parts.
     ///
-    /// One pass over the code decodes every instruction straight into its [`Instr`] record
+    /// One pass over the code decodes every instruction straight into its `Instr` record
     /// and the simulator parameters of the gas model, and costs each basic block as soon
     /// as its terminator is decoded (a block is the run of instructions from a block start
     /// to the next terminator); a second pass over the static jumps and branches only
