@@ -20,6 +20,19 @@ export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=f
 
 fail() { echo "test-dist.sh: $*" >&2; exit 1; }
 
+# --- System tools: pkg-config (required), cmake (its check is skipped without it),
+# objdump (package.sh). Installed from Debian when missing and we are root.
+missing=()
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v cmake >/dev/null || missing+=(cmake)
+command -v objdump >/dev/null || missing+=(binutils)
+if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "== installing ${missing[*]} (apt-get)"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v pkg-config >/dev/null || fail "pkg-config is required (apt-get install pkg-config)"
+
 # --- The packaging tools: maturin (+ auditwheel) in a venv, the Node binding's napi CLI.
 tools="$root/target/dist-tools"
 if [ ! -x "$tools/bin/maturin" ] || [ ! -x "$tools/bin/auditwheel" ]; then
