@@ -42,6 +42,8 @@ target_dir="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";pr
 stage="$(mktemp -d "$root/.dist-partial.XXXXXX")"  # becomes dist/
 work="$(mktemp -d "$root/.dist-work.XXXXXX")"      # the trees the archives are made of
 trap 'rm -rf "$stage" "$work"' EXIT
+set -E
+trap 'echo "package.sh: failed (line $LINENO: $BASH_COMMAND); dist/ left as it was" >&2' ERR
 echo "== pvm $version: artifacts for $arch-linux, staged in $stage"
 
 # shellcheck source=scripts/package/common.sh
@@ -67,7 +69,7 @@ package_node "$stage" "$work" "$version"
 rm -rf "$root/.dist-old"
 if [ -e "$root/dist" ]; then mv "$root/dist" "$root/.dist-old"; fi
 mv "$stage" "$root/dist"
-trap - EXIT
+trap - EXIT ERR
 rm -rf "$root/.dist-old" "$work"
 echo "== dist/"
 (cd "$root/dist" && ls -l --block-size=K -- * | awk '{ printf "  %8s  %s\n", $5, $9 }')
