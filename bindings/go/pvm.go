@@ -2,10 +2,12 @@
 // interpreter (Gray Paper appendix A, version 0.8.0, as PolkaVM 0.37's JamV1 instruction
 // set implements it; GP 0.7 programs with WithGP07).
 //
-// It links the static library libpvm.a with cgo. By default that is the debug-profile
-// library in the workspace's target directory (build it with `cargo build -p pvm-ffi`);
-// `-tags pvm_release` links target/release/libpvm.a, and `-tags pvm_custom` links nothing
-// so that CGO_LDFLAGS="/path/to/libpvm.a -lpthread -ldl -lm" can name another one.
+// It links the static library libpvm.a with cgo. In the repository that is by default the
+// debug-profile library in the workspace's target directory (build it with
+// `cargo build -p pvm-ffi`), and `-tags pvm_release` links target/release/libpvm.a. The
+// packaged module (scripts/package.sh) links its prebuilt lib/<GOOS>_<GOARCH>/libpvm.a
+// instead and needs no cargo. In both, `-tags pvm_custom` links nothing so that
+// CGO_LDFLAGS="/path/to/libpvm.a -lpthread -ldl -lm" can name another one.
 //
 // A VM is created by New, NewFromBlob, NewFromStandard or NewFromPolkaVM, and must be
 // released with Close (each VM reserves 4 GiB of address space). A VM is not safe for
@@ -18,7 +20,8 @@
 // calls Resume.
 package pvm
 
-// #cgo CFLAGS: -I${SRCDIR}/../../crates/pvm-ffi/include
+// /* pvm.h: include/ in the packaged module (scripts/package.sh), else the repository's. */
+// #cgo CFLAGS: -I${SRCDIR}/include -I${SRCDIR}/../../crates/pvm-ffi/include
 // #include "pvm.h"
 import "C"
 

@@ -306,3 +306,5 @@ export declare const HALT_ADDRESS: number;
 export declare const PAGE_SIZE: number;
 /** The number of registers: 13. */
 export declare const REG_COUNT: number;
+/** The release version, e.g. "0.1.0" (the addon's, equal to package.json's). */
+export declare const version: string;

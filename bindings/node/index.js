@@ -15,6 +15,8 @@ const HALT_ADDRESS = native.HALT_ADDRESS;
 const PAGE_SIZE = native.PAGE_SIZE;
 /** The number of registers: 13. */
 const REG_COUNT = native.REG_COUNT;
+/** The release version, e.g. "0.1.0" (the addon's, equal to package.json's). */
+const version = native.version();
 
 // Shorthand properties only, so that ESM `import { Vm } from 'pvm-node'` sees every name.
 module.exports = {
@@ -29,4 +31,5 @@ module.exports = {
   HALT_ADDRESS,
   PAGE_SIZE,
   REG_COUNT,
+  version,
 };

@@ -54,3 +54,10 @@ pub const PAGE_SIZE: u32 = pvm::memory::PAGE_SIZE;
 /// The number of registers, 13.
 #[napi]
 pub const REG_COUNT: u32 = pvm::REG_COUNT as u32;
+
+/// The release version: this crate's, kept equal to the workspace version (and to
+/// package.json's) by scripts/version.sh --check.
+#[napi]
+pub fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}

@@ -43,5 +43,8 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     module.add("HALT_ADDRESS", pvm::HALT_ADDRESS)?;
     module.add("REG_COUNT", pvm::REG_COUNT)?;
+    // The release version: this crate's, kept equal to the workspace version
+    // (scripts/version.sh --check).
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

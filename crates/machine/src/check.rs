@@ -3,7 +3,7 @@
 //! [`check`] implements the statement of `docs/memory-trace.md` literally: first it checks
 //! that times strictly increase, then it sorts the records by `(space, address, time)` and
 //! scans each cell's run, comparing every read with the record before it in the cell (zero
-//! before the first). [`crate::replay`] is an independent oracle for the same statement.
+//! before the first). [`crate::replay`](mod@crate::replay) is an independent oracle for the same statement.
 
 use crate::record::Record;
 

@@ -9,7 +9,7 @@
 //! values as plain LEB128 (absent when zero). Every integer is a canonical LEB128 varint.
 //!
 //! Any sequence of records can be stored, including inconsistent ones (decreasing times,
-//! wrong reads): the format is a container, [`crate::check`] judges the contents.
+//! wrong reads): the format is a container, [`crate::check`](fn@crate::check) judges the contents.
 //! [`read_trace`] never panics and never allocates more than the input justifies.
 
 use std::io::{self, Read, Write};

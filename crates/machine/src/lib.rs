@@ -13,7 +13,7 @@
 //!
 //! Modules: [`record`] (the record type), [`tracer`] (tracers), [`cells`] (byte accesses as
 //! word-cell records), [`traits`] (the machine, memory, register and stack traits),
-//! [`check`] (the exact consistency checker), [`replay`] (its linear oracle), [`format`] (the binary trace file format),
+//! [`check`](mod@check) (the exact consistency checker), [`replay`](mod@replay) (its linear oracle), [`format`](mod@format) (the binary trace file format),
 //! `testing` (the workspace's RNG, random traces and tamperings for tests; only with the
 //! `testing` feature, or in this crate's own tests).
 

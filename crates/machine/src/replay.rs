@@ -2,8 +2,8 @@
 //!
 //! It walks the trace once in time order with a map from cell to the value of the cell's
 //! last record (absent = never accessed), which is what the sorted scan of
-//! [`crate::check`] computes when times strictly increase. It must report exactly the
-//! violation [`crate::check`] reports, for every input.
+//! [`crate::check`](fn@crate::check) computes when times strictly increase. It must report exactly the
+//! violation [`crate::check`](fn@crate::check) reports, for every input.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

@@ -171,6 +171,23 @@ extern "C" {
 /* Constants                                                                             */
 /* ===================================================================================== */
 
+/*
+ * Versions. PVM_VERSION is the release (the workspace version of the Rust sources, the
+ * same in the CLI and every binding); pvm_version() returns the library's, which starts
+ * with it. PVM_ABI_VERSION is the C ABI's number: it changes whenever a program compiled
+ * against an older pvm.h could misbehave with a newer library (a function removed or its
+ * signature or semantics changed, a constant or enum value changed); additions keep it.
+ * The shared library's SONAME is libpvm.so.<PVM_ABI_VERSION>, so the dynamic loader refuses
+ * a library of another ABI. Compare pvm_abi_version() with PVM_ABI_VERSION to check the
+ * library a program was loaded with. A test checks these against the Rust crate's version.
+ */
+#define PVM_VERSION_MAJOR 0
+#define PVM_VERSION_MINOR 1
+#define PVM_VERSION_PATCH 0
+#define PVM_VERSION "0.1.0"
+#define PVM_ABI_VERSION 1
+
+
 /** Number of registers. */
 #define PVM_REG_SIZE 13
 /** Z_P: the page size. */
@@ -336,8 +353,12 @@ int pvm_prepare_call(pvm_vm_t* vm, uint32_t pc, const uint64_t* args, size_t nar
  */
 void pvm_destroy(pvm_vm_t* vm);
 
-/** The library version, e.g. "0.1.0 (GP 0.8.0, JamV1)"; a static string. */
+/** The library version, e.g. "0.1.0 (GP 0.8.0, JamV1)": PVM_VERSION of the header it was
+ * built with, then the Gray Paper version; a static string. */
 const char* pvm_version(void);
+
+/** The library's C ABI version: PVM_ABI_VERSION of the header it was built with. */
+uint32_t pvm_abi_version(void);
 
 /* ===================================================================================== */
 /* Loaded modules and the program cache (see "Loaded modules and the program cache")      */

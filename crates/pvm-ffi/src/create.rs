@@ -1,5 +1,6 @@
 //! Creating and destroying VMs: `pvm_create`, `pvm_create_ex`, `pvm_create_from_blob`,
-//! `pvm_create_from_standard` (and their `_ex` forms), `pvm_destroy`, `pvm_version`.
+//! `pvm_create_from_standard` (and their `_ex` forms), `pvm_destroy`, `pvm_version`,
+//! `pvm_abi_version`.
 
 use std::ffi::c_char;
 use std::sync::Arc;
@@ -205,4 +206,27 @@ pub(crate) unsafe fn free(vm: *mut Vm) {
 pub extern "C" fn pvm_version() -> *const c_char {
     static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (GP 0.8.0, JamV1)\0");
     VERSION.as_ptr().cast()
+}
+
+/// The C ABI version: `PVM_ABI_VERSION` of `include/pvm.h`, read by `build.rs` (which also
+/// makes it the SONAME's number). Change it there when the ABI breaks.
+pub const ABI_VERSION: u32 = parse_decimal(env!("PVM_ABI_VERSION"));
+
+/// A decimal number at compile time (`build.rs` passes only digits).
+const fn parse_decimal(text: &str) -> u32 {
+    let bytes = text.as_bytes();
+    let mut value = 0u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        assert!(bytes[i].is_ascii_digit(), "PVM_ABI_VERSION is not a number");
+        value = value * 10 + (bytes[i] - b'0') as u32;
+        i += 1;
+    }
+    value
+}
+
+/// The library's C ABI version: [`ABI_VERSION`].
+#[no_mangle]
+pub extern "C" fn pvm_abi_version() -> u32 {
+    ABI_VERSION
 }

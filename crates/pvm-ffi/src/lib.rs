@@ -6,7 +6,7 @@
 //! | module | C functions |
 //! |---|---|
 //! | [`vm`] | the `pvm_vm_t` object: state, exit bookkeeping, tracing |
-//! | [`create`] | `pvm_create*`, `pvm_destroy`, `pvm_version` |
+//! | [`create`] | `pvm_create*`, `pvm_destroy`, `pvm_version`, `pvm_abi_version` |
 //! | [`container`] | `.polkavm` programs: `pvm_create_from_polkavm`, exports, calls |
 //! | [`module`] | the `pvm_module_t` object (a loaded program), `pvm_create_from_module` |
 //! | [`cache`] | the `pvm_cache_t` object: modules by code hash, bounded, LRU |

@@ -55,7 +55,7 @@ pub enum Status {
     Halted,
     /// Panicked (or a callback said ERROR).
     Panicked,
-    /// Page fault at [`Vm::fault_address`].
+    /// Page fault at `Vm::fault_address`.
     Faulted,
     /// Out of gas.
     OutOfGas,

@@ -3,7 +3,7 @@
 /// The dynamic jump address that halts the machine (2^32 − 2^16).
 pub const HALT_ADDRESS: u32 = 0xFFFF_0000;
 
-/// Why [`Instance::run`] returned.
+/// Why [`Instance::run`](crate::Instance::run) returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Exit {
     /// A dynamic jump to the halt address 0xFFFF0000.
@@ -25,7 +25,7 @@ pub enum Exit {
 }
 
 impl Exit {
-    /// Whether execution can continue with another [`Instance::run`].
+    /// Whether execution can continue with another [`Instance::run`](crate::Instance::run).
     pub fn is_resumable(self) -> bool {
         !matches!(self, Exit::Halt | Exit::Panic)
     }

@@ -1,6 +1,6 @@
 //! The PVM instruction set, defined once.
 //!
-//! Every instruction is one row of [`define_isa!`]: its name, its opcode byte under the
+//! Every instruction is one row of `define_isa!`: its name, its opcode byte under the
 //! GP 0.8.0 numbering (PolkaVM `JamV1`) and under the GP 0.7 numbering, its operand form,
 //! its gas cost class, how it uses registers, the memory access it makes (width and
 //! signedness), whether it ends a basic block and whether execution can continue past it.

@@ -15,13 +15,13 @@
 //! assert_eq!(vm.reg(7), Some(42));
 //! ```
 //!
-//! Data flow: bytes → [`format`] (raw blob, JAM standard program, PolkaVM `.polkavm`) →
+//! Data flow: bytes → [`format`](mod@format) (raw blob, JAM standard program, PolkaVM `.polkavm`) →
 //! [`Program`] (validation, pre-decoding, block gas costs from [`gas`]) → [`Instance`]
 //! (registers, gas, [`Memory`]) → [`Instance::run`] → [`Exit`].
 //!
 //! The crate is a shared front and back ends that execute it:
 //! - front, engine-neutral: [`isa`] (the instruction table, defined once), [`decode`]
-//!   (operands), [`format`] (program files), `program` (validation, basic blocks, jump
+//!   (operands), [`format`](mod@format) (program files), `program` (validation, basic blocks, jump
 //!   resolution), [`gas`] (block costs), [`memory`] (the guest address space), [`exit`]
 //!   (how a run ends), `state` (registers, gas, memory, position) and [`Instance`] (the API
 //!   over them);

@@ -16,6 +16,7 @@ __all__ = [
     "MemoryAccessError",
     "HALT_ADDRESS",
     "REG_COUNT",
+    "__version__",
 ]
 
 _BytesLike = Union[bytes, bytearray, memoryview]
@@ -25,6 +26,8 @@ _HostFunction = Callable[["VM"], None]
 _F = TypeVar("_F", bound=_HostFunction)
 _Format = Literal["raw", "standard", "polkavm"]
 
+__version__: Final[str]
+"""The release version (the workspace version of the Rust sources)."""
 HALT_ADDRESS: Final[int]
 """The halt address 0xFFFF0000: a dynamic jump there halts the machine."""
 

@@ -819,6 +819,8 @@ static void test_garbage(void) {
     CHECK(pvm_get_user_data(NULL) == NULL);
     CHECK(pvm_last_error(NULL) != NULL);
     CHECK(strlen(pvm_version()) > 0);
+    CHECK(strncmp(pvm_version(), PVM_VERSION " ", strlen(PVM_VERSION " ")) == 0);
+    CHECK(pvm_abi_version() == PVM_ABI_VERSION);
 
     /* Something that is not a VM (readable memory without the tag) is refused too. */
     uint64_t fake[64] = {0};
