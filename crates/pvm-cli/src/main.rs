@@ -9,7 +9,7 @@ use machine::format::{read_trace, write_trace, SpaceInfo, Trace};
 use machine::{Space, Tracer, VecTracer};
 use pvm::trace::TraceWriter;
 use pvm::tracing::{MEMORY, REGISTERS, SPACE_NAMES};
-use pvm::{Exit, GpVersion, Instance};
+use pvm::{Engine, Exit, GpVersion, Instance};
 use pvm_cli::load::{load, Format, RunRequest};
 use pvm_cli::vectors;
 
@@ -57,6 +57,9 @@ enum Command {
         /// Gray Paper version (0.7 for the w3f-v0.4 set).
         #[arg(long, default_value = "0.8", value_parser = parse_version)]
         gp: GpVersion,
+        /// Engine: interpreter or recompiler (x86-64 Linux).
+        #[arg(long, default_value = "interpreter", value_parser = parse_engine)]
+        engine: Engine,
     },
     /// Print the instruction set table (every opcode with its bytes, operand form, cost
     /// class, memory access and control flow).
@@ -137,9 +140,17 @@ struct RunArgs {
     /// Print exactly one JSON object.
     #[arg(long)]
     json: bool,
+    /// Engine: interpreter or recompiler (x86-64 Linux; no tracing).
+    #[arg(long, default_value = "interpreter", value_parser = parse_engine)]
+    engine: Engine,
 }
 
 fn parse_version(text: &str) -> Result<GpVersion, String> {
+    text.parse()
+        .map_err(|error: pvm::ParseNameError| error.to_string())
+}
+
+fn parse_engine(text: &str) -> Result<Engine, String> {
     text.parse()
         .map_err(|error: pvm::ParseNameError| error.to_string())
 }
@@ -166,7 +177,7 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_HALT)
         }
         Command::Disasm { file, format, gp } => disasm(file, format, gp),
-        Command::TestVectors { paths, gp } => test_vectors(&paths, gp),
+        Command::TestVectors { paths, gp, engine } => test_vectors(&paths, gp, engine),
     }
 }
 
@@ -183,7 +194,10 @@ fn prepare(args: &RunArgs) -> Result<Instance, ExitCode> {
         gas: args.gas,
         version: args.gp,
     };
-    load(&args.file, args.format, &request).map_err(bad_input)
+    load(&args.file, args.format, &request)
+        .map_err(bad_input)?
+        .with_engine(args.engine)
+        .map_err(bad_input)
 }
 
 fn run(args: &RunArgs, trace: bool) -> ExitCode {
@@ -195,7 +209,10 @@ fn run(args: &RunArgs, trace: bool) -> ExitCode {
     let exit = if trace {
         let program = vm.program().clone();
         let mut tracer = TraceWriter::new(&program, std::io::stdout().lock());
-        let exit = vm.run_observed(&mut tracer);
+        let exit = match vm.run_observed(&mut tracer) {
+            Ok(exit) => exit,
+            Err(e) => return bad_input(e),
+        };
         tracer.finish(vm.regs(), vm.gas());
         exit
     } else {
@@ -224,7 +241,10 @@ fn run_memory_trace(args: &RunArgs, file: &Path, spaces: &[TraceSpace]) -> ExitC
     };
     let initial_gas = vm.gas();
     // The initial image (non-zero registers and memory words) is recorded first.
-    let mut vm = vm.with_tracer(VecTracer::new());
+    let mut vm = match vm.with_tracer(VecTracer::new()) {
+        Ok(vm) => vm,
+        Err(e) => return bad_input(e),
+    };
     let exit = vm.run();
     let mut records = vm.tracer_mut().take_records();
     let keep: Vec<Space> = spaces.iter().map(|s| s.space()).collect();
@@ -368,8 +388,8 @@ fn disasm(file: PathBuf, format: Format, gp: GpVersion) -> ExitCode {
     }
 }
 
-fn test_vectors(paths: &[PathBuf], gp: GpVersion) -> ExitCode {
-    let summary = match vectors::run_all(paths, gp) {
+fn test_vectors(paths: &[PathBuf], gp: GpVersion, engine: Engine) -> ExitCode {
+    let summary = match vectors::run_all_on(paths, gp, engine) {
         Ok(summary) => summary,
         Err(e) => return bad_input(e),
     };

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use machine::{NoTrace, Step, Tracer};
-use pvm::{Access, Exit, GpVersion, Instance, Program};
+use pvm::{Access, Engine, Exit, GpVersion, Instance, Program};
 use serde_json::Value;
 
 /// The outcome of one vector: `Ok` or the list of what differed.
@@ -38,9 +38,14 @@ pub fn collect_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
 
 /// Loads and runs one vector file.
 pub fn run_file(path: &Path, version: GpVersion) -> Outcome {
+    run_file_on(path, version, Engine::Interpreter)
+}
+
+/// Loads and runs one vector file on `engine`.
+pub fn run_file_on(path: &Path, version: GpVersion, engine: Engine) -> Outcome {
     let text = std::fs::read_to_string(path).map_err(|e| vec![format!("cannot read: {e}")])?;
     let json: Value = serde_json::from_str(&text).map_err(|e| vec![format!("bad JSON: {e}")])?;
-    run_vector(&json, version)
+    run_vector_on(&json, version, engine)
 }
 
 fn field<'a>(json: &'a Value, key: &str) -> Result<&'a Value, Vec<String>> {
@@ -81,7 +86,12 @@ fn regs(json: &Value, key: &str) -> Result<Vec<u64>, Vec<String>> {
 
 /// Runs one parsed vector.
 pub fn run_vector(json: &Value, version: GpVersion) -> Outcome {
-    run_vector_with(json, version, NoTrace, Mode::Run).map(|_| ())
+    run_vector_on(json, version, Engine::Interpreter)
+}
+
+/// Runs one parsed vector on `engine`.
+pub fn run_vector_on(json: &Value, version: GpVersion, engine: Engine) -> Outcome {
+    run_vector_engine(json, version, NoTrace, Mode::Run, engine).map(|_| ())
 }
 
 /// How [`run_vector_with`] executes a vector's runs.
@@ -102,6 +112,17 @@ pub fn run_vector_with<T: Tracer>(
     tracer: T,
     mode: Mode,
 ) -> Result<T, Vec<String>> {
+    run_vector_engine(json, version, tracer, mode, Engine::Interpreter)
+}
+
+/// [`run_vector_with`] on `engine`.
+pub fn run_vector_engine<T: Tracer>(
+    json: &Value,
+    version: GpVersion,
+    tracer: T,
+    mode: Mode,
+    engine: Engine,
+) -> Result<T, Vec<String>> {
     let blob = bytes(json, "program")?;
     let program = Program::from_blob_bytes(&blob, version)
         .map_err(|e| vec![format!("program rejected: {e}")])?;
@@ -111,8 +132,9 @@ pub fn run_vector_with<T: Tracer>(
         check_block_costs(&program, costs, &mut errors);
     }
     let mut vm = Instance::new(program, number(json, "initial-gas")?)
-        .map_err(|e| vec![format!("cannot create instance: {e}")])?
-        .with_tracer(tracer);
+        .and_then(|vm| vm.with_engine(engine))
+        .and_then(|vm| vm.with_tracer(tracer))
+        .map_err(|e| vec![format!("cannot create instance: {e}")])?;
     vm.set_pc(number(json, "initial-pc")? as u32);
     if let Some(steps) = json.get("steps").and_then(Value::as_array) {
         run_steps(&mut vm, steps, mode, &mut errors)?;
@@ -405,9 +427,18 @@ pub struct Summary {
 
 /// Runs every vector file under `paths`.
 pub fn run_all(paths: &[PathBuf], version: GpVersion) -> std::io::Result<Summary> {
+    run_all_on(paths, version, Engine::Interpreter)
+}
+
+/// Runs every vector file under `paths` on `engine`.
+pub fn run_all_on(
+    paths: &[PathBuf],
+    version: GpVersion,
+    engine: Engine,
+) -> std::io::Result<Summary> {
     let mut summary = Summary::default();
     for file in collect_files(paths)? {
-        match run_file(&file, version) {
+        match run_file_on(&file, version, engine) {
             Ok(()) => summary.passed += 1,
             Err(errors) => summary.failed.push((file, errors)),
         }

@@ -84,10 +84,16 @@ impl Machine for Ours {
     }
 
     fn run(&mut self) -> Result<State, MachineError> {
-        let exit = self.instance.run_observed(&mut Counter {
-            map: &self.opcodes,
-            coverage: &mut self.coverage,
-        });
+        let exit = self
+            .instance
+            .run_observed(&mut Counter {
+                map: &self.opcodes,
+                coverage: &mut self.coverage,
+            })
+            .map_err(|e| MachineError::Internal {
+                engine: ENGINE,
+                message: e.to_string(),
+            })?;
         let status = match exit {
             Exit::Halt => Status::Halt,
             Exit::Panic => Status::Panic,

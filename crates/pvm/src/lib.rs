@@ -36,6 +36,7 @@ pub mod interpreter;
 pub mod isa;
 pub mod memory;
 mod program;
+mod recompiler;
 pub mod trace;
 pub mod tracing;
 
@@ -45,3 +46,4 @@ pub use interpreter::{Observer, HALT_ADDRESS};
 pub use isa::{GpVersion, Opcode, ParseNameError};
 pub use memory::{Access, Memory, MemoryError};
 pub use program::{Program, ProgramError};
+pub use recompiler::{CompileError, Engine, EngineError};

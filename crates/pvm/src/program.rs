@@ -77,6 +77,9 @@ pub struct Program {
     jumpable: Vec<bool>,
     /// Jump-table entry → instruction index of its target (`NO_INDEX` if invalid).
     pub(crate) jump_targets: Vec<u32>,
+    /// The recompiler's machine code, compiled on first use and shared by all instances.
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    pub(crate) native: crate::recompiler::NativeCode,
 }
 
 impl Program {
@@ -283,6 +286,8 @@ impl Program {
             block_start,
             jumpable,
             jump_targets,
+            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+            native: Default::default(),
         })
     }
 
