@@ -393,6 +393,26 @@ impl Assembler {
         }
     }
 
+    /// Loads a 64-bit constant without touching the flags (never `xor`).
+    pub fn mov_imm_keep_flags(&mut self, dst: Reg, value: u64) {
+        if value == 0 {
+            // mov r32, 0
+            if dst.high() != 0 {
+                self.byte(0x41);
+            }
+            self.byte(0xB8 + dst.low());
+            self.u32(0);
+        } else {
+            self.mov_imm(dst, value);
+        }
+    }
+
+    /// `mov dword [mem], imm32`.
+    pub fn store_imm32(&mut self, mem: Mem, value: u32) {
+        self.op(None, false, &[0xC7], 0, Rm::Mem(mem), false);
+        self.u32(value);
+    }
+
     /// `mov qword [mem], simm32` (sign-extended to 64 bits).
     pub fn store_imm64(&mut self, mem: Mem, value: i32) {
         self.op(None, true, &[0xC7], 0, Rm::Mem(mem), false);
@@ -768,6 +788,15 @@ mod tests {
     fn immediates() {
         assert_eq!(enc(|a| a.mov_imm(Rax, 0)), [0x31, 0xC0]);
         assert_eq!(enc(|a| a.mov_imm(Rdx, 7)), [0xBA, 7, 0, 0, 0]);
+        assert_eq!(enc(|a| a.mov_imm_keep_flags(Rcx, 0)), [0xB9, 0, 0, 0, 0]);
+        assert_eq!(
+            enc(|a| a.store_imm32(Mem::Base(R15, 8), 5)),
+            [0x41, 0xC7, 0x47, 0x08, 5, 0, 0, 0]
+        );
+        assert_eq!(
+            enc(|a| a.store64(Mem::Base(Rsp, 16), Rdx)),
+            [0x48, 0x89, 0x54, 0x24, 0x10]
+        );
         assert_eq!(enc(|a| a.mov_imm(R9, 7)), [0x41, 0xB9, 7, 0, 0, 0]);
         assert_eq!(
             enc(|a| a.mov_imm(Rax, u64::MAX)),

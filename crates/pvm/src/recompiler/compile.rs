@@ -1,9 +1,14 @@
 //! One pass over `Program.instrs` → x86-64 code in an executable mapping.
 //!
-//! Register use in generated code: r15 = `&mut Core.regs` (guest registers at
-//! `[r15 + 8 * i]`, gas and the exit index at fixed offsets from it), r14 = guest memory
-//! base, r13 = page-access table; rax, rcx, rdx are scratch. An exit leaves the kind (and
-//! the host-call id) in rax and the instruction index in `Core.index`.
+//! Register use in generated code: guest registers r0..r11 live in host registers (see
+//! [`HOST`]) and r12 in its `Core.regs` slot; r15 = `&mut Core.regs` (gas and the exit
+//! index at fixed offsets from it); rax and rcx are scratch. The stack frame holds the
+//! guest memory base (`[rsp]`), the page-access table (`[rsp + 8]`) and two spill slots
+//! (rdx, which holds a guest register, around `div`/`mul`). The trampoline loads the guest
+//! registers from `Core.regs` on entry and every exit stores them back, so between runs
+//! (and while the interpreter steps an instruction) the state is all in `Core`. An exit
+//! leaves the kind (and the host-call id) in rax and the instruction index in
+//! `Core.index`.
 
 use std::cell::RefCell;
 use std::mem::offset_of;
@@ -16,7 +21,32 @@ use crate::isa::Opcode;
 use crate::memory::{Access, PAGE_SIZE};
 use crate::program::{Instr, Program, NO_INDEX};
 
-use Reg::{Rax, Rcx, Rdx, R13, R14, R15};
+use Reg::{Rax, Rcx, Rdx, Rsp, R15};
+
+/// Guest register i → its host register (`None`: kept in `Core.regs`). rdx holds a rarely
+/// used argument register because `div`/`mul` need it.
+const HOST: [Option<Reg>; 13] = [
+    Some(Reg::Rbx),
+    Some(Reg::Rsi),
+    Some(Reg::Rdi),
+    Some(Reg::R8),
+    Some(Reg::R9),
+    Some(Reg::R10),
+    Some(Reg::R11),
+    Some(Reg::R12),
+    Some(Reg::R13),
+    Some(Reg::R14),
+    Some(Reg::Rbp),
+    Some(Reg::Rdx),
+    None,
+];
+
+/// Stack frame of generated code.
+const FRAME: i32 = 32;
+const MEMORY_BASE: Mem = Mem::Base(Rsp, 0);
+const ACCESS_TABLE: Mem = Mem::Base(Rsp, 8);
+const SPILL: Mem = Mem::Base(Rsp, 16);
+const SPILL2: Mem = Mem::Base(Rsp, 24);
 use Width::{W32, W64};
 
 /// Exit kinds (low 32 bits of the entry function's result).
@@ -229,13 +259,13 @@ impl<'a> Compiler<'a> {
         for stub in std::mem::take(&mut self.gas_stubs) {
             self.asm.bind(stub.label);
             self.refund(stub.cost);
-            self.asm.mov_imm(Rdx, u64::from(stub.index));
+            self.set_index(stub.index);
             self.asm.mov_imm(Rax, u64::from(EXIT_OUT_OF_GAS));
             self.asm.jmp(self.exit);
         }
         for stub in std::mem::take(&mut self.exits) {
             self.asm.bind(stub.label);
-            self.asm.mov_imm(Rdx, u64::from(stub.index));
+            self.set_index(stub.index);
             self.asm.mov_imm(Rax, u64::from(stub.kind));
             self.asm.jmp(self.exit);
         }
@@ -265,7 +295,7 @@ impl<'a> Compiler<'a> {
         for stub in std::mem::take(&mut self.gas_stubs) {
             self.asm.bind(stub.label);
             self.refund(stub.cost);
-            self.asm.mov_imm(Rdx, u64::from(stub.index));
+            self.set_index(stub.index);
             self.asm.mov_imm(Rax, u64::from(EXIT_OUT_OF_GAS));
             self.asm.jmp(self.exit);
         }
@@ -273,19 +303,33 @@ impl<'a> Compiler<'a> {
 
     /// Offset 0: the entry trampoline; then the common exits.
     fn prologue(&mut self) {
+        // The callee-saved registers of the System V ABI, all used for guest registers.
+        const SAVED: [Reg; 6] = [Reg::Rbx, Reg::Rbp, Reg::R12, Reg::R13, Reg::R14, R15];
         let a = &mut *self.asm;
-        a.push(R15);
-        a.push(R14);
-        a.push(R13);
+        for reg in SAVED {
+            a.push(reg);
+        }
+        a.alu_ri(W64, Alu::Sub, Rsp, FRAME);
+        a.store64(MEMORY_BASE, Reg::Rsi);
+        a.store64(ACCESS_TABLE, Rdx);
         a.mov_rr(R15, Reg::Rdi);
-        a.mov_rr(R14, Reg::Rsi);
-        a.mov_rr(R13, Rdx);
-        a.jmp_reg(Rcx);
+        a.mov_rr(Rax, Rcx);
+        for (slot, host) in HOST.iter().enumerate() {
+            if let Some(host) = *host {
+                a.load64(host, Mem::Base(R15, reg_offset(slot as u8)));
+            }
+        }
+        a.jmp_reg(Rax);
         a.bind(self.exit);
-        a.store(4, Mem::Base(R15, index_offset()), Rdx);
-        a.pop(R13);
-        a.pop(R14);
-        a.pop(R15);
+        for (slot, host) in HOST.iter().enumerate() {
+            if let Some(host) = *host {
+                a.store64(Mem::Base(R15, reg_offset(slot as u8)), host);
+            }
+        }
+        a.alu_ri(W64, Alu::Add, Rsp, FRAME);
+        for reg in SAVED.iter().rev() {
+            a.pop(*reg);
+        }
         a.ret();
         a.bind(self.halt);
         a.mov_imm(Rax, u64::from(EXIT_HALT));
@@ -342,8 +386,13 @@ impl<'a> Compiler<'a> {
         label
     }
 
+    /// `Core.index = index`.
+    fn set_index(&mut self, index: u32) {
+        self.asm.store_imm32(Mem::Base(R15, index_offset()), index);
+    }
+
     fn exit_now(&mut self, kind: u64, index: u32) {
-        self.asm.mov_imm(Rdx, u64::from(index));
+        self.set_index(index);
         self.asm.mov_imm(Rax, kind);
         self.asm.jmp(self.exit);
     }
@@ -359,12 +408,48 @@ impl<'a> Compiler<'a> {
 
     // --- operand helpers ---------------------------------------------------------------
 
+    /// scratch `dst` = guest register `slot`.
     fn ld(&mut self, dst: Reg, slot: u8) {
-        self.asm.load64(dst, reg(slot));
+        match HOST[usize::from(slot)] {
+            Some(host) => self.asm.mov_rr(dst, host),
+            None => self.asm.load64(dst, reg(slot)),
+        }
     }
 
+    /// guest register `slot` = scratch `src`.
     fn st(&mut self, slot: u8, src: Reg) {
-        self.asm.store64(reg(slot), src);
+        match HOST[usize::from(slot)] {
+            Some(host) => self.asm.mov_rr(host, src),
+            None => self.asm.store64(reg(slot), src),
+        }
+    }
+
+    /// A register holding guest register `slot`: its host register, or `scratch` loaded
+    /// with it. Read only.
+    fn src(&mut self, slot: u8, scratch: Reg) -> Reg {
+        match HOST[usize::from(slot)] {
+            Some(host) => host,
+            None => {
+                self.asm.load64(scratch, reg(slot));
+                scratch
+            }
+        }
+    }
+
+    /// `op dst, r_slot`.
+    fn alu_src(&mut self, width: Width, op: Alu, dst: Reg, slot: u8) {
+        match HOST[usize::from(slot)] {
+            Some(host) => self.asm.alu_rr(width, op, dst, host),
+            None => self.asm.alu_rm(width, op, dst, reg(slot)),
+        }
+    }
+
+    /// guest register `slot` = sign-extended immediate.
+    fn load_imm(&mut self, slot: u8, value: u32) {
+        match HOST[usize::from(slot)] {
+            Some(host) => self.imm(host, value),
+            None => self.asm.store_imm64(reg(slot), value as i32),
+        }
     }
 
     /// rax = sign-extended immediate.
@@ -384,7 +469,8 @@ impl<'a> Compiler<'a> {
         let a = &mut *self.asm;
         a.mov_rr32(Rax, Rcx);
         a.shift_ri(W32, Shift::Shr, Rax, 12);
-        let table = Mem::Index(R13, Rax, 1, 0);
+        a.alu_rm(W64, Alu::Add, Rax, ACCESS_TABLE);
+        let table = Mem::Base(Rax, 0);
         if write {
             a.cmp_byte_mi(table, Access::Write as u8);
             a.jcc(Cond::Ne, slow);
@@ -398,6 +484,7 @@ impl<'a> Compiler<'a> {
             a.alu_ri(W32, Alu::Cmp, Rax, (PAGE_SIZE - bytes) as i32);
             a.jcc(Cond::A, slow);
         }
+        a.load64(Rax, MEMORY_BASE);
     }
 
     /// The same for a constant address (set into ecx).
@@ -407,7 +494,8 @@ impl<'a> Compiler<'a> {
             self.asm.jmp(slow);
             return;
         }
-        let page = Mem::Base(R13, (address / PAGE_SIZE) as i32);
+        self.asm.load64(Rax, ACCESS_TABLE);
+        let page = Mem::Base(Rax, (address / PAGE_SIZE) as i32);
         if write {
             self.asm.cmp_byte_mi(page, Access::Write as u8);
             self.asm.jcc(Cond::Ne, slow);
@@ -416,6 +504,7 @@ impl<'a> Compiler<'a> {
             self.asm.jcc(Cond::E, slow);
         }
         self.asm.mov_imm(Rcx, u64::from(address));
+        self.asm.load64(Rax, MEMORY_BASE);
     }
 
     /// ecx = (r_slot + imm) mod 2^32.
@@ -429,29 +518,47 @@ impl<'a> Compiler<'a> {
     }
 
     fn guest() -> Mem {
-        Mem::Index(R14, Rcx, 1, 0)
+        Mem::Index(Rax, Rcx, 1, 0)
     }
 
     fn load_static(&mut self, index: u32, kind: Load, dst: u8, address: u32) {
         self.check_static(index, address, load_bytes(kind), false);
-        self.asm.load(kind, Rax, Self::guest());
-        self.st(dst, Rax);
+        self.load_value(kind, dst);
     }
 
     fn load_indirect(&mut self, index: u32, kind: Load, dst: u8, base: u8, offset: u32) {
         self.address(base, offset);
         self.check_dynamic(index, load_bytes(kind), false);
-        self.asm.load(kind, Rax, Self::guest());
-        self.st(dst, Rax);
+        self.load_value(kind, dst);
     }
 
-    /// Stores the value already in rdx... (set by `value`) at the address set up before.
+    /// r_dst = the value at rax (base) + rcx (address).
+    fn load_value(&mut self, kind: Load, dst: u8) {
+        match HOST[usize::from(dst)] {
+            Some(host) => self.asm.load(kind, host, Self::guest()),
+            None => {
+                self.asm.load(kind, Rax, Self::guest());
+                self.st(dst, Rax);
+            }
+        }
+    }
+
+    /// Stores `value` at rax (base) + rcx (address).
     fn store_value(&mut self, bytes: u32, value: Value) {
+        let host = match value {
+            Value::Reg(slot) => HOST[usize::from(slot)],
+            Value::Imm(_) => None,
+        };
+        if let Some(host) = host {
+            self.asm.store(bytes as u8, Self::guest(), host);
+            return;
+        }
+        self.asm.alu_rr(W64, Alu::Add, Rcx, Rax);
         match value {
             Value::Reg(slot) => self.ld(Rax, slot),
             Value::Imm(imm) => self.imm(Rax, imm),
         }
-        self.asm.store(bytes as u8, Self::guest(), Rax);
+        self.asm.store(bytes as u8, Mem::Base(Rcx, 0), Rax);
     }
 
     fn store_static(&mut self, index: u32, bytes: u32, address: u32, value: Value) {
@@ -468,8 +575,8 @@ impl<'a> Compiler<'a> {
     /// A jump through the jump table to the address in eax, from instruction `index`.
     fn jump_dynamic(&mut self, index: u32) {
         let len = self.jump_targets.len();
+        self.set_index(index);
         let a = &mut *self.asm;
-        a.mov_imm(Rdx, u64::from(index));
         a.alu_ri(W32, Alu::Cmp, Rax, HALT_ADDRESS as i32);
         a.jcc(Cond::E, self.halt);
         if len == 0 {
@@ -495,29 +602,28 @@ impl<'a> Compiler<'a> {
 
     /// Compare r_a with the sign-extended immediate, branch on `cond`.
     fn branch_imm(&mut self, index: u32, i: Instr, cond: Cond) {
-        self.ld(Rax, i.a);
-        let imm = i.imm as i32;
-        self.asm.alu_ri(W64, Alu::Cmp, Rax, imm);
+        let a = self.src(i.a, Rax);
+        self.asm.alu_ri(W64, Alu::Cmp, a, i.imm as i32);
         self.branch(index, cond);
     }
 
     fn branch_reg(&mut self, index: u32, i: Instr, cond: Cond) {
-        self.ld(Rax, i.a);
-        self.asm.alu_rm(W64, Alu::Cmp, Rax, reg(i.b));
+        let a = self.src(i.a, Rax);
+        self.alu_src(W64, Alu::Cmp, a, i.b);
         self.branch(index, cond);
     }
 
     /// d = a op b (64-bit ALU).
     fn alu3(&mut self, i: Instr, op: Alu) {
         self.ld(Rax, i.a);
-        self.asm.alu_rm(W64, op, Rax, reg(i.b));
+        self.alu_src(W64, op, Rax, i.b);
         self.st(i.d, Rax);
     }
 
     /// d = sext32(a op b).
     fn alu3_32(&mut self, i: Instr, op: Alu) {
         self.ld(Rax, i.a);
-        self.asm.alu_rm(W32, op, Rax, reg(i.b));
+        self.alu_src(W32, op, Rax, i.b);
         self.st32(i.d);
     }
 
@@ -532,7 +638,7 @@ impl<'a> Compiler<'a> {
     fn set3(&mut self, i: Instr, cond: Cond) {
         self.ld(Rcx, i.a);
         self.asm.alu_rr(W32, Alu::Xor, Rax, Rax);
-        self.asm.alu_rm(W64, Alu::Cmp, Rcx, reg(i.b));
+        self.alu_src(W64, Alu::Cmp, Rcx, i.b);
         self.asm.setcc(cond, Rax);
         self.st(i.d, Rax);
     }
@@ -596,11 +702,12 @@ impl<'a> Compiler<'a> {
 
     /// Division and remainder (rax = a, rcx = b on entry to the emitted code).
     fn divide(&mut self, i: Instr, width: Width, signed: bool, remainder: bool) {
+        self.ld(Rax, i.a);
+        self.ld(Rcx, i.b);
         let a = &mut *self.asm;
+        a.store64(SPILL, Rdx);
         let done = a.label();
         let nonzero = a.label();
-        a.load64(Rax, reg(i.a));
-        a.load64(Rcx, reg(i.b));
         a.test_rr(width, Rcx, Rcx);
         a.jcc(Cond::Ne, nonzero);
         // b == 0: quotient all ones, remainder a (sign-extended when 32-bit).
@@ -641,7 +748,8 @@ impl<'a> Compiler<'a> {
             a.movsxd(Rax, Rax);
         }
         a.bind(done);
-        a.store64(reg(i.d), Rax);
+        a.load64(Rdx, SPILL);
+        self.st(i.d, Rax);
     }
 
     fn instruction(&mut self, index: u32) {
@@ -675,7 +783,7 @@ impl<'a> Compiler<'a> {
                 self.asm.alu_ri(W32, Alu::Add, Rax, i.imm as i32);
                 self.jump_dynamic(index);
             }
-            Opcode::LoadImm => self.asm.store_imm64(reg(i.a), i.imm as i32),
+            Opcode::LoadImm => self.load_imm(i.a, i.imm),
             Opcode::LoadU8 => self.load_static(index, Load::U8, i.a, i.imm),
             Opcode::LoadI8 => self.load_static(index, Load::I8, i.a, i.imm),
             Opcode::LoadU16 => self.load_static(index, Load::U16, i.a, i.imm),
@@ -692,7 +800,7 @@ impl<'a> Compiler<'a> {
             Opcode::StoreImmIndU32 => self.store_indirect(index, 4, i.a, i.imm, Value::Imm(i.imm2)),
             Opcode::StoreImmIndU64 => self.store_indirect(index, 8, i.a, i.imm, Value::Imm(i.imm2)),
             Opcode::LoadImmJump => {
-                self.asm.store_imm64(reg(i.a), i.imm as i32);
+                self.load_imm(i.a, i.imm);
                 if i.imm2 == NO_INDEX {
                     self.exit_now(u64::from(EXIT_PANIC), index);
                 } else {
@@ -788,40 +896,41 @@ impl<'a> Compiler<'a> {
             Opcode::RotR32ImmAlt => self.shift_alt(i, W32, Shift::Ror),
             Opcode::NegAddImm32 => {
                 self.imm(Rax, i.imm);
-                self.asm.alu_rm(W32, Alu::Sub, Rax, reg(i.b));
+                self.alu_src(W32, Alu::Sub, Rax, i.b);
                 self.st32(i.a);
             }
             Opcode::NegAddImm64 => {
                 self.imm(Rax, i.imm);
-                self.asm.alu_rm(W64, Alu::Sub, Rax, reg(i.b));
+                self.alu_src(W64, Alu::Sub, Rax, i.b);
                 self.st(i.a, Rax);
             }
             Opcode::CmovIzImm | Opcode::CmovNzImm => {
                 // a = (b ==/!= 0) ? imm : a
-                self.ld(Rax, i.a);
-                self.imm(Rdx, i.imm);
                 self.ld(Rcx, i.b);
                 self.asm.test_rr(W64, Rcx, Rcx);
+                self.ld(Rax, i.a);
+                // (a move that keeps the flags)
+                self.asm.mov_imm_keep_flags(Rcx, i.imm as i32 as i64 as u64);
                 let cond = if i.opcode == Opcode::CmovIzImm {
                     Cond::E
                 } else {
                     Cond::Ne
                 };
-                self.asm.cmov(cond, Rax, Rdx);
+                self.asm.cmov(cond, Rax, Rcx);
                 self.st(i.a, Rax);
             }
             Opcode::CmovIz | Opcode::CmovNz => {
                 // d = (b ==/!= 0) ? a : d
-                self.ld(Rax, i.d);
-                self.ld(Rdx, i.a);
                 self.ld(Rcx, i.b);
                 self.asm.test_rr(W64, Rcx, Rcx);
+                self.ld(Rax, i.d);
+                self.ld(Rcx, i.a);
                 let cond = if i.opcode == Opcode::CmovIz {
                     Cond::E
                 } else {
                     Cond::Ne
                 };
-                self.asm.cmov(cond, Rax, Rdx);
+                self.asm.cmov(cond, Rax, Rcx);
                 self.st(i.d, Rax);
             }
             Opcode::BranchEq => self.branch_reg(index, i, Cond::E),
@@ -834,7 +943,7 @@ impl<'a> Compiler<'a> {
                 // The address uses r_b before r_a is written (a may equal b).
                 self.ld(Rax, i.b);
                 self.asm.alu_ri(W32, Alu::Add, Rax, i.imm2 as i32);
-                self.asm.store_imm64(reg(i.a), i.imm as i32);
+                self.load_imm(i.a, i.imm);
                 self.jump_dynamic(index);
             }
             Opcode::Add32 => self.alu3_32(i, Alu::Add),
@@ -878,19 +987,27 @@ impl<'a> Compiler<'a> {
                 } else {
                     Unary::Mul
                 };
+                self.asm.store64(SPILL, Rdx);
                 self.asm.unary(W64, op, Rcx);
-                self.st(i.d, Rdx);
+                self.asm.mov_rr(Rax, Rdx);
+                self.asm.load64(Rdx, SPILL);
+                self.st(i.d, Rax);
             }
             Opcode::MulUpperSU => {
                 // high(signed a × unsigned b) = high_uu(a, b) − (a < 0 ? b : 0)
                 self.ld(Rax, i.a);
                 self.ld(Rcx, i.b);
-                self.asm.unary(W64, Unary::Mul, Rcx);
-                self.ld(Rax, i.a);
-                self.asm.shift_ri(W64, Shift::Sar, Rax, 63);
-                self.asm.alu_rr(W64, Alu::And, Rax, Rcx);
-                self.asm.alu_rr(W64, Alu::Sub, Rdx, Rax);
-                self.st(i.d, Rdx);
+                let a = &mut *self.asm;
+                a.store64(SPILL, Rdx);
+                a.mov_rr(Rdx, Rax);
+                a.shift_ri(W64, Shift::Sar, Rdx, 63);
+                a.alu_rr(W64, Alu::And, Rdx, Rcx);
+                a.store64(SPILL2, Rdx);
+                a.unary(W64, Unary::Mul, Rcx);
+                a.alu_rm(W64, Alu::Sub, Rdx, SPILL2);
+                a.mov_rr(Rax, Rdx);
+                a.load64(Rdx, SPILL);
+                self.st(i.d, Rax);
             }
             Opcode::SetLtU => self.set3(i, Cond::B),
             Opcode::SetLtS => self.set3(i, Cond::L),
@@ -912,7 +1029,7 @@ impl<'a> Compiler<'a> {
             }
             Opcode::Xnor => {
                 self.ld(Rax, i.a);
-                self.asm.alu_rm(W64, Alu::Xor, Rax, reg(i.b));
+                self.alu_src(W64, Alu::Xor, Rax, i.b);
                 self.asm.unary(W64, Unary::Not, Rax);
                 self.st(i.d, Rax);
             }
