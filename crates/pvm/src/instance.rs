@@ -224,6 +224,10 @@ impl<T: Tracer> Instance<T> {
     /// x86-64 Linux, [`EngineError::NeedsInterpreter`] on a traced instance,
     /// [`EngineError::Compile`] if the program cannot be compiled. The machine state
     /// (registers, gas, memory, pc) is kept, so the engine may be changed between runs.
+    #[cfg_attr(
+        not(all(target_arch = "x86_64", target_os = "linux")),
+        allow(unused_mut)
+    )]
     pub fn with_engine(mut self, engine: Engine) -> Result<Self, InstanceError> {
         match engine {
             Engine::Interpreter => {
@@ -347,24 +351,8 @@ impl<T: Tracer> Instance<T> {
             paid = true;
         }
         debug_assert!(paid);
-        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-        let native = match &self.native {
-            // Single steps always take the interpreter (one instruction is its unit).
-            Some(module) if !T::ENABLED && !O::ENABLED && !STEP => Some(module),
-            _ => None,
-        };
-        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-        let native: Option<()> = None;
-        let (exit, paid) = if let Some(module) = native {
-            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-            {
-                crate::recompiler::run(&mut self.core, &self.program, module)
-            }
-            #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-            {
-                let () = module;
-                unreachable!("no native code off x86-64 Linux")
-            }
+        let (exit, paid) = if let Some(result) = self.run_native::<O, STEP>() {
+            result
         } else if !T::ENABLED && !O::ENABLED && !STEP {
             // Neither the tracer nor the observer is ever called: the untraced loop,
             // compiled in this crate, does the same.
@@ -395,6 +383,23 @@ impl<T: Tracer> Instance<T> {
             Exit::OutOfGas | Exit::PageFault { .. } => Resume::At { paid },
         };
         Some(exit)
+    }
+
+    /// Runs compiled code if this is a recompiler instance (single steps always take the
+    /// interpreter: one instruction is its unit; tracers and observers are refused earlier).
+    #[inline(always)]
+    fn run_native<O: Observer, const STEP: bool>(&mut self) -> Option<(Option<Exit>, bool)> {
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        if let Some(module) = &self.native {
+            if !T::ENABLED && !O::ENABLED && !STEP {
+                return Some(crate::recompiler::run(
+                    &mut self.core,
+                    &self.program,
+                    module,
+                ));
+            }
+        }
+        None
     }
 
     fn finish(&mut self, exit: Exit) -> Exit {

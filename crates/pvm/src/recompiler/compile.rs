@@ -615,6 +615,11 @@ impl<'a> Compiler<'a> {
 
     /// d = a op b (64-bit ALU).
     fn alu3(&mut self, i: Instr, op: Alu) {
+        if let (true, Some(d)) = (i.d == i.a, HOST[usize::from(i.d)]) {
+            // d op= b, in place.
+            self.alu_src(W64, op, d, i.b);
+            return;
+        }
         self.ld(Rax, i.a);
         self.alu_src(W64, op, Rax, i.b);
         self.st(i.d, Rax);
@@ -629,6 +634,19 @@ impl<'a> Compiler<'a> {
 
     /// a = b op imm (64-bit, imm sign-extended).
     fn alu_imm(&mut self, i: Instr, op: Alu) {
+        if let Some(a) = HOST[usize::from(i.a)] {
+            if i.a == i.b {
+                // a op= imm, in place.
+                self.asm.alu_ri(W64, op, a, i.imm as i32);
+                return;
+            }
+            if op == Alu::Add {
+                if let Some(b) = HOST[usize::from(i.b)] {
+                    self.asm.lea(a, Mem::Base(b, i.imm as i32));
+                    return;
+                }
+            }
+        }
         self.ld(Rax, i.b);
         self.asm.alu_ri(W64, op, Rax, i.imm as i32);
         self.st(i.a, Rax);
@@ -818,10 +836,13 @@ impl<'a> Compiler<'a> {
             Opcode::BranchLeSImm => self.branch_imm(index, i, Cond::Le),
             Opcode::BranchGeSImm => self.branch_imm(index, i, Cond::Ge),
             Opcode::BranchGtSImm => self.branch_imm(index, i, Cond::G),
-            Opcode::MoveReg => {
-                self.ld(Rax, i.a);
-                self.st(i.d, Rax);
-            }
+            Opcode::MoveReg => match HOST[usize::from(i.d)] {
+                Some(d) => self.ld(d, i.a),
+                None => {
+                    self.ld(Rax, i.a);
+                    self.st(i.d, Rax);
+                }
+            },
             Opcode::CountSetBits64 => {
                 self.unary2(i, |a| a.bit_count(W64, BitCount::Popcnt, Rax, Rax))
             }
