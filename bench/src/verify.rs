@@ -142,7 +142,11 @@ mod tests {
         let mut r = results();
         r.ours = measured(41, Some(99));
         let f = failures(&r, true);
-        assert_eq!(f.len(), 4, "{f:?}");
+        // result, gas vs PolkaVM interpreter, recompiler, our recompiler, expected-gas.txt
+        assert_eq!(f.len(), 5, "{f:?}");
+        let mut r = results();
+        r.ours_recompiler = measured(42, Some(101));
+        assert_eq!(failures(&r, true).len(), 1);
     }
 
     #[test]
