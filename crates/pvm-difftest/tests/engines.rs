@@ -7,7 +7,11 @@ use pvm_difftest::generate::case_for_seed;
 
 #[test]
 fn recompiler_agrees_with_interpreter_on_generated_programs() {
-    let count = 5_000;
+    // PVM_ENGINE_CASES=N runs a longer campaign.
+    let count: u64 = std::env::var("PVM_ENGINE_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5_000);
     let mut agreed = 0;
     let mut runs = 0;
     let mut failures = Vec::new();

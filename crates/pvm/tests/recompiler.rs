@@ -251,3 +251,32 @@ fn tracing_and_observers_are_typed_errors_on_the_recompiler() {
     assert_eq!(Engine::default(), Engine::Interpreter);
     assert!(Engine::Recompiler.is_supported());
 }
+
+#[test]
+fn gp07_sbrk_steps_through_the_interpreter_and_maps_pages_for_native_code() {
+    // GP 0.7: 0: load_imm r7, 4104 | 4: sbrk r8, r7 | 6: store_ind_u64 [r8 + 8], r7
+    // | 9: load_ind_u64 r9, [r8 + 8] | 12: jump_ind r0
+    let code: &[&[u8]] = &[
+        &[51, 7, 0x08, 0x10],
+        &[101, 8 | 7 << 4],
+        &[123, 7 | 8 << 4, 8],
+        &[130, 9 | 8 << 4, 8],
+        &[50, 0],
+    ];
+    let program = Arc::new(Program::from_blob_bytes(&blob(code, &[]), GpVersion::V0_7).unwrap());
+    let run = |engine| {
+        let mut vm = Instance::new(program.clone(), 100)
+            .unwrap()
+            .with_engine(engine)
+            .unwrap();
+        vm.set_heap_end(0x3_0000);
+        vm.set_reg(0, u64::from(pvm::HALT_ADDRESS));
+        let exit = vm.run();
+        (exit, vm.pc(), vm.gas(), *vm.regs(), vm.memory().heap_end())
+    };
+    let compiled = run(Engine::Recompiler);
+    assert_eq!(run(Engine::Interpreter), compiled);
+    assert_eq!(compiled.0, Exit::Halt);
+    assert_eq!((compiled.3[8], compiled.3[9]), (0x3_0000, 4104));
+    assert_eq!(compiled.4, 0x3_0000 + 4104);
+}
