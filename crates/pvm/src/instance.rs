@@ -224,6 +224,7 @@ impl<T: Tracer> Instance<T> {
     /// x86-64 Linux, [`EngineError::NeedsInterpreter`] on a traced instance,
     /// [`EngineError::Compile`] if the program cannot be compiled. The machine state
     /// (registers, gas, memory, pc) is kept, so the engine may be changed between runs.
+    /// [`Instance::step`] executes its one instruction with the interpreter on either engine.
     #[cfg_attr(
         not(all(target_arch = "x86_64", target_os = "linux")),
         allow(unused_mut)

@@ -19,6 +19,11 @@
 //! (`.polkavm`) → [`Program`] (validation, pre-decoding, block gas costs from [`gas`]) →
 //! [`Instance`] (registers, gas, [`Memory`]) → [`Instance::run`] → [`Exit`].
 //!
+//! Two engines run an instance, with identical results: the interpreter (default, every
+//! platform) and, on x86-64 Linux, the recompiler, which compiles the program to machine
+//! code once per `Arc<Program>` ([`Instance::with_engine`], [`Engine`]; tracing and
+//! observers need the interpreter and are refused with [`EngineError`] on the recompiler).
+//!
 //! An instance is generic over a `machine::Tracer` (default `machine::NoTrace`, free):
 //! [`Instance::with_tracer`] makes it report every register and memory access as
 //! `machine` records ([`tracing`]), and it implements the `machine` traits (`Machine`
