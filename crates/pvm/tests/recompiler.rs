@@ -280,3 +280,61 @@ fn gp07_sbrk_steps_through_the_interpreter_and_maps_pages_for_native_code() {
     assert_eq!((compiled.3[8], compiled.3[9]), (0x3_0000, 4104));
     assert_eq!(compiled.4, 0x3_0000 + 4104);
 }
+
+#[test]
+fn aligned_unaligned_and_straddling_accesses_match_the_interpreter() {
+    // 0: load_ind_u64 r9, [r8] | 2: load_ind_u16 r10, [r8 + 1] | 5: store_ind_u32 [r8 + 2], r9
+    // | 8: jump_ind r0
+    let code: &[&[u8]] = &[
+        &[130, 9 | 8 << 4],
+        &[126, 10 | 8 << 4, 1],
+        &[122, 9 | 8 << 4, 2],
+        &[50, 0],
+    ];
+    let program = Arc::new(Program::from_blob_bytes(&blob(code, &[]), GpVersion::V0_8).unwrap());
+    for second_page in [None, Some(Access::Read), Some(Access::Write)] {
+        for address in [
+            0x2_0000u64,
+            0x2_0004,
+            0x2_0FF0,
+            0x2_0FF4,
+            0x2_0FF8,
+            0x2_0FFB,
+            0x2_0FFD,
+            0x2_0FFF,
+            0xFFFF_FFFC,
+        ] {
+            let run = |engine| {
+                let mut vm = Instance::new(program.clone(), 100)
+                    .unwrap()
+                    .with_engine(engine)
+                    .unwrap();
+                vm.map_memory(0x2_0000, 4096, Access::Write).unwrap();
+                vm.write_memory(0x2_0000, &[0x5A; 4096]).unwrap();
+                if let Some(access) = second_page {
+                    vm.map_memory(0x2_1000, 4096, access).unwrap();
+                }
+                vm.set_reg(0, u64::from(pvm::HALT_ADDRESS));
+                vm.set_reg(8, address);
+                let mut log = Vec::new();
+                for _ in 0..4 {
+                    let exit = vm.run();
+                    let page = vm.memory().page(0x2_0000).map(|p| p[0xFF0..].to_vec());
+                    log.push((exit, vm.pc(), vm.gas(), *vm.regs(), page));
+                    match exit {
+                        Exit::PageFault { address } => {
+                            vm.map_memory(address, 4096, Access::Write).unwrap()
+                        }
+                        _ => break,
+                    }
+                }
+                log
+            };
+            assert_eq!(
+                run(Engine::Interpreter),
+                run(Engine::Recompiler),
+                "r8 = {address:#x}, second page {second_page:?}"
+            );
+        }
+    }
+}

@@ -508,6 +508,12 @@ impl Assembler {
         );
     }
 
+    /// `test r8, imm8` (the low byte of `reg`).
+    pub fn test_r8_imm8(&mut self, reg: Reg, imm: u8) {
+        self.op(None, false, &[0xF6], 0, Rm::Reg(reg), true);
+        self.byte(imm);
+    }
+
     /// `test r32, imm32`.
     pub fn test_ri32(&mut self, reg: Reg, imm: u32) {
         self.op(None, false, &[0xF7], 0, Rm::Reg(reg), false);
@@ -855,6 +861,7 @@ mod tests {
         );
         assert_eq!(enc(|a| a.test_rr(Width::W64, Rcx, Rcx)), [0x48, 0x85, 0xC9]);
         assert_eq!(enc(|a| a.test_ri32(Rax, 1)), [0xF7, 0xC0, 1, 0, 0, 0]);
+        assert_eq!(enc(|a| a.test_r8_imm8(Rcx, 7)), [0xF6, 0xC1, 7]);
         assert_eq!(
             enc(|a| a.imul_rr(Width::W64, Rax, Rcx)),
             [0x48, 0x0F, 0xAF, 0xC1]

@@ -181,6 +181,15 @@ struct ExitStub {
     kind: u32,
 }
 
+/// The in-page check of an unaligned access: back to `resume` if the access stays in its
+/// page, to `slow` otherwise.
+struct Unaligned {
+    label: Label,
+    resume: Label,
+    slow: Label,
+    bytes: u32,
+}
+
 /// An out-of-line out-of-gas exit: refund `cost`, exit at `index`.
 struct GasStub {
     label: Label,
@@ -200,6 +209,7 @@ struct Compiler<'a> {
     /// Charge entries that are not block starts (past `unlikely` hints): out of line.
     redirected: Vec<u32>,
     exits: Vec<ExitStub>,
+    unaligned: Vec<Unaligned>,
     gas_stubs: Vec<GasStub>,
     /// Common exit: stores edx as `Core.index`, returns rax.
     exit: Label,
@@ -226,6 +236,7 @@ impl<'a> Compiler<'a> {
             charge: vec![None; n],
             redirected: Vec::new(),
             exits: Vec::new(),
+            unaligned: Vec::new(),
             gas_stubs: Vec::new(),
             exit,
             halt,
@@ -262,6 +273,15 @@ impl<'a> Compiler<'a> {
             self.set_index(stub.index);
             self.asm.mov_imm(Rax, u64::from(EXIT_OUT_OF_GAS));
             self.asm.jmp(self.exit);
+        }
+        for stub in std::mem::take(&mut self.unaligned) {
+            let a = &mut *self.asm;
+            a.bind(stub.label);
+            a.mov_rr32(Rax, Rcx);
+            a.alu_ri(W32, Alu::And, Rax, (PAGE_SIZE - 1) as i32);
+            a.alu_ri(W32, Alu::Cmp, Rax, (PAGE_SIZE - stub.bytes) as i32);
+            a.jcc(Cond::A, stub.slow);
+            a.jmp(stub.resume);
         }
         for stub in std::mem::take(&mut self.exits) {
             self.asm.bind(stub.label);
@@ -479,12 +499,21 @@ impl<'a> Compiler<'a> {
             a.jcc(Cond::E, slow);
         }
         if bytes > 1 {
-            a.mov_rr32(Rax, Rcx);
-            a.alu_ri(W32, Alu::And, Rax, (PAGE_SIZE - 1) as i32);
-            a.alu_ri(W32, Alu::Cmp, Rax, (PAGE_SIZE - bytes) as i32);
-            a.jcc(Cond::A, slow);
+            // An aligned access never straddles a page; an unaligned one takes the full
+            // in-page check out of line.
+            let unaligned = a.label();
+            let resume = a.label();
+            a.test_r8_imm8(Rcx, (bytes - 1) as u8);
+            a.jcc(Cond::Ne, unaligned);
+            a.bind(resume);
+            self.unaligned.push(Unaligned {
+                label: unaligned,
+                resume,
+                slow,
+                bytes,
+            });
         }
-        a.load64(Rax, MEMORY_BASE);
+        self.asm.load64(Rax, MEMORY_BASE);
     }
 
     /// The same for a constant address (set into ecx).
