@@ -40,3 +40,23 @@ fn recompiler_agrees_with_interpreter_on_generated_programs() {
     // The generator must really exercise execution, not only the parsers.
     assert!(agreed > count as usize / 2 && runs > agreed);
 }
+
+#[test]
+fn the_engines_fuzz_entry_accepts_every_input_mode() {
+    // The libFuzzer target `fuzz/fuzz_targets/engines.rs` calls this; every mode of input
+    // (generated program, raw blob, random code) must run without a disagreement.
+    let mut state = 0x1234_5678_9ABC_DEF0u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for i in 0..600u64 {
+        let len = 9 + (next() % 64) as usize;
+        let mut data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        data[0] = (i % 3) as u8;
+        pvm_difftest::fuzz::check_engines(&data);
+    }
+    pvm_difftest::fuzz::check_engines(&[]);
+}
