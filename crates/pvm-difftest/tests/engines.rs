@@ -1,5 +1,6 @@
 //! Our interpreter against our recompiler on generated programs (no oracle needed): every
 //! exit, pc, gas, register and mapped page after every run must agree.
+#![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
 use pvm_difftest::campaign::case_seed;
 use pvm_difftest::engines::{compare_engines, EngineVerdict};
