@@ -147,3 +147,46 @@ pub(crate) fn run(core: &mut Core, program: &Program, module: &Module) -> (Optio
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The permissions `/proc/self/maps` lists for the mapping holding `address`.
+    fn permissions(address: usize) -> String {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        for line in maps.lines() {
+            let mut fields = line.split_whitespace();
+            let range = fields.next().unwrap();
+            let (start, end) = range.split_once('-').unwrap();
+            let start = usize::from_str_radix(start, 16).unwrap();
+            let end = usize::from_str_radix(end, 16).unwrap();
+            if (start..end).contains(&address) {
+                return fields.next().unwrap().to_string();
+            }
+        }
+        panic!("{address:#x} is not mapped");
+    }
+
+    #[test]
+    fn code_is_writable_or_executable_never_both_and_unmapped_on_drop() {
+        let mut memory = ExecMemory::new(100).unwrap();
+        let address = memory.as_ptr() as usize;
+        assert_eq!(&permissions(address)[..3], "rw-");
+        memory.write_and_seal(&[0xC3; 100]).unwrap();
+        assert_eq!(&permissions(address)[..3], "r-x");
+        // SAFETY: the mapping holds 100 `ret` bytes; calling its start returns at once.
+        let ret: extern "sysv64" fn() = unsafe { std::mem::transmute(memory.as_ptr()) };
+        ret();
+        drop(memory);
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        let still_mapped = maps.lines().any(|line| {
+            let range = line.split_whitespace().next().unwrap();
+            let (start, end) = range.split_once('-').unwrap();
+            let start = usize::from_str_radix(start, 16).unwrap();
+            let end = usize::from_str_radix(end, 16).unwrap();
+            (start..end).contains(&address) && line.contains("r-xp")
+        });
+        assert!(!still_mapped, "the code mapping outlived its module");
+    }
+}
