@@ -479,8 +479,13 @@ impl<'a> Compiler<'a> {
 
     /// `d = sext32(eax)`.
     fn st32(&mut self, slot: u8) {
-        self.asm.movsxd(Rax, Rax);
-        self.st(slot, Rax);
+        match HOST[usize::from(slot)] {
+            Some(host) => self.asm.movsxd(host, Rax),
+            None => {
+                self.asm.movsxd(Rax, Rax);
+                self.st(slot, Rax);
+            }
+        }
     }
 
     /// Leaves for the interpreter unless the access of `bytes` at ecx is on the fast path.
@@ -644,10 +649,15 @@ impl<'a> Compiler<'a> {
 
     /// d = a op b (64-bit ALU).
     fn alu3(&mut self, i: Instr, op: Alu) {
-        if let (true, Some(d)) = (i.d == i.a, HOST[usize::from(i.d)]) {
-            // d op= b, in place.
-            self.alu_src(W64, op, d, i.b);
-            return;
+        if let Some(d) = HOST[usize::from(i.d)] {
+            if i.d != i.b {
+                // d = a; d op= b (b is not overwritten by the move).
+                if i.d != i.a {
+                    self.ld(d, i.a);
+                }
+                self.alu_src(W64, op, d, i.b);
+                return;
+            }
         }
         self.ld(Rax, i.a);
         self.alu_src(W64, op, Rax, i.b);
@@ -675,6 +685,10 @@ impl<'a> Compiler<'a> {
                     return;
                 }
             }
+            // a = b; a op= imm.
+            self.ld(a, i.b);
+            self.asm.alu_ri(W64, op, a, i.imm as i32);
+            return;
         }
         self.ld(Rax, i.b);
         self.asm.alu_ri(W64, op, Rax, i.imm as i32);
@@ -710,8 +724,15 @@ impl<'a> Compiler<'a> {
     /// a = b shift (imm & mask).
     fn shift_imm(&mut self, i: Instr, width: Width, op: Shift) {
         let mask = if width == W64 { 63 } else { 31 };
+        let count = (i.imm & mask) as u8;
+        if let (W64, Some(a)) = (width, HOST[usize::from(i.a)]) {
+            // a = b; a shift= count, in place.
+            self.ld(a, i.b);
+            self.asm.shift_ri(W64, op, a, count);
+            return;
+        }
         self.ld(Rax, i.b);
-        self.asm.shift_ri(width, op, Rax, (i.imm & mask) as u8);
+        self.asm.shift_ri(width, op, Rax, count);
         self.finish_width(i.a, width);
     }
 
