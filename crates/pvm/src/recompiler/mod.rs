@@ -14,11 +14,15 @@
 //!   instruction has an *already-paid* native entry (its body) and every block start a
 //!   *charge-then-run* entry. Jumps past leading `unlikely` hints get a small out-of-line
 //!   charge stub.
-//! * Generated code works on the interpreter's own `Core`: guest registers and gas live in
-//!   it (r15 points at it), r14 holds the guest memory base and r13 the page-access table.
-//!   Every load and store does the interpreter's software fast-path check (in-page offset
-//!   and the page's access byte, then one access at base + zero-extended 32-bit address),
-//!   so the guest can only reach its own 4 GiB reservation; no signal handler is needed.
+//! * Generated code works on the interpreter's own `Core`: the entry trampoline loads the
+//!   guest registers r0..r11 from it into host registers (r12 stays in its slot; r15
+//!   points at the slots, gas and `Core.index`) and every exit stores them back, so
+//!   outside native code all state is in `Core`. The memory base and the page-access
+//!   table sit in the stack frame (see `compile.rs`). Every load and store does the
+//!   interpreter's software fast-path check (the page's access byte and, for unaligned
+//!   accesses, the in-page offset; then one access at base + zero-extended 32-bit
+//!   address), so the guest can only reach its own 4 GiB reservation; no signal handler
+//!   is needed.
 //! * Whatever is not on the fast path (a straddling or faulting access, `sbrk`) leaves
 //!   native code with "continue in the interpreter at instruction i": the driver runs that
 //!   one instruction with the interpreter (single-step mode) and re-enters native code at
