@@ -50,15 +50,18 @@ pub(crate) use compile::Module;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub(crate) use exec::run;
 
-/// Where a [`Program`](crate::Program) keeps its compiled code (or why compiling failed).
+/// Where a [`Program`](crate::Program) keeps its compiled code.
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-pub(crate) type NativeCode = std::sync::OnceLock<Result<std::sync::Arc<Module>, CompileError>>;
+pub(crate) type NativeCode = std::sync::OnceLock<std::sync::Arc<Module>>;
 
-/// The program's machine code, compiling it on first use.
+/// The program's machine code, compiling it on first use. A failure is not cached (it may
+/// be transient, e.g. mmap refused), so a later instance tries again; two threads that
+/// race compile twice and keep the first result.
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub(crate) fn module(program: &crate::Program) -> Result<std::sync::Arc<Module>, CompileError> {
-    program
-        .native
-        .get_or_init(|| Module::compile(program).map(std::sync::Arc::new))
-        .clone()
+    if let Some(module) = program.native.get() {
+        return Ok(module.clone());
+    }
+    let module = std::sync::Arc::new(Module::compile(program)?);
+    Ok(program.native.get_or_init(|| module).clone())
 }
