@@ -1,10 +1,10 @@
 //! One pass over `Program.instrs` → x86-64 code in an executable mapping.
 //!
-//! Register use in generated code: guest registers r0..r11 live in host registers (see
-//! [`HOST`]) and r12 in its `Core.regs` slot; r15 = `&mut Core.regs` (gas and the exit
-//! index at fixed offsets from it); rax and rcx are scratch. The stack frame holds the
-//! guest memory base (`[rsp]`), the page-access table (`[rsp + 8]`) and two spill slots
-//! (rdx, which holds a guest register, around `div`/`mul`). The trampoline loads the guest
+//! Register use in generated code: guest registers r0..r9 live in host registers (see
+//! [`HOST`]) and r10..r12 in their `Core.regs` slots; r15 = `&mut Core.regs` (gas and the
+//! exit index at fixed offsets from it); rbp = the guest memory base; rdx = the
+//! page-access table; rax and rcx are scratch. The stack frame holds two spill slots (rdx
+//! around `div`/`mul`, which clobber it). The trampoline loads the guest
 //! registers from `Core.regs` on entry and every exit stores them back, so between runs
 //! (and while the interpreter steps an instruction) the state is all in `Core`. An exit
 //! leaves the kind (and the host-call id) in rax and the instruction index in
@@ -23,8 +23,9 @@ use crate::program::{Instr, Program, NO_INDEX};
 
 use Reg::{Rax, Rcx, Rdx, Rsp, R15};
 
-/// Guest register i → its host register (`None`: kept in `Core.regs`). rdx holds a rarely
-/// used argument register because `div`/`mul` need it.
+/// Guest register i → its host register (`None`: kept in `Core.regs`: the three least used
+/// argument registers a3..a5, so that the memory base and the page table stay in
+/// registers).
 const HOST: [Option<Reg>; 13] = [
     Some(Reg::Rbx),
     Some(Reg::Rsi),
@@ -36,15 +37,22 @@ const HOST: [Option<Reg>; 13] = [
     Some(Reg::R12),
     Some(Reg::R13),
     Some(Reg::R14),
-    Some(Reg::Rbp),
-    Some(Reg::Rdx),
+    None,
+    None,
     None,
 ];
 
+/// The guest memory base, for the whole run.
+const BASE: Reg = Reg::Rbp;
+/// The page-access table (rdx: saved around `div`/`mul`, which clobber it).
+const TABLE: Reg = Rdx;
+const _: () = assert!(
+    TABLE as u8 == Rdx as u8,
+    "the trampoline receives it in rdx"
+);
+
 /// Stack frame of generated code.
 const FRAME: i32 = 32;
-const MEMORY_BASE: Mem = Mem::Base(Rsp, 0);
-const ACCESS_TABLE: Mem = Mem::Base(Rsp, 8);
 const SPILL: Mem = Mem::Base(Rsp, 16);
 const SPILL2: Mem = Mem::Base(Rsp, 24);
 use Width::{W32, W64};
@@ -330,8 +338,8 @@ impl<'a> Compiler<'a> {
             a.push(reg);
         }
         a.alu_ri(W64, Alu::Sub, Rsp, FRAME);
-        a.store64(MEMORY_BASE, Reg::Rsi);
-        a.store64(ACCESS_TABLE, Rdx);
+        a.mov_rr(BASE, Reg::Rsi);
+        // The table arrives in rdx (the third argument), where it stays.
         a.mov_rr(R15, Reg::Rdi);
         a.mov_rr(Rax, Rcx);
         for (slot, host) in HOST.iter().enumerate() {
@@ -494,8 +502,7 @@ impl<'a> Compiler<'a> {
         let a = &mut *self.asm;
         a.mov_rr32(Rax, Rcx);
         a.shift_ri(W32, Shift::Shr, Rax, 12);
-        a.alu_rm(W64, Alu::Add, Rax, ACCESS_TABLE);
-        let table = Mem::Base(Rax, 0);
+        let table = Mem::Index(TABLE, Rax, 1, 0);
         if write {
             a.cmp_byte_mi(table, Access::Write as u8);
             a.jcc(Cond::Ne, slow);
@@ -518,7 +525,6 @@ impl<'a> Compiler<'a> {
                 bytes,
             });
         }
-        self.asm.load64(Rax, MEMORY_BASE);
     }
 
     /// The same for a constant address (set into ecx).
@@ -528,8 +534,7 @@ impl<'a> Compiler<'a> {
             self.asm.jmp(slow);
             return;
         }
-        self.asm.load64(Rax, ACCESS_TABLE);
-        let page = Mem::Base(Rax, (address / PAGE_SIZE) as i32);
+        let page = Mem::Base(TABLE, (address / PAGE_SIZE) as i32);
         if write {
             self.asm.cmp_byte_mi(page, Access::Write as u8);
             self.asm.jcc(Cond::Ne, slow);
@@ -538,7 +543,6 @@ impl<'a> Compiler<'a> {
             self.asm.jcc(Cond::E, slow);
         }
         self.asm.mov_imm(Rcx, u64::from(address));
-        self.asm.load64(Rax, MEMORY_BASE);
     }
 
     /// ecx = (r_slot + imm) mod 2^32.
@@ -552,7 +556,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn guest() -> Mem {
-        Mem::Index(Rax, Rcx, 1, 0)
+        Mem::Index(BASE, Rcx, 1, 0)
     }
 
     fn load_static(&mut self, index: u32, kind: Load, dst: u8, address: u32) {
@@ -566,7 +570,7 @@ impl<'a> Compiler<'a> {
         self.load_value(kind, dst);
     }
 
-    /// r_dst = the value at rax (base) + rcx (address).
+    /// r_dst = the value at base + rcx (address).
     fn load_value(&mut self, kind: Load, dst: u8) {
         match HOST[usize::from(dst)] {
             Some(host) => self.asm.load(kind, host, Self::guest()),
@@ -577,7 +581,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// Stores `value` at rax (base) + rcx (address).
+    /// Stores `value` at base + rcx (address).
     fn store_value(&mut self, bytes: u32, value: Value) {
         let host = match value {
             Value::Reg(slot) => HOST[usize::from(slot)],
@@ -587,12 +591,11 @@ impl<'a> Compiler<'a> {
             self.asm.store(bytes as u8, Self::guest(), host);
             return;
         }
-        self.asm.alu_rr(W64, Alu::Add, Rcx, Rax);
         match value {
             Value::Reg(slot) => self.ld(Rax, slot),
             Value::Imm(imm) => self.imm(Rax, imm),
         }
-        self.asm.store(bytes as u8, Mem::Base(Rcx, 0), Rax);
+        self.asm.store(bytes as u8, Self::guest(), Rax);
     }
 
     fn store_static(&mut self, index: u32, bytes: u32, address: u32, value: Value) {
