@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use polkavm::ProgramBlob;
 use pvm::container::Container;
-use pvm::{GpVersion, Instance, Program};
+use pvm::{Engine, GpVersion, Instance, Program};
 
 use crate::engines::polkavm::{module, PolkaVm};
 use crate::engines::INITIAL_GAS;
@@ -51,6 +51,39 @@ pub fn ours(program: &str, blob: &[u8], runs: usize) -> Result<LoadTime, BenchEr
     let total = best_time(runs, || {
         let container = Container::parse(blob).map_err(container_error)?;
         Instance::from_container(&container, INITIAL_GAS).map_err(instance_error)
+    })?;
+    Ok(LoadTime {
+        parse,
+        prepare,
+        total,
+    })
+}
+
+/// This engine's load time with the recompiler: `prepare` is `Program::from_parts` plus
+/// compiling it to machine code (the first recompiler instance of a program compiles it).
+pub fn ours_recompiler(program: &str, blob: &[u8], runs: usize) -> Result<LoadTime, BenchError> {
+    let container_error = |source| BenchError::Container {
+        program: program.to_string(),
+        source,
+    };
+    let instance_error = |source| BenchError::Ours {
+        program: program.to_string(),
+        source,
+    };
+    let parse = best_time(runs, || Container::parse(blob).map_err(container_error))?;
+    let prepare = best_time(runs, || {
+        let c = Container::parse(blob).map_err(container_error)?;
+        let program = Program::from_parts(&c.code, &c.bitmask, &c.jump_table, GpVersion::V0_8)
+            .map_err(|e| instance_error(e.into()))?;
+        Instance::new(std::sync::Arc::new(program), INITIAL_GAS)
+            .and_then(|vm| vm.with_engine(Engine::Recompiler))
+            .map_err(instance_error)
+    })?;
+    let total = best_time(runs, || {
+        let container = Container::parse(blob).map_err(container_error)?;
+        Instance::from_container(&container, INITIAL_GAS)
+            .and_then(|vm| vm.with_engine(Engine::Recompiler))
+            .map_err(instance_error)
     })?;
     Ok(LoadTime {
         parse,

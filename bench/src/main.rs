@@ -176,8 +176,20 @@ fn measure_case(case: &Case, vms: &PolkaVmEngines, runs: usize) -> Result<CaseRe
             &case.export,
         )),
         compiler,
+        boxed(OursRunner::load_on(
+            &case.program,
+            &blob,
+            &case.export,
+            pvm::Engine::Recompiler,
+        )),
     ];
-    let names = ["native", "pvm", "PolkaVM interpreter", "PolkaVM recompiler"];
+    let names = [
+        "native",
+        "pvm",
+        "PolkaVM interpreter",
+        "PolkaVM recompiler",
+        "pvm recompiler",
+    ];
     let mut results = best_of_each(runners, case.arg, runs)
         .into_iter()
         .zip(names)
@@ -189,7 +201,8 @@ fn measure_case(case: &Case, vms: &PolkaVmEngines, runs: usize) -> Result<CaseRe
             measured.map_err(|e| e.to_string())
         });
     let mut next = || results.next().expect("one result per runner");
-    let (native, ours, interpreter, compiler) = (next(), next(), next(), next());
+    let (native, ours, interpreter, compiler, ours_recompiler) =
+        (next(), next(), next(), next(), next());
     let instructions = OursRunner::load(&case.program, &blob, &case.export)
         .and_then(|mut runner| runner.count_instructions(case.arg))
         .map_err(|e| eprintln!("  counting instructions: {e}"))
@@ -200,6 +213,7 @@ fn measure_case(case: &Case, vms: &PolkaVmEngines, runs: usize) -> Result<CaseRe
         ours,
         interpreter,
         compiler,
+        ours_recompiler,
         instructions,
     })
 }
@@ -236,6 +250,10 @@ fn load_section(case: &Case, blob: &[u8], vms: &PolkaVmEngines, runs: usize) -> 
         Err(e) => Err(BenchError::polkavm("recompiler", e)),
     };
     engines.push(("PolkaVM recompiler", compiler));
+    engines.push((
+        "pvm recompiler",
+        load_time::ours_recompiler(program, blob, runs),
+    ));
     LoadSection {
         program: program.to_string(),
         blob_bytes: blob.len(),

@@ -52,6 +52,7 @@ pub fn render(report: &Report) -> String {
     }
     out.push('\n');
     execution_table(&mut out, &report.cases);
+    recompiler_table(&mut out, &report.cases);
     instruction_table(&mut out, &report.cases);
     first_call_table(&mut out, &report.cases);
     if let Some(load) = &report.load {
@@ -140,6 +141,52 @@ fn execution_table(out: &mut String, cases: &[(CaseResults, Vec<String>)]) {
         times(geometric_mean(&speedups), true),
         times(geometric_mean(&vs_native), false),
         times(geometric_mean(&vs_compiler), false),
+    );
+}
+
+/// Our recompiler against PolkaVM's recompiler and our interpreter (same calls).
+fn recompiler_table(out: &mut String, cases: &[(CaseResults, Vec<String>)]) {
+    out.push_str("## pvm recompiler (best call)\n\n");
+    out.push_str(
+        "| program | pvm interp. | pvm recomp. | PolkaVM recomp. | pvm recomp. vs pvm interp. \
+         | **pvm recomp. vs PolkaVM recomp.** (> 1: pvm faster) | pvm recomp. / native |\n",
+    );
+    out.push_str("|---|--:|--:|--:|--:|--:|--:|\n");
+    let (mut vs_interp, mut vs_polkavm, mut vs_native) = (Vec::new(), Vec::new(), Vec::new());
+    for (r, _) in cases {
+        let time = |m: &Result<Measured, String>| m.as_ref().ok().map(|m| m.best);
+        let (native, interp, ours, theirs) = (
+            time(&r.native),
+            time(&r.ours),
+            time(&r.ours_recompiler),
+            time(&r.compiler),
+        );
+        let (a, b, c) = (
+            ratio(interp, ours),
+            ratio(theirs, ours),
+            ratio(ours, native),
+        );
+        vs_interp.extend(a);
+        vs_polkavm.extend(b);
+        vs_native.extend(c);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            r.case.program,
+            ms(interp),
+            ms(ours),
+            ms(theirs),
+            times(a, false),
+            times(b, true),
+            times(c, false),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| **geometric mean** | | | | {} | {} | {} |\n",
+        times(geometric_mean(&vs_interp), false),
+        times(geometric_mean(&vs_polkavm), true),
+        times(geometric_mean(&vs_native), false),
     );
 }
 

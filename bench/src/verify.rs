@@ -17,6 +17,8 @@ pub struct CaseResults {
     pub interpreter: Result<Measured, String>,
     /// PolkaVM's recompiler.
     pub compiler: Result<Measured, String>,
+    /// This engine's recompiler.
+    pub ours_recompiler: Result<Measured, String>,
     /// Guest instructions one call executes (counted on pvm), if counted.
     pub instructions: Option<u64>,
 }
@@ -38,6 +40,7 @@ pub fn failures(results: &CaseResults, compiler_available: bool) -> Vec<String> 
         ("pvm", &results.ours, true),
         ("PolkaVM interpreter", &results.interpreter, true),
         ("PolkaVM recompiler", &results.compiler, compiler_available),
+        ("pvm recompiler", &results.ours_recompiler, true),
     ];
     for (name, measured, required) in engines {
         match measured {
@@ -73,6 +76,14 @@ pub fn failures(results: &CaseResults, compiler_available: bool) -> Vec<String> 
             if ours != theirs {
                 failures.push(format!("gas: pvm used {ours}, PolkaVM recompiler {theirs}"));
             }
+        }
+    }
+    if let (Some(ours), Ok(compiled)) = (results.gas(), &results.ours_recompiler) {
+        if compiled.outcome.gas_used != Some(ours) {
+            failures.push(format!(
+                "gas: pvm interpreter used {ours}, pvm recompiler {:?}",
+                compiled.outcome.gas_used
+            ));
         }
     }
     if let (Some(ours), Some(oracle)) = (results.gas(), case.oracle_gas) {
@@ -116,6 +127,7 @@ mod tests {
             ours: measured(42, Some(100)),
             interpreter: measured(42, Some(100)),
             compiler: measured(42, Some(100)),
+            ours_recompiler: measured(42, Some(100)),
             instructions: Some(50),
         }
     }
@@ -130,7 +142,11 @@ mod tests {
         let mut r = results();
         r.ours = measured(41, Some(99));
         let f = failures(&r, true);
-        assert_eq!(f.len(), 4, "{f:?}");
+        // result, gas vs PolkaVM interpreter, recompiler, our recompiler, expected-gas.txt
+        assert_eq!(f.len(), 5, "{f:?}");
+        let mut r = results();
+        r.ours_recompiler = measured(42, Some(101));
+        assert_eq!(failures(&r, true).len(), 1);
     }
 
     #[test]

@@ -108,7 +108,8 @@ pub fn execute_traced(data: &[u8]) {
         let mut vm = if mode.early {
             let mut vm = Instance::new(program.clone(), GAS)
                 .unwrap()
-                .with_tracer(VecTracer::new());
+                .with_tracer(VecTracer::new())
+                .unwrap();
             assert!(
                 vm.tracer().records().is_empty(),
                 "a fresh instance is all zero"
@@ -124,7 +125,7 @@ pub fn execute_traced(data: &[u8]) {
             for i in 0..REG_COUNT {
                 assert!(vm.set_reg(i, register_value(data, i)));
             }
-            vm.with_tracer(VecTracer::new())
+            vm.with_tracer(VecTracer::new()).unwrap()
         };
         let outcome = run_generic(&mut vm, mode.stepping);
         assert_eq!(outcome, expected, "{mode:?}: traced run differs");

@@ -2,7 +2,7 @@
 //! `prepare_call` + `run` per call.
 
 use pvm::container::Container;
-use pvm::{Exit, Instance, Observer};
+use pvm::{Engine, Exit, Instance, Observer};
 
 use super::{host_add, Outcome, Runner, INITIAL_GAS};
 use crate::error::BenchError;
@@ -22,6 +22,16 @@ impl OursRunner {
     /// Parses `blob`, pre-decodes it and sets up its memory (everything
     /// [`crate::load_time`] measures as this engine's load time).
     pub fn load(program: &str, blob: &[u8], export: &str) -> Result<OursRunner, BenchError> {
+        Self::load_on(program, blob, export, Engine::Interpreter)
+    }
+
+    /// [`OursRunner::load`] on `engine` (the recompiler compiles the program here).
+    pub fn load_on(
+        program: &str,
+        blob: &[u8],
+        export: &str,
+        engine: Engine,
+    ) -> Result<OursRunner, BenchError> {
         let container = Container::parse(blob).map_err(|source| BenchError::Container {
             program: program.to_string(),
             source,
@@ -33,12 +43,12 @@ impl OursRunner {
                 export: export.to_string(),
             })?
             .pc;
-        let instance = Instance::from_container(&container, INITIAL_GAS).map_err(|source| {
-            BenchError::Ours {
+        let instance = Instance::from_container(&container, INITIAL_GAS)
+            .and_then(|vm| vm.with_engine(engine))
+            .map_err(|source| BenchError::Ours {
                 program: program.to_string(),
                 source,
-            }
-        })?;
+            })?;
         Ok(OursRunner {
             program: program.to_string(),
             instance,
@@ -69,7 +79,13 @@ impl OursRunner {
                 source,
             })?;
         loop {
-            match vm.run_observed(observer) {
+            let exit = vm
+                .run_observed(observer)
+                .map_err(|source| BenchError::Ours {
+                    program: self.program.clone(),
+                    source,
+                })?;
+            match exit {
                 Exit::Halt => break,
                 Exit::HostCall { id: 0 } => {
                     let sum = host_add(reg(vm, A0), reg(vm, A1));

@@ -11,7 +11,7 @@ use machine::format::{read_trace, write_trace, SpaceInfo, Trace};
 use machine::{Space, Tracer, VecTracer};
 use pvm::trace::TraceWriter;
 use pvm::tracing::{MEMORY, REGISTERS, SPACE_NAMES};
-use pvm::{Exit, GpVersion, Instance};
+use pvm::{Engine, Exit, GpVersion, Instance};
 use pvm_cli::load::{load, Format, RunRequest};
 use pvm_testkit::case::{all_cases, cases_under, schema::write_cases};
 
@@ -64,6 +64,9 @@ enum Command {
         /// see crates/pvm-testkit/SCHEMA.md) that the bindings' tests execute.
         #[arg(long, value_name = "FILE")]
         emit_cases: Option<PathBuf>,
+        /// Engine: interpreter or recompiler (x86-64 Linux).
+        #[arg(long, default_value = "interpreter", value_parser = parse_engine)]
+        engine: Engine,
     },
     /// Print the instruction set table (every opcode with its bytes, operand form, cost
     /// class, memory access and control flow).
@@ -144,9 +147,17 @@ struct RunArgs {
     /// Print exactly one JSON object.
     #[arg(long)]
     json: bool,
+    /// Engine: interpreter or recompiler (x86-64 Linux; no tracing).
+    #[arg(long, default_value = "interpreter", value_parser = parse_engine)]
+    engine: Engine,
 }
 
 fn parse_version(text: &str) -> Result<GpVersion, String> {
+    text.parse()
+        .map_err(|error: pvm::ParseNameError| error.to_string())
+}
+
+fn parse_engine(text: &str) -> Result<Engine, String> {
     text.parse()
         .map_err(|error: pvm::ParseNameError| error.to_string())
 }
@@ -177,8 +188,11 @@ fn main() -> ExitCode {
             paths,
             gp,
             emit_cases: Some(file),
+            ..
         } => emit_cases(&paths, gp, &file),
-        Command::TestVectors { paths, gp, .. } => test_vectors(&paths, gp),
+        Command::TestVectors {
+            paths, gp, engine, ..
+        } => test_vectors(&paths, gp, engine),
     }
 }
 
@@ -195,7 +209,10 @@ fn prepare(args: &RunArgs) -> Result<Instance, ExitCode> {
         gas: args.gas,
         version: args.gp,
     };
-    load(&args.file, args.format, &request).map_err(bad_input)
+    load(&args.file, args.format, &request)
+        .map_err(bad_input)?
+        .with_engine(args.engine)
+        .map_err(bad_input)
 }
 
 fn run(args: &RunArgs, trace: bool) -> ExitCode {
@@ -207,7 +224,10 @@ fn run(args: &RunArgs, trace: bool) -> ExitCode {
     let exit = if trace {
         let program = vm.program().clone();
         let mut tracer = TraceWriter::new(&program, std::io::stdout().lock());
-        let exit = vm.run_observed(&mut tracer);
+        let exit = match vm.run_observed(&mut tracer) {
+            Ok(exit) => exit,
+            Err(e) => return bad_input(e),
+        };
         tracer.finish(vm.regs(), vm.gas());
         exit
     } else {
@@ -236,7 +256,10 @@ fn run_memory_trace(args: &RunArgs, file: &Path, spaces: &[TraceSpace]) -> ExitC
     };
     let initial_gas = vm.gas();
     // The initial image (non-zero registers and memory words) is recorded first.
-    let mut vm = vm.with_tracer(VecTracer::new());
+    let mut vm = match vm.with_tracer(VecTracer::new()) {
+        Ok(vm) => vm,
+        Err(e) => return bad_input(e),
+    };
     let exit = vm.run();
     let mut records = vm.tracer_mut().take_records();
     let keep: Vec<Space> = spaces.iter().map(|s| s.space()).collect();
@@ -397,8 +420,8 @@ fn emit_cases(paths: &[PathBuf], gp: GpVersion, file: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn test_vectors(paths: &[PathBuf], gp: GpVersion) -> ExitCode {
-    let summary = match pvm_testkit::run_all(paths, gp) {
+fn test_vectors(paths: &[PathBuf], gp: GpVersion, engine: Engine) -> ExitCode {
+    let summary = match pvm_testkit::run::run_all_on(paths, gp, engine) {
         Ok(summary) => summary,
         Err(e) => return bad_input(e),
     };

@@ -141,12 +141,16 @@ fn traced_and_stepped_guest_runs_match_the_untraced_run() {
         assert_eq!(exit, Exit::Halt, "{what}");
         let expected = state(&plain, exit);
 
-        let mut traced = call(program, export, arg).with_tracer(VecTracer::new());
+        let mut traced = call(program, export, arg)
+            .with_tracer(VecTracer::new())
+            .unwrap();
         let exit = finish(&mut traced, false);
         assert_eq!(state(&traced, exit), expected, "{what}: traced run");
         assert_trace_is_the_run(&what, traced.tracer().records(), &traced);
 
-        let mut stepped = call(program, export, arg).with_tracer(VecTracer::new());
+        let mut stepped = call(program, export, arg)
+            .with_tracer(VecTracer::new())
+            .unwrap();
         let exit = finish(&mut stepped, true);
         assert_eq!(state(&stepped, exit), expected, "{what}: stepped");
         assert!(

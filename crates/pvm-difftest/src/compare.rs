@@ -225,7 +225,7 @@ fn block_cost_diffs(ours: &Ours, theirs: &Theirs, session: &mut Session) -> Vec<
 }
 
 /// Applies an action to both engines and to the page map.
-fn apply(
+pub(crate) fn apply(
     action: &Action,
     ours: &mut impl Machine,
     theirs: &mut impl Machine,
@@ -310,7 +310,7 @@ fn drive(
 }
 
 /// Compares two states and every mapped page; returns the differences and PolkaVM's pages.
-fn compare_states(
+pub(crate) fn compare_states(
     mine: &State,
     their: &State,
     ours: &mut impl Machine,

@@ -131,10 +131,12 @@ mod tests {
         let mut coverage = Coverage::default();
         let mut vm = Instance::new(program, 1000).unwrap();
         vm.set_reg(0, u64::from(pvm::HALT_ADDRESS));
-        let exit = vm.run_observed(&mut Counter {
-            map: &map,
-            coverage: &mut coverage,
-        });
+        let exit = vm
+            .run_observed(&mut Counter {
+                map: &map,
+                coverage: &mut coverage,
+            })
+            .unwrap();
         assert_eq!(exit, pvm::Exit::Halt);
         assert_eq!(coverage.count(Opcode::LoadImm), 1);
         assert_eq!(coverage.count(Opcode::JumpInd), 1);

@@ -3,8 +3,9 @@
 
 use std::sync::OnceLock;
 
-use crate::case::Origin;
+use crate::case::{Case, Origin};
 use crate::compare::{compare, Options, Verdict};
+use crate::engines::{compare_engines, EngineVerdict};
 use crate::generate::generated_case;
 use crate::oracle::Oracle;
 use crate::rng::Rng;
@@ -34,8 +35,48 @@ pub fn check(data: &[u8]) {
     let Some(oracle) = oracle() else {
         return;
     };
-    if data.len() < 9 {
+    let Some(case) = case_from_input(data) else {
         return;
+    };
+    let outcome = compare(&case, oracle, Options::default());
+    if let Verdict::Disagree(diffs) = &outcome.verdict {
+        let details: Vec<String> = diffs.iter().map(|d| d.to_string()).collect();
+        panic!(
+            "disagreement (mode {}, seed {:#x}, pc {}, gas {}): {}",
+            data[0] % 3,
+            case.seed,
+            case.initial_pc,
+            case.gas,
+            details.join("; ")
+        );
+    }
+}
+
+/// Like [`check`], but our interpreter against our recompiler (no oracle needed): panics
+/// if they differ in any exit, pc, gas, register or mapped page (`fuzz_targets/engines.rs`).
+pub fn check_engines(data: &[u8]) {
+    if !pvm::Engine::Recompiler.is_supported() {
+        return;
+    }
+    let Some(case) = case_from_input(data) else {
+        return;
+    };
+    if let EngineVerdict::Disagree(diffs) = compare_engines(&case) {
+        panic!(
+            "engines disagree (mode {}, seed {:#x}, pc {}, gas {}): {}",
+            data[0] % 3,
+            case.seed,
+            case.initial_pc,
+            case.gas,
+            diffs.join("; ")
+        );
+    }
+}
+
+/// The case `data` describes (see [`check`]); `None` for inputs too short to describe one.
+pub fn case_from_input(data: &[u8]) -> Option<Case> {
+    if data.len() < 9 {
+        return None;
     }
     let seed = u64::from_le_bytes(data[1..9].try_into().expect("8 bytes"));
     let rest = &data[9..];
@@ -49,7 +90,7 @@ pub fn check(data: &[u8]) {
         }
         _ => {
             if rest.is_empty() {
-                return;
+                return None;
             }
             case.origin = Origin::RandomCode;
             let density = rng.next_u64() | rng.next_u64();
@@ -65,17 +106,7 @@ pub fn check(data: &[u8]) {
         }
     }
     case.initial_pc = case.initial_pc.min(rest.len() as u32);
-    let outcome = compare(&case, oracle, Options::default());
-    if let Verdict::Disagree(diffs) = &outcome.verdict {
-        let details: Vec<String> = diffs.iter().map(|d| d.to_string()).collect();
-        panic!(
-            "disagreement (mode {}, seed {seed:#x}, pc {}, gas {}): {}",
-            data[0] % 3,
-            case.initial_pc,
-            case.gas,
-            details.join("; ")
-        );
-    }
+    Some(case)
 }
 
 #[cfg(test)]

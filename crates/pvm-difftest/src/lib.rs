@@ -21,6 +21,7 @@ pub mod campaign;
 pub mod case;
 pub mod compare;
 pub mod coverage;
+pub mod engines;
 pub mod fuzz;
 pub mod generate;
 pub mod host;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use pvm::memory::PAGE_SIZE;
-use pvm::{Access, Exit, GpVersion, Instance, Program};
+use pvm::{Access, Engine, Exit, GpVersion, Instance, Program};
 
 use crate::coverage::{Counter, Coverage, OpcodeMap};
 use crate::machine::{Machine, MachineError, PageView, State, Status};
@@ -21,9 +21,16 @@ pub struct Ours {
 impl Ours {
     /// Loads `blob` (GP 0.8 rules) with `gas` at `pc`; `Err` is a load-time rejection.
     pub fn load(blob: &[u8], pc: u32, gas: u64) -> Result<Ours, String> {
+        Self::load_on(blob, pc, gas, Engine::Interpreter)
+    }
+
+    /// [`Ours::load`] on `engine` (the recompiler counts no opcodes: it takes no observer).
+    pub fn load_on(blob: &[u8], pc: u32, gas: u64, engine: Engine) -> Result<Ours, String> {
         let program = Program::from_blob_bytes(blob, GpVersion::V0_8).map_err(|e| e.to_string())?;
         let opcodes = OpcodeMap::new(&program);
-        let mut instance = Instance::new(Arc::new(program), gas).map_err(|e| e.to_string())?;
+        let mut instance = Instance::new(Arc::new(program), gas)
+            .and_then(|vm| vm.with_engine(engine))
+            .map_err(|e| e.to_string())?;
         instance.set_pc(pc);
         Ok(Ours {
             instance,
@@ -84,10 +91,19 @@ impl Machine for Ours {
     }
 
     fn run(&mut self) -> Result<State, MachineError> {
-        let exit = self.instance.run_observed(&mut Counter {
-            map: &self.opcodes,
-            coverage: &mut self.coverage,
-        });
+        let exit = if self.instance.engine() == Engine::Recompiler {
+            self.instance.run()
+        } else {
+            self.instance
+                .run_observed(&mut Counter {
+                    map: &self.opcodes,
+                    coverage: &mut self.coverage,
+                })
+                .map_err(|e| MachineError::Internal {
+                    engine: ENGINE,
+                    message: e.to_string(),
+                })?
+        };
         let status = match exit {
             Exit::Halt => Status::Halt,
             Exit::Panic => Status::Panic,

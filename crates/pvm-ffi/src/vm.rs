@@ -204,7 +204,11 @@ impl Vm {
         let mut out = BufWriter::new(std::io::stderr().lock());
         let exit = {
             let mut tracer = TraceWriter::new(&program, &mut out);
-            let exit = self.instance.run_observed(&mut tracer);
+            // Tracing instances always run on the interpreter, which accepts observers.
+            let exit = self
+                .instance
+                .run_observed(&mut tracer)
+                .unwrap_or(Exit::Panic);
             tracer.finish(self.instance.regs(), self.instance.gas());
             exit
         };

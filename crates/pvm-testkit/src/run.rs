@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use machine::{NoTrace, Step as MachineStep, Tracer};
-use pvm::{Access, Exit, GpVersion, Instance, Program};
+use pvm::{Access, Engine, Exit, GpVersion, Instance, Program};
 use serde_json::Value;
 
 use crate::case::{Case, Expected, Format, Step};
@@ -27,14 +27,25 @@ pub enum Mode {
 
 /// Loads and runs one vector file (either upstream format).
 pub fn run_file(path: &Path, version: GpVersion) -> Outcome {
+    run_file_on(path, version, Engine::Interpreter)
+}
+
+/// [`run_file`] on `engine`.
+pub fn run_file_on(path: &Path, version: GpVersion, engine: Engine) -> Outcome {
     let text = std::fs::read_to_string(path).map_err(|e| vec![format!("cannot read: {e}")])?;
     let json: Value = serde_json::from_str(&text).map_err(|e| vec![format!("bad JSON: {e}")])?;
-    run_vector(&json, version)
+    run_vector_on(&json, version, engine)
 }
 
 /// Runs one parsed vector (either upstream format).
 pub fn run_vector(json: &Value, version: GpVersion) -> Outcome {
-    run_vector_with(json, version, NoTrace, Mode::Run).map(|_| ())
+    run_vector_on(json, version, Engine::Interpreter)
+}
+
+/// [`run_vector`] on `engine`.
+pub fn run_vector_on(json: &Value, version: GpVersion, engine: Engine) -> Outcome {
+    let case = Case::from_vector(json, version, "")?;
+    run_case_engine(&case, NoTrace, Mode::Run, engine).map(|_| ())
 }
 
 /// [`run_case_with`] on a parsed vector (either upstream format).
@@ -53,17 +64,34 @@ pub fn run_case(case: &Case) -> Outcome {
     run_case_with(case, NoTrace, Mode::Run).map(|_| ())
 }
 
+/// Runs one case on `engine`.
+pub fn run_case_on(case: &Case, engine: Engine) -> Outcome {
+    run_case_engine(case, NoTrace, Mode::Run, engine).map(|_| ())
+}
+
 /// Runs one case on an instance reporting to `tracer` (attached before the case's set-up,
 /// so its memory writes and registers are traced as host-side changes), executing in
 /// `mode`. Returns the tracer if every expectation held.
 pub fn run_case_with<T: Tracer>(case: &Case, tracer: T, mode: Mode) -> Result<T, Vec<String>> {
+    run_case_engine(case, tracer, mode, Engine::Interpreter)
+}
+
+/// [`run_case_with`] on `engine` (tracing needs the interpreter: a tracer other than
+/// `NoTrace` on the recompiler is reported as an error).
+pub fn run_case_engine<T: Tracer>(
+    case: &Case,
+    tracer: T,
+    mode: Mode,
+    engine: Engine,
+) -> Result<T, Vec<String>> {
     let program = Program::from_blob_bytes(&case.program, case.version)
         .map_err(|e| vec![format!("program rejected: {e}")])?;
     let program = Arc::new(program);
     let mut errors = Vec::new();
     let mut vm = Instance::new(program.clone(), case.initial_gas)
-        .map_err(|e| vec![format!("cannot create instance: {e}")])?
-        .with_tracer(tracer);
+        .and_then(|vm| vm.with_engine(engine))
+        .and_then(|vm| vm.with_tracer(tracer))
+        .map_err(|e| vec![format!("cannot create instance: {e}")])?;
     vm.set_pc(case.initial_pc);
     let mut last_exit = None;
     for (number_of_step, step) in case.steps.iter().enumerate() {
@@ -237,9 +265,18 @@ pub struct Summary {
 
 /// Runs every vector file under `paths` under `version`.
 pub fn run_all(paths: &[PathBuf], version: GpVersion) -> std::io::Result<Summary> {
+    run_all_on(paths, version, Engine::Interpreter)
+}
+
+/// [`run_all`] on `engine`.
+pub fn run_all_on(
+    paths: &[PathBuf],
+    version: GpVersion,
+    engine: Engine,
+) -> std::io::Result<Summary> {
     let mut summary = Summary::default();
     for file in collect_files(paths)? {
-        match run_file(&file, version) {
+        match run_file_on(&file, version, engine) {
             Ok(()) => summary.passed += 1,
             Err(errors) => summary.failed.push((file, errors)),
         }

@@ -15,6 +15,7 @@ use crate::memory_trace::{emit_image, emit_zeroing, MEMORY, REGISTERS};
 use crate::module::Module;
 use crate::observer::{NoObserver, Observer};
 use crate::program::{Program, ProgramError};
+use crate::recompiler::{Engine, EngineError};
 use crate::state::{Core, REG_SLOTS};
 use crate::{GpVersion, REG_COUNT};
 
@@ -36,6 +37,9 @@ pub enum InstanceError {
     /// Argument data larger than Z_I (16 MiB).
     #[error("argument data is {0} bytes, more than the 16 MiB limit")]
     ArgumentsTooLarge(usize),
+    /// The engine asked for cannot run this instance.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +63,9 @@ pub struct Instance<T: Tracer = NoTrace> {
     resume: Resume,
     /// The `.polkavm` memory layout, for instances made by [`Instance::from_container`].
     layout: Option<MemoryLayout>,
+    /// The program's machine code, when the engine is [`Engine::Recompiler`].
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    native: Option<Arc<crate::recompiler::Module>>,
     tracer: T,
 }
 
@@ -86,6 +93,8 @@ impl Instance {
             pc: 0,
             resume: Resume::At { paid: false },
             layout: None,
+            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+            native: None,
             tracer: NoTrace,
         })
     }
@@ -129,20 +138,78 @@ impl Instance {
     /// is reported first as writes — every non-zero register, then every non-zero word of
     /// every mapped page (the program image: RO/RW data, arguments) — so the trace starts
     /// from all-zero cells.
-    pub fn with_tracer<T: Tracer>(self, mut tracer: T) -> Instance<T> {
+    ///
+    /// Tracing needs the interpreter: on a [`Engine::Recompiler`] instance an enabled
+    /// tracer is refused with [`EngineError::NeedsInterpreter`].
+    pub fn with_tracer<T: Tracer>(self, mut tracer: T) -> Result<Instance<T>, InstanceError> {
+        if T::ENABLED && self.engine() == Engine::Recompiler {
+            return Err(EngineError::NeedsInterpreter("tracing").into());
+        }
         emit_image(&mut tracer, &self.core.regs, &self.core.memory);
-        Instance {
+        Ok(Instance {
             program: self.program,
             core: self.core,
             pc: self.pc,
             resume: self.resume,
             layout: self.layout,
+            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+            native: self.native,
             tracer,
-        }
+        })
     }
 }
 
 impl<T: Tracer> Instance<T> {
+    /// Chooses the engine that runs this instance (the default is [`Engine::Interpreter`]).
+    ///
+    /// [`Engine::Recompiler`] compiles the program to machine code on first use (once per
+    /// `Arc<Program>`: every instance of the program shares the code). It is refused with a
+    /// typed error, never replaced by the interpreter: [`EngineError::Unsupported`] off
+    /// x86-64 Linux, [`EngineError::NeedsInterpreter`] on a traced instance,
+    /// [`EngineError::Compile`] if the program cannot be compiled. The machine state
+    /// (registers, gas, memory, pc) is kept, so the engine may be changed between runs.
+    /// [`Instance::step`] executes its one instruction with the interpreter on either engine.
+    #[cfg_attr(
+        not(all(target_arch = "x86_64", target_os = "linux")),
+        allow(unused_mut)
+    )]
+    pub fn with_engine(mut self, engine: Engine) -> Result<Self, InstanceError> {
+        match engine {
+            Engine::Interpreter => {
+                #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+                {
+                    self.native = None;
+                }
+                Ok(self)
+            }
+            Engine::Recompiler => {
+                if T::ENABLED {
+                    return Err(EngineError::NeedsInterpreter("tracing").into());
+                }
+                #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+                {
+                    let module =
+                        crate::recompiler::module(&self.program).map_err(EngineError::Compile)?;
+                    self.native = Some(module);
+                    Ok(self)
+                }
+                #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+                {
+                    Err(EngineError::Unsupported.into())
+                }
+            }
+        }
+    }
+
+    /// The engine that runs this instance.
+    pub fn engine(&self) -> Engine {
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        if self.native.is_some() {
+            return Engine::Recompiler;
+        }
+        Engine::Interpreter
+    }
+
     /// Prepares a call to the function at `pc` the way PolkaVM does: registers cleared,
     /// RA (r0) = the halt address so that returning halts, SP (r1) = the stack top,
     /// arguments in a0–a5 (r7–r12) then t0–t2 (r2–r4).
@@ -176,13 +243,21 @@ impl<T: Tracer> Instance<T> {
 
     /// Runs until the next exit.
     pub fn run(&mut self) -> Exit {
-        self.run_observed(&mut NoObserver)
+        match self.execute::<NoObserver, false>(&mut NoObserver) {
+            Some(exit) => exit,
+            None => unreachable!("the interpreter only stops early in single-step mode"),
+        }
     }
 
-    /// Runs until the next exit, calling `observer` before every instruction.
-    pub fn run_observed<O: Observer>(&mut self, observer: &mut O) -> Exit {
+    /// Runs until the next exit, calling `observer` before every instruction. Observers
+    /// need the interpreter: on a [`Engine::Recompiler`] instance an enabled observer is
+    /// refused with [`EngineError::NeedsInterpreter`] (and nothing runs).
+    pub fn run_observed<O: Observer>(&mut self, observer: &mut O) -> Result<Exit, InstanceError> {
+        if O::ENABLED && self.engine() == Engine::Recompiler {
+            return Err(EngineError::NeedsInterpreter("an observer").into());
+        }
         match self.execute::<O, false>(observer) {
-            Some(exit) => exit,
+            Some(exit) => Ok(exit),
             None => unreachable!("the interpreter only stops early in single-step mode"),
         }
     }
@@ -221,7 +296,9 @@ impl<T: Tracer> Instance<T> {
             paid = true;
         }
         debug_assert!(paid);
-        let (exit, paid) = if !T::ENABLED && !O::ENABLED && !STEP {
+        let (exit, paid) = if let Some(result) = self.run_native::<O, STEP>() {
+            result
+        } else if !T::ENABLED && !O::ENABLED && !STEP {
             // Neither the tracer nor the observer is ever called: the untraced loop,
             // compiled in this crate, does the same.
             interpreter::run_untraced(&mut self.core, &self.program)
@@ -251,6 +328,23 @@ impl<T: Tracer> Instance<T> {
             Exit::OutOfGas | Exit::PageFault { .. } => Resume::At { paid },
         };
         Some(exit)
+    }
+
+    /// Runs compiled code if this is a recompiler instance (single steps always take the
+    /// interpreter: one instruction is its unit; tracers and observers are refused earlier).
+    #[inline(always)]
+    fn run_native<O: Observer, const STEP: bool>(&mut self) -> Option<(Option<Exit>, bool)> {
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        if let Some(module) = &self.native {
+            if !T::ENABLED && !O::ENABLED && !STEP {
+                return Some(crate::recompiler::run(
+                    &mut self.core,
+                    &self.program,
+                    module,
+                ));
+            }
+        }
+        None
     }
 
     fn finish(&mut self, exit: Exit) -> Exit {

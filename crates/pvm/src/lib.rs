@@ -30,6 +30,11 @@
 //!   instruction), [`memory_trace`] (every register and memory access as `machine`
 //!   records), [`disasm`].
 //!
+//! Two engines run an instance, with identical results: the interpreter (default, every
+//! platform) and, on x86-64 Linux, the recompiler, which compiles the program to machine
+//! code once per `Arc<Program>` ([`Instance::with_engine`], [`Engine`]; tracing and
+//! observers need the interpreter and are refused with [`EngineError`] on the recompiler).
+//!
 //! An instance is generic over a `machine::Tracer` (default `machine::NoTrace`, free):
 //! [`Instance::with_tracer`] makes it report every register and memory access as
 //! `machine` records ([`memory_trace`]), and it implements the `machine` traits (`Machine`
@@ -52,6 +57,7 @@ pub mod memory_trace;
 mod module;
 pub mod observer;
 mod program;
+mod recompiler;
 mod state;
 
 /// The `.polkavm` container, [`format::polkavm`] (its former path, kept).
@@ -72,3 +78,4 @@ pub use memory::{Access, Memory, MemoryError};
 pub use module::Module;
 pub use observer::Observer;
 pub use program::{Program, ProgramError};
+pub use recompiler::{CompileError, Engine, EngineError};

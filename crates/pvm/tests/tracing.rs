@@ -60,7 +60,7 @@ fn add_partial_store_straddling_load_and_faulting_store() {
     vm.memory_mut()
         .write(PAGE as u32 + 8, &OLD.to_le_bytes())
         .unwrap();
-    let mut vm = vm.with_tracer(VecTracer::new());
+    let mut vm = vm.with_tracer(VecTracer::new()).unwrap();
     assert_eq!(vm.run(), Exit::PageFault { address: 0x3_0000 });
     let loaded = (OLD & 0xFFFF_FFFF) << 32;
     assert_eq!(vm.reg(6), Some(loaded));
@@ -109,7 +109,7 @@ fn a_store_straddling_into_an_unmapped_page_reports_nothing_and_changes_nothing(
     vm.memory_mut()
         .map_zeroed(PAGE as u32, 4096, Access::Write)
         .unwrap();
-    let mut vm = vm.with_tracer(VecTracer::new());
+    let mut vm = vm.with_tracer(VecTracer::new()).unwrap();
     assert_eq!(vm.run(), Exit::PageFault { address: 0x2_1000 });
     assert_eq!(
         ops(vm.tracer().records()),
@@ -134,7 +134,7 @@ fn the_image_holds_registers_and_non_zero_words_and_host_changes_are_traced() {
         .unwrap();
     vm.memory_mut().write(PAGE as u32 + 4097, &[9]).unwrap();
     vm.set_reg(12, 3);
-    let mut vm = vm.with_tracer(VecTracer::new());
+    let mut vm = vm.with_tracer(VecTracer::new()).unwrap();
     // Host-side changes through the instance are reported.
     assert!(vm.set_reg(1, 77));
     assert!(!vm.set_reg(13, 1));
@@ -178,7 +178,7 @@ fn the_image_holds_registers_and_non_zero_words_and_host_changes_are_traced() {
 
 #[test]
 fn registers_trait_reads_and_writes_cells_and_rejects_index_13() {
-    let mut vm = instance(&[&[0]]).with_tracer(VecTracer::new());
+    let mut vm = instance(&[&[0]]).with_tracer(VecTracer::new()).unwrap();
     assert_eq!(vm.register_count(), 13);
     vm.set_register(4, 40).unwrap();
     assert_eq!(vm.register(4), Ok(40));
@@ -212,7 +212,7 @@ fn step_executes_one_instruction_and_charges_gas_per_block() {
     .unwrap();
     let mut vm = Instance::new(Arc::new(program), 1_000).unwrap();
     vm.set_reg(0, 0xFFFF_0000);
-    let mut vm = vm.with_tracer(VecTracer::new());
+    let mut vm = vm.with_tracer(VecTracer::new()).unwrap();
     assert_eq!(Machine::step(&mut vm), Ok(Step::Continue));
     let after_first = vm.gas();
     assert!(after_first < 1_000, "the block is charged on entry");
@@ -228,7 +228,7 @@ fn step_executes_one_instruction_and_charges_gas_per_block() {
 fn out_of_gas_on_the_first_step_executes_nothing() {
     let mut vm = instance(&[&[51, 7, 42], &[0]]);
     vm.set_gas(0);
-    let mut vm = vm.with_tracer(VecTracer::new());
+    let mut vm = vm.with_tracer(VecTracer::new()).unwrap();
     assert_eq!(vm.step(), Step::Exit(Exit::OutOfGas));
     assert_eq!((vm.pc(), vm.gas(), vm.reg(7)), (0, 0, Some(0)));
     assert!(vm.tracer().records().is_empty());

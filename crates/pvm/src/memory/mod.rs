@@ -186,6 +186,18 @@ impl FastPath {
         false
     }
 
+    /// The base of the 4 GiB reservation (for the recompiler's generated code).
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    pub(crate) fn base_ptr(self) -> *mut u8 {
+        self.base
+    }
+
+    /// The page-access table, one [`Access`] byte per page (for the recompiler).
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    pub(crate) fn access_ptr(self) -> *const u8 {
+        self.access
+    }
+
     /// The aligned 8-byte word at `word_address` (a multiple of 8), little-endian, for
     /// tracing (see [`Memory::word`]).
     #[inline(always)]

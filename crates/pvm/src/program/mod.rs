@@ -105,6 +105,10 @@ pub struct Program {
     prepared: AtomicUsize,
     /// Serialises preparation; holds the reusable gas simulator.
     preparer: Mutex<prepare::Preparer>,
+    /// The recompiler's machine code, compiled on first use (after preparing every block)
+    /// and shared by all instances.
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    pub(crate) native: crate::recompiler::NativeCode,
 }
 
 // SAFETY: the only non-`Sync` parts are the instruction table's cells, which are written
@@ -293,6 +297,8 @@ impl Program {
             block_count,
             prepared: AtomicUsize::new(0),
             preparer: Mutex::new(prepare::Preparer::new(GasModel::for_version(version))),
+            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+            native: Default::default(),
         }
     }
 
@@ -406,6 +412,38 @@ impl Program {
             0 => self.prepare_entry(index),
             cost => cost,
         }
+    }
+
+    /// Every pre-decoded instruction, every block prepared first: for the recompiler, which
+    /// compiles the whole program.
+    pub(crate) fn prepared_instrs(&self) -> &[Instr] {
+        self.prepare_all();
+        // SAFETY: the table holds `pcs.len()` initialised instructions (zeroed, then written
+        // by preparation), and after `prepare_all` every block is published, so no
+        // instruction is ever written again (`store`): a shared slice over them is sound
+        // for as long as the program lives. (`block_cost` is read atomically elsewhere;
+        // reads never conflict.)
+        unsafe { std::slice::from_raw_parts(self.instrs.base(), self.pcs.len()) }
+    }
+
+    /// Instruction index → the index of the start of its block, for every instruction.
+    pub(crate) fn block_start_indices(&self) -> Vec<u32> {
+        let mut start = 0;
+        (0..self.pcs.len())
+            .map(|index| {
+                if self.flags[index] & BLOCK_START != 0 {
+                    start = index as u32;
+                }
+                start
+            })
+            .collect()
+    }
+
+    /// Every jump-table slot's entry index ([`NO_INDEX`] for invalid ones), all resolved.
+    pub(crate) fn jump_slot_targets(&self) -> Vec<u32> {
+        (0..self.jump_slots.len())
+            .map(|slot| self.jump_slot_target(slot))
+            .collect()
     }
 
     /// Number of jump-table slots.

@@ -1,0 +1,93 @@
+//! Which back end runs an instance, and why the recompiler may be unavailable.
+
+/// The back end that executes an [`Instance`](crate::Instance).
+///
+/// Both engines give the same exits, pc, gas, registers and memory for every program.
+/// Chosen with [`Instance::with_engine`](crate::Instance::with_engine); the default is the
+/// interpreter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Engine {
+    /// The interpreter over pre-decoded instructions (every platform; supports tracing and
+    /// observers).
+    #[default]
+    Interpreter,
+    /// Programs compiled to x86-64 machine code (x86-64 Linux only; no tracing, no
+    /// observers).
+    Recompiler,
+}
+
+impl Engine {
+    /// The name the CLI and bindings use: `"interpreter"` or `"recompiler"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Interpreter => "interpreter",
+            Engine::Recompiler => "recompiler",
+        }
+    }
+
+    /// Whether this engine can run on the current platform.
+    pub fn is_supported(self) -> bool {
+        match self {
+            Engine::Interpreter => true,
+            Engine::Recompiler => cfg!(all(target_arch = "x86_64", target_os = "linux")),
+        }
+    }
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Engine {
+    type Err = crate::isa::ParseNameError;
+    /// Accepts `"interpreter"` and `"recompiler"`.
+    fn from_str(text: &str) -> Result<Engine, Self::Err> {
+        match text {
+            "interpreter" => Ok(Engine::Interpreter),
+            "recompiler" => Ok(Engine::Recompiler),
+            _ => Err(crate::isa::ParseNameError {
+                what: "engine",
+                text: text.to_owned(),
+                expected: "\"interpreter\" or \"recompiler\"",
+            }),
+        }
+    }
+}
+
+/// Why an instance cannot use the engine asked for.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EngineError {
+    /// The recompiler exists only on x86-64 Linux.
+    #[error("the recompiler is not supported on this platform (it needs x86-64 Linux)")]
+    Unsupported,
+    /// Tracing and observers need the interpreter.
+    #[error("{0} needs the interpreter engine; the recompiler does not support it")]
+    NeedsInterpreter(&'static str),
+    /// The program could not be compiled.
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+}
+
+/// Why a program could not be compiled to machine code.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CompileError {
+    /// The CPU lacks an instruction the generated code uses.
+    #[error("the CPU lacks {0}, which the recompiler needs")]
+    MissingCpuFeature(&'static str),
+    /// The program is beyond the compiler's size limits.
+    #[error("the program has {instructions} instructions; the recompiler accepts at most {limit}")]
+    TooLarge {
+        /// Instructions in the program.
+        instructions: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The generated code is beyond the size limit.
+    #[error("the generated code would be {0} bytes, more than the 1 GiB limit")]
+    CodeTooLarge(usize),
+    /// The executable mapping could not be created.
+    #[error("could not map executable memory: {0}")]
+    Map(String),
+}

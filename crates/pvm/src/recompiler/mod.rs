@@ -1,0 +1,67 @@
+//! The second back end: PVM programs compiled to x86-64 machine code.
+//!
+//! [`Engine`] (every platform) says which back end an [`Instance`](crate::Instance) runs
+//! on; the compiler itself exists only on x86-64 Linux.
+//!
+//! # Execution model
+//!
+//! * A program is compiled once, on the first [`Engine::Recompiler`] instance made for it,
+//!   and the code is shared by every instance of that `Arc<Program>`
+//!   ([`Program`](crate::Program) holds it behind a `OnceLock`).
+//! * Compilation is one pass over the pre-decoded instructions (`Program.instrs`): each
+//!   instruction becomes a short fixed sequence of x86-64 code; the code of a basic-block
+//!   start begins with its gas charge (`sub [gas], cost; jb out_of_gas`), so every
+//!   instruction has an *already-paid* native entry (its body) and every block start a
+//!   *charge-then-run* entry. Jumps past leading `unlikely` hints get a small out-of-line
+//!   charge stub.
+//! * Generated code works on the interpreter's own `Core`: the entry trampoline loads the
+//!   guest registers r0..r11 from it into host registers (r12 stays in its slot; r15
+//!   points at the slots, gas and `Core.index`) and every exit stores them back, so
+//!   outside native code all state is in `Core`. The memory base and the page-access
+//!   table sit in the stack frame (see `compile.rs`). Every load and store does the
+//!   interpreter's software fast-path check (the page's access byte and, for unaligned
+//!   accesses, the in-page offset; then one access at base + zero-extended 32-bit
+//!   address), so the guest can only reach its own 4 GiB reservation; no signal handler
+//!   is needed.
+//! * Whatever is not on the fast path (a straddling or faulting access, `sbrk`) leaves
+//!   native code with "continue in the interpreter at instruction i": the driver runs that
+//!   one instruction with the interpreter (single-step mode) and re-enters native code at
+//!   the next instruction, already paid. Page-fault, panic, low-memory and wrap-around
+//!   rules therefore live only in the interpreter.
+//! * Dynamic jumps check the address like the interpreter (halt address, zero, odd, beyond
+//!   the table → halt/panic) and go through a table of native charge entries, one per
+//!   jump-table slot, placed read-only after the code.
+//! * Code is written to an anonymous RW mapping which is then made RX (never W and X at
+//!   once) and unmapped when the last program sharing it is dropped.
+
+mod engine;
+
+pub use engine::{CompileError, Engine, EngineError};
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod asm;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod compile;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod exec;
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub(crate) use compile::Module;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub(crate) use exec::run;
+
+/// Where a [`Program`](crate::Program) keeps its compiled code.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub(crate) type NativeCode = std::sync::OnceLock<std::sync::Arc<Module>>;
+
+/// The program's machine code, compiling it on first use. A failure is not cached (it may
+/// be transient, e.g. mmap refused), so a later instance tries again; two threads that
+/// race compile twice and keep the first result.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub(crate) fn module(program: &crate::Program) -> Result<std::sync::Arc<Module>, CompileError> {
+    if let Some(module) = program.native.get() {
+        return Ok(module.clone());
+    }
+    let module = std::sync::Arc::new(Module::compile(program)?);
+    Ok(program.native.get_or_init(|| module).clone())
+}
