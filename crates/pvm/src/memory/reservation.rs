@@ -65,15 +65,46 @@ pub(super) fn acquire() -> Result<NonNull<u8>, MemoryError> {
         .ok_or_else(|| MemoryError::ReserveFailed("mmap returned null".into()))
 }
 
+/// Makes `len` bytes at `pointer` (page-aligned, inside a reservation) read as zeros and
+/// hold no memory. Anonymous pages are simply dropped (`MADV_DONTNEED`); a range that may
+/// hold pages mapped from a module's image file (`file_backed`) is replaced by a fresh
+/// anonymous mapping instead, since dropping file pages would show the file again.
+/// Returns whether it worked.
+///
+/// # Safety
+/// The range lies inside a reservation owned by the caller, and nothing borrows it.
+pub(super) unsafe fn discard(pointer: *mut u8, len: usize, file_backed: bool) -> bool {
+    if file_backed {
+        // SAFETY: MAP_FIXED over a range of the caller's own reservation replaces only
+        // that range (the caller's contract).
+        let mapped = unsafe {
+            libc::mmap(
+                pointer.cast(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        };
+        mapped == pointer.cast()
+    } else {
+        // SAFETY: the range is the caller's, private and anonymous.
+        unsafe { libc::madvise(pointer.cast(), len, libc::MADV_DONTNEED) == 0 }
+    }
+}
+
 /// Gives back the reservation at `start`. `dirty` lists, as `(first page, page count)`,
 /// every page range that was ever accessible (`None`: not known); pages and table entries
-/// outside them must be untouched (zero).
+/// outside them must be untouched (zero). `file_backed`: some of those pages may be
+/// mapped from an image file (see [`discard`]).
 ///
 /// # Safety
 /// `start` came from [`acquire`], is released once, and nothing uses memory in it after.
-pub(super) unsafe fn release(start: NonNull<u8>, dirty: Option<&[(u32, u32)]>) {
+pub(super) unsafe fn release(start: NonNull<u8>, dirty: Option<&[(u32, u32)]>, file_backed: bool) {
     let mut pool = pool();
     if let (Some(ranges), true) = (dirty, pool.len() < POOL_CAPACITY) {
+        let mut clean = true;
         for &(first, count) in ranges {
             let (first, count) = (first as usize, count as usize);
             debug_assert!(first + count <= TABLE_LEN);
@@ -81,15 +112,17 @@ pub(super) unsafe fn release(start: NonNull<u8>, dirty: Option<&[(u32, u32)]>) {
             // in the guest space; the caller gave up every other use of the reservation.
             unsafe {
                 std::ptr::write_bytes(start.as_ptr().add(first), 0, count);
-                libc::madvise(
-                    start.as_ptr().add(TABLE_LEN + first * PAGE).cast(),
+                clean &= discard(
+                    start.as_ptr().add(TABLE_LEN + first * PAGE),
                     count * PAGE,
-                    libc::MADV_DONTNEED,
+                    file_backed,
                 );
             }
         }
-        pool.push(Reservation(start));
-        return;
+        if clean {
+            pool.push(Reservation(start));
+            return;
+        }
     }
     drop(pool);
     // SAFETY: `start` is a whole mapping of RESERVATION_LEN bytes from `acquire`, released
