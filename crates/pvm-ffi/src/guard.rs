@@ -25,7 +25,7 @@ use crate::vm::{Vm, VM_TAG};
 pub enum Liveness {
     /// NULL.
     Null,
-    /// Tagged [`VM_TAG`]: a VM from a constructor (if the pointer is not dangling).
+    /// Tagged `VM_TAG`: a VM from a constructor (if the pointer is not dangling).
     Live,
     /// Poisoned with [`DEAD_TAG`]: a destroyed VM whose memory still holds the poison.
     Destroyed,

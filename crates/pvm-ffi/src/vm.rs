@@ -18,7 +18,7 @@ pub type HostCallback = unsafe extern "C" fn(vm: *mut Vm, func_id: c_int) -> c_i
 /// Tag stored first in every live [`Vm`]; replaced by [`DEAD_TAG`] on destruction.
 pub(crate) const VM_TAG: u64 = u64::from_le_bytes(*b"pvm-vm\0\x01");
 
-/// The poison `pvm_destroy` writes over [`VM_TAG`] just before freeing a VM, so that a
+/// The poison `pvm_destroy` writes over `VM_TAG` just before freeing a VM, so that a
 /// use of the destroyed VM is recognised while the freed memory still holds it (the
 /// allocator may overwrite it at once: this is a debugging aid, not a guarantee).
 pub const DEAD_TAG: u64 = u64::from_le_bytes(*b"pvm-dead");
