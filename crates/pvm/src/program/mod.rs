@@ -105,10 +105,10 @@ pub struct Program {
     prepared: AtomicUsize,
     /// Serialises preparation; holds the reusable gas simulator.
     preparer: Mutex<prepare::Preparer>,
-    /// The recompiler's machine code, compiled on first use (after preparing every block)
-    /// and shared by all instances.
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-    pub(crate) native: crate::recompiler::NativeCode,
+    /// A back end's compiled form of the program (the recompiler's machine code), made on
+    /// first use and shared by all instances; opaque here, so that the shared front depends
+    /// on no back end (the recompiler stores and downcasts its own type).
+    pub(crate) native: std::sync::OnceLock<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 // SAFETY: the only non-`Sync` parts are the instruction table's cells, which are written
@@ -297,8 +297,7 @@ impl Program {
             block_count,
             prepared: AtomicUsize::new(0),
             preparer: Mutex::new(prepare::Preparer::new(GasModel::for_version(version))),
-            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-            native: Default::default(),
+            native: std::sync::OnceLock::new(),
         }
     }
 

@@ -50,18 +50,22 @@ pub(crate) use compile::Module;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub(crate) use exec::run;
 
-/// Where a [`Program`](crate::Program) keeps its compiled code.
+/// The program's machine code as this back end stored it in the program's opaque slot.
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-pub(crate) type NativeCode = std::sync::OnceLock<std::sync::Arc<Module>>;
+fn stored(program: &crate::Program) -> Option<std::sync::Arc<Module>> {
+    program.native.get()?.clone().downcast::<Module>().ok()
+}
 
 /// The program's machine code, compiling it on first use. A failure is not cached (it may
 /// be transient, e.g. mmap refused), so a later instance tries again; two threads that
 /// race compile twice and keep the first result.
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub(crate) fn module(program: &crate::Program) -> Result<std::sync::Arc<Module>, CompileError> {
-    if let Some(module) = program.native.get() {
-        return Ok(module.clone());
+    if let Some(module) = stored(program) {
+        return Ok(module);
     }
     let module = std::sync::Arc::new(Module::compile(program)?);
-    Ok(program.native.get_or_init(|| module).clone())
+    // Another thread may have stored its module first: use that one.
+    let _ = program.native.set(module.clone());
+    Ok(stored(program).unwrap_or(module))
 }
