@@ -15,6 +15,12 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
+echo "== module graphs (no cycles between a crate's modules)"
+for src in crates/*/src bindings/python/src bindings/node/src fuzz/src bench/src; do
+  printf '%s: ' "$src"
+  python3 scripts/module-graph.py "$src"
+done
+
 echo "== cargo test --workspace"
 cargo test --workspace
 
