@@ -248,6 +248,8 @@ impl From<InstanceError> for Error {
             InstanceError::TooManyArguments(_) | InstanceError::ArgumentsTooLarge(_) => {
                 Error::Range(error.to_string())
             }
+            // The recompiler is unsupported here or cannot compile the program.
+            InstanceError::Engine(_) => Error::Engine(error.to_string()),
         }
     }
 }
