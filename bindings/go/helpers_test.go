@@ -62,3 +62,16 @@ func newLoopVM(t testing.TB, iterations uint64) *VM {
 	vm.SetReg(7, iterations)
 	return vm
 }
+
+// forEachEngine runs body as a subtest per engine; the recompiler is skipped where it is
+// not supported.
+func forEachEngine(t *testing.T, body func(t *testing.T, engine Engine)) {
+	for _, engine := range []Engine{EngineInterpreter, EngineRecompiler} {
+		t.Run(engine.String(), func(t *testing.T) {
+			if !engine.Supported() {
+				t.Skipf("the %v is not supported on this platform", engine)
+			}
+			body(t, engine)
+		})
+	}
+}

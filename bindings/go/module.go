@@ -52,23 +52,24 @@ func LoadModule(format Format, program []byte, options ...Option) (*Module, erro
 }
 
 // NewVM creates a VM from the module with gas, as the constructor of its format would
-// (args: a standard program's argument data, ignored by other formats). Release it with
+// (args: a standard program's argument data, ignored by other formats). Options:
+// WithEngine (the module fixed the GP version, so WithGP07 is refused). Release it with
 // Close; it keeps the module alive.
-func (m *Module) NewVM(serviceIndex uint32, args []byte, gas uint64) (*VM, error) {
+func (m *Module) NewVM(serviceIndex uint32, args []byte, gas uint64, options ...Option) (*VM, error) {
 	if m.ptr == nil {
 		return nil, fmt.Errorf("%w: the module is closed", ErrClosed)
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	vm, err := wrap(C.pvm_create_from_module(C.uint32_t(serviceIndex), m.ptr,
-		bytesPtr(args), C.size_t(len(args)), C.uint64_t(gas)))
+	vm, err := wrap(C.pvm_create_from_module_ex(C.uint32_t(serviceIndex), m.ptr,
+		bytesPtr(args), C.size_t(len(args)), C.uint64_t(gas), flagsOf(options)))
 	runtime.KeepAlive(m)
 	return vm, err
 }
 
 // Instantiate is NewVM with service index 0 and no argument data.
-func (m *Module) Instantiate(gas uint64) (*VM, error) {
-	return m.NewVM(0, nil, gas)
+func (m *Module) Instantiate(gas uint64, options ...Option) (*VM, error) {
+	return m.NewVM(0, nil, gas, options...)
 }
 
 // FindExport returns the code offset of the .polkavm export name (an error wrapping

@@ -183,9 +183,9 @@ func checkAssert(vm *VM, last Result, a *caseStep, regions []region, bad func(st
 	}
 }
 
-// runCase runs one case through the binding and returns what differed.
-func runCase(c *conformanceCase, child bool) []string {
-	var options []Option
+// runCase runs one case through the binding on engine and returns what differed.
+func runCase(c *conformanceCase, child bool, engine Engine) []string {
+	options := []Option{WithEngine(engine)}
 	if c.GP == "0.7" {
 		options = append(options, WithGP07())
 	}
@@ -195,6 +195,9 @@ func runCase(c *conformanceCase, child bool) []string {
 	}
 	defer vm.Close()
 	var problems []string
+	if vm.Engine() != engine {
+		problems = append(problems, fmt.Sprintf("engine %v, expected %v", vm.Engine(), engine))
+	}
 	var regions []region
 	var last Result
 	runs := 0
@@ -251,17 +254,19 @@ func TestConformanceVectors(t *testing.T) {
 	if fmt.Sprint(counts) != fmt.Sprint(want) {
 		t.Fatalf("case counts %v, expected %v", counts, want)
 	}
-	passed := 0
-	for i := range cases {
-		c := &cases[i]
-		// Alternate the two entry paths (Execute and ExecuteChild).
-		if problems := runCase(c, i%2 == 1); len(problems) > 0 {
-			t.Errorf("%s: %v", c.Source, problems)
-		} else {
-			passed++
+	forEachEngine(t, func(t *testing.T, engine Engine) {
+		passed := 0
+		for i := range cases {
+			c := &cases[i]
+			// Alternate the two entry paths (Execute and ExecuteChild).
+			if problems := runCase(c, i%2 == 1, engine); len(problems) > 0 {
+				t.Errorf("%s: %v", c.Source, problems)
+			} else {
+				passed++
+			}
 		}
-	}
-	t.Logf("%d of %d vectors passed", passed, len(cases))
+		t.Logf("%d of %d vectors passed on the %v", passed, len(cases), engine)
+	})
 }
 
 func TestAWrongExpectationIsReported(t *testing.T) {
@@ -269,7 +274,7 @@ func TestAWrongExpectationIsReported(t *testing.T) {
 		if c.Name != "gas_complex_2" {
 			continue
 		}
-		if problems := runCase(&c, false); len(problems) > 0 {
+		if problems := runCase(&c, false, EngineInterpreter); len(problems) > 0 {
 			t.Fatalf("unchanged case fails: %v", problems)
 		}
 		for i := range c.Steps {
@@ -277,7 +282,7 @@ func TestAWrongExpectationIsReported(t *testing.T) {
 				c.Steps[i].Gas = 13
 			}
 		}
-		problems := runCase(&c, false)
+		problems := runCase(&c, false, EngineInterpreter)
 		if len(problems) != 1 || !strings.Contains(problems[0], "gas 12, expected 13") {
 			t.Fatalf("corrupted gas reported as %v", problems)
 		}

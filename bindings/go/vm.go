@@ -101,13 +101,14 @@ func NewFromStandard(serviceIndex uint32, program, args []byte, gas uint64, opti
 		C.uint64_t(gas), flagsOf(options)))
 }
 
-// NewFromPolkaVM creates a VM from a PolkaVM .polkavm program (always GP 0.8). Call an
-// export with FindExport, PrepareCall and Execute.
-func NewFromPolkaVM(serviceIndex uint32, program []byte, gas uint64) (*VM, error) {
+// NewFromPolkaVM creates a VM from a PolkaVM .polkavm program (always GP 0.8, so
+// WithGP07 is refused; WithEngine applies). Call an export with FindExport, PrepareCall
+// and Execute.
+func NewFromPolkaVM(serviceIndex uint32, program []byte, gas uint64, options ...Option) (*VM, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	return wrap(C.pvm_create_from_polkavm(C.uint32_t(serviceIndex), bytesPtr(program),
-		C.size_t(len(program)), C.uint64_t(gas)))
+	return wrap(C.pvm_create_from_polkavm_ex(C.uint32_t(serviceIndex), bytesPtr(program),
+		C.size_t(len(program)), C.uint64_t(gas), flagsOf(options)))
 }
 
 // Close frees the VM. It is safe to call more than once. Do not call it from the VM's
@@ -299,8 +300,14 @@ func (vm *VM) SetLogging(enable bool) {
 }
 
 // SetTracing prints one line per executed instruction to stderr (as `pvm trace`).
-func (vm *VM) SetTracing(enable bool) {
+// Tracing needs the interpreter: on a recompiler VM enabling it changes nothing and
+// returns an error wrapping ErrMisuse.
+func (vm *VM) SetTracing(enable bool) error {
 	C.pvm_set_tracing(vm.ptr, cBool(enable))
+	if enable && vm.ptr != nil && vm.Engine() == EngineRecompiler {
+		return vm.misuse()
+	}
+	return nil
 }
 
 func cBool(b bool) C.int {

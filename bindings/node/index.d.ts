@@ -12,6 +12,12 @@
 /** The Gray Paper version whose rules a program follows: numbering, gas model, validation. */
 export type Gp = '0.8' | '0.7';
 
+/**
+ * The back end that runs a VM: the interpreter (the default, every platform) or the
+ * recompiler (x86-64 machine code, x86-64 Linux only). Both give the same results.
+ */
+export type Engine = 'interpreter' | 'recompiler';
+
 /** Page access: read-write, read-only, or none (unmapped). */
 export type Access = 'rw' | 'r' | 'none';
 
@@ -50,6 +56,11 @@ export type U64 = bigint | number;
 export interface VmOptions {
   /** Initial gas. */
   gas: U64;
+  /**
+   * The engine (default "interpreter"). Asking for one not in {@link SUPPORTED_ENGINES}
+   * throws {@link PvmError}: there is no silent fallback.
+   */
+  engine?: Engine;
   /** Host functions to register (see {@link Vm.setHost}). */
   hosts?: HostTable;
 }
@@ -195,6 +206,8 @@ export declare class Vm implements Disposable {
    */
   static fromPolkavm(blob: Uint8Array, options: VmOptions): Vm;
 
+  /** The engine that runs this VM. */
+  readonly engine: Engine;
   /** The program this VM runs (shared, not copied). */
   readonly program: Program;
   /** The names of the exports (empty unless made by `fromPolkavm`). */
@@ -306,5 +319,7 @@ export declare const HALT_ADDRESS: number;
 export declare const PAGE_SIZE: number;
 /** The number of registers: 13. */
 export declare const REG_COUNT: number;
+/** The engines that run on this platform, interpreter first. */
+export declare const SUPPORTED_ENGINES: readonly Engine[];
 /** The release version, e.g. "0.1.0" (the addon's, equal to package.json's). */
 export declare const version: string;

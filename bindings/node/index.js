@@ -15,6 +15,8 @@ const HALT_ADDRESS = native.HALT_ADDRESS;
 const PAGE_SIZE = native.PAGE_SIZE;
 /** The number of registers: 13. */
 const REG_COUNT = native.REG_COUNT;
+/** The engines that run on this platform: ["interpreter", "recompiler"] on x86-64 Linux. */
+const SUPPORTED_ENGINES = Object.freeze(native.supportedEngines());
 /** The release version, e.g. "0.1.0" (the addon's, equal to package.json's). */
 const version = native.version();
 
@@ -31,5 +33,6 @@ module.exports = {
   HALT_ADDRESS,
   PAGE_SIZE,
   REG_COUNT,
+  SUPPORTED_ENGINES,
   version,
 };

@@ -3,7 +3,7 @@
 // code hash, bounded in bytes, least recently used evicted first); `codeHash`.
 
 const native = require('./native.js');
-const { checkGp, checkVmOptions } = require('./options.js');
+const { checkEngine, checkGp, checkVmOptions } = require('./options.js');
 const { Program, NATIVE } = require('./program.js');
 const { wrapNativeVm } = require('./vm.js');
 
@@ -80,10 +80,10 @@ class Module {
    * @param {{ gas: bigint | number, args?: Uint8Array, hosts?: unknown }} options
    */
   instantiate(options) {
-    const { gas } = checkVmOptions(options);
+    const { gas, engine } = checkVmOptions(options);
     const { args } = /** @type {{ args?: unknown }} */ (options);
     const bytes = args === undefined ? EMPTY : checkBytes(args, 'args');
-    return wrapNativeVm(this.#native.instantiate(gas, bytes), options);
+    return wrapNativeVm(this.#native.instantiate(gas, bytes, checkEngine(engine)), options);
   }
 
   /**

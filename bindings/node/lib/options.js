@@ -13,9 +13,22 @@ function checkGp(gp) {
 }
 
 /**
+ * The engine option (default "interpreter"); the native code checks the value.
+ * @param {unknown} engine
+ * @returns {import('../index').Engine}
+ */
+function checkEngine(engine) {
+  if (engine === undefined) return 'interpreter';
+  if (typeof engine !== 'string') {
+    throw new TypeError(`engine must be "interpreter" or "recompiler", got ${typeof engine}`);
+  }
+  return /** @type {import('../index').Engine} */ (engine);
+}
+
+/**
  * The options object of a VM constructor: `gas` is required.
  * @param {unknown} options
- * @returns {{ gas: bigint | number, gp?: string, hosts?: unknown }}
+ * @returns {{ gas: bigint | number, gp?: string, engine?: unknown, hosts?: unknown }}
  */
 function checkVmOptions(options) {
   if (options === null || typeof options !== 'object') {
@@ -28,4 +41,4 @@ function checkVmOptions(options) {
   return /** @type {any} */ (options);
 }
 
-module.exports = { checkGp, checkVmOptions };
+module.exports = { checkEngine, checkGp, checkVmOptions };

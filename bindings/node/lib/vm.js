@@ -7,7 +7,7 @@ const { PvmError } = require('./errors.js');
 const { decode, isResumable } = require('./exit.js');
 const { checkHostFunction, checkHostId, hostTable } = require('./hosts.js');
 const { readUint, readU64, writeUint, writeU64 } = require('./memory.js');
-const { checkGp, checkVmOptions } = require('./options.js');
+const { checkEngine, checkGp, checkVmOptions } = require('./options.js');
 const { Program, NATIVE } = require('./program.js');
 const { runLoop } = require('./run.js');
 
@@ -42,15 +42,15 @@ class Vm {
   /**
    * A fresh VM for `program` at pc 0, with zeroed registers and no memory mapped.
    * @param {Program} program
-   * @param {{ gas: bigint | number, hosts?: unknown }} options
+   * @param {{ gas: bigint | number, engine?: import('../index').Engine, hosts?: unknown }} options
    */
   constructor(program, options) {
-    const { gas, hosts } = checkVmOptions(options);
+    const { gas, engine, hosts } = checkVmOptions(options);
     this.#hosts = hostTable(hosts);
     if (program instanceof Made) {
       this.#native = program.inner;
     } else if (program instanceof Program) {
-      this.#native = new native.NativeVm(program[NATIVE], gas);
+      this.#native = new native.NativeVm(program[NATIVE], gas, checkEngine(engine));
     } else {
       throw new TypeError('expected a Program (see Program.fromBlob)');
     }
@@ -70,32 +70,40 @@ class Vm {
   /**
    * Loads a raw program blob (jump table, code, bitmask) into a fresh VM.
    * @param {Uint8Array} blob
-   * @param {{ gas: bigint | number, gp?: import('../index').Gp, hosts?: unknown }} options
+   * @param {{ gas: bigint | number, gp?: import('../index').Gp, engine?: import('../index').Engine, hosts?: unknown }} options
    */
   static fromBlob(blob, options) {
-    const { gas, gp } = checkVmOptions(options);
-    return Vm.#wrap(native.NativeVm.fromBlob(blob, gas, checkGp(gp)), options);
+    const { gas, gp, engine } = checkVmOptions(options);
+    return Vm.#wrap(native.NativeVm.fromBlob(blob, gas, checkGp(gp), checkEngine(engine)), options);
   }
 
   /**
    * Sets up a JAM standard program with argument data (GP A.7).
    * @param {Uint8Array} blob
    * @param {Uint8Array} args
-   * @param {{ gas: bigint | number, gp?: import('../index').Gp, hosts?: unknown }} options
+   * @param {{ gas: bigint | number, gp?: import('../index').Gp, engine?: import('../index').Engine, hosts?: unknown }} options
    */
   static fromStandard(blob, args, options) {
-    const { gas, gp } = checkVmOptions(options);
-    return Vm.#wrap(native.NativeVm.fromStandard(blob, args, gas, checkGp(gp)), options);
+    const { gas, gp, engine } = checkVmOptions(options);
+    return Vm.#wrap(
+      native.NativeVm.fromStandard(blob, args, gas, checkGp(gp), checkEngine(engine)),
+      options,
+    );
   }
 
   /**
    * Loads a PolkaVM `.polkavm` program (GP 0.8 / JamV1) with PolkaVM's memory layout.
    * @param {Uint8Array} blob
-   * @param {{ gas: bigint | number, hosts?: unknown }} options
+   * @param {{ gas: bigint | number, engine?: import('../index').Engine, hosts?: unknown }} options
    */
   static fromPolkavm(blob, options) {
-    const { gas } = checkVmOptions(options);
-    return Vm.#wrap(native.NativeVm.fromPolkavm(blob, gas), options);
+    const { gas, engine } = checkVmOptions(options);
+    return Vm.#wrap(native.NativeVm.fromPolkavm(blob, gas, checkEngine(engine)), options);
+  }
+
+  /** The engine that runs this VM: "interpreter" or "recompiler". */
+  get engine() {
+    return this.#native.engine();
   }
 
   /** The program this VM runs (shared, not copied). */

@@ -5,7 +5,7 @@ use std::ptr;
 
 use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, ValidateNapiValue};
 use napi::{sys, Env, ValueType};
-use pvm::{Access, GpVersion, ParseNameError, REG_COUNT};
+use pvm::{Access, Engine, GpVersion, ParseNameError, REG_COUNT};
 
 use crate::errors::{to_napi, Error, Result};
 
@@ -139,6 +139,12 @@ pub fn length(length: f64) -> Result<u64> {
 
 /// Parses a Gray Paper version: `"0.8"` (GP 0.8.0 / PolkaVM JamV1) or `"0.7"`.
 pub fn gp_version(text: &str) -> Result<GpVersion> {
+    text.parse()
+        .map_err(|error: ParseNameError| Error::Range(error.to_string()))
+}
+
+/// Parses an engine name: `"interpreter"` or `"recompiler"` (`RangeError` otherwise).
+pub fn engine(text: &str) -> Result<Engine> {
     text.parse()
         .map_err(|error: ParseNameError| Error::Range(error.to_string()))
 }

@@ -248,7 +248,7 @@ impl From<InstanceError> for Error {
             InstanceError::TooManyArguments(_) | InstanceError::ArgumentsTooLarge(_) => {
                 Error::Range(error.to_string())
             }
-            // The engine asked for cannot run here (platform, tracing, compilation).
+            // The recompiler is unsupported here or cannot compile the program.
             InstanceError::Engine(_) => Error::Engine(error.to_string()),
         }
     }

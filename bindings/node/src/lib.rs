@@ -55,6 +55,16 @@ pub const PAGE_SIZE: u32 = pvm::memory::PAGE_SIZE;
 #[napi]
 pub const REG_COUNT: u32 = pvm::REG_COUNT as u32;
 
+/// Names of the engines that run on this platform, interpreter first.
+#[napi(ts_return_type = "Array<\"interpreter\" | \"recompiler\">")]
+pub fn supported_engines() -> Vec<&'static str> {
+    [pvm::Engine::Interpreter, pvm::Engine::Recompiler]
+        .into_iter()
+        .filter(|engine| engine.is_supported())
+        .map(pvm::Engine::name)
+        .collect()
+}
+
 /// The release version: this crate's, kept equal to the workspace version (and to
 /// package.json's) by scripts/version.sh --check.
 #[napi]

@@ -32,6 +32,13 @@ pub struct NativeVm {
 /// `(name, pc)` of a `.polkavm` program's exports, in container order.
 pub type Exports = Arc<[(String, u32)]>;
 
+/// `instance` on the engine named `engine` (`"interpreter"` or `"recompiler"`): a bad
+/// name is a `RangeError`, a recompiler that is unsupported here or cannot compile the
+/// program a `PvmError` (never a silent fallback to the interpreter).
+pub fn on_engine(instance: Instance, engine: &str) -> Result<Instance> {
+    Ok(instance.with_engine(convert::engine(engine)?)?)
+}
+
 /// The exports of `module` (empty unless it is a `.polkavm` program).
 pub fn exports_of(module: &pvm::Module) -> Exports {
     module
@@ -76,17 +83,29 @@ impl NativeVm {
             })
     }
 
-    fn from_standard_bytes(blob: &[u8], args: &[u8], gas: u64, gp: &str) -> Result<NativeVm> {
+    fn from_standard_bytes(
+        blob: &[u8],
+        args: &[u8],
+        gas: u64,
+        gp: &str,
+        engine: &str,
+    ) -> Result<NativeVm> {
         let version = convert::gp_version(gp)?;
         let standard = StandardProgram::parse(blob)?;
         let instance = Instance::from_standard(&standard, args, gas, version)?;
-        Ok(NativeVm::wrap(instance, Exports::default()))
+        Ok(NativeVm::wrap(
+            on_engine(instance, engine)?,
+            Exports::default(),
+        ))
     }
 
-    fn from_polkavm_bytes(blob: &[u8], gas: u64) -> Result<NativeVm> {
+    fn from_polkavm_bytes(blob: &[u8], gas: u64, engine: &str) -> Result<NativeVm> {
         let module = pvm::Module::from_container(&Container::parse(blob)?)?;
         let instance = module.instantiate(gas)?;
-        Ok(NativeVm::wrap(instance, exports_of(&module)))
+        Ok(NativeVm::wrap(
+            on_engine(instance, engine)?,
+            exports_of(&module),
+        ))
     }
 
     fn set_all_regs(&self, values: &[u64]) -> Result<()> {
@@ -107,16 +126,19 @@ impl NativeVm {
 
 #[napi]
 impl NativeVm {
-    /// A fresh VM for `program` at pc 0, with zeroed registers, `gas` and no memory.
+    /// A fresh VM for `program` at pc 0, with zeroed registers, `gas` and no memory, run
+    /// by `engine`.
     #[napi(constructor)]
     pub fn new(
         env: Env,
         program: &NativeProgram,
         #[napi(ts_arg_type = "bigint | number")] gas: U64,
+        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\"")] engine: String,
     ) -> napi::Result<NativeVm> {
         Instance::new(Arc::clone(program.inner()), gas.0)
-            .map(|instance| NativeVm::wrap(instance, Exports::default()))
             .map_err(Error::from)
+            .and_then(|instance| on_engine(instance, &engine))
+            .map(|instance| NativeVm::wrap(instance, Exports::default()))
             .napi(&env)
     }
 
@@ -127,9 +149,11 @@ impl NativeVm {
         blob: &[u8],
         #[napi(ts_arg_type = "bigint | number")] gas: U64,
         #[napi(ts_arg_type = "\"0.8\" | \"0.7\"")] gp: String,
+        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\"")] engine: String,
     ) -> napi::Result<NativeVm> {
         NativeProgram::load(blob, &gp)
             .and_then(|program| Ok(Instance::new(program, gas.0)?))
+            .and_then(|instance| on_engine(instance, &engine))
             .map(|instance| NativeVm::wrap(instance, Exports::default()))
             .napi(&env)
     }
@@ -142,8 +166,9 @@ impl NativeVm {
         args: &[u8],
         #[napi(ts_arg_type = "bigint | number")] gas: U64,
         #[napi(ts_arg_type = "\"0.8\" | \"0.7\"")] gp: String,
+        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\"")] engine: String,
     ) -> napi::Result<NativeVm> {
-        NativeVm::from_standard_bytes(blob, args, gas.0, &gp).napi(&env)
+        NativeVm::from_standard_bytes(blob, args, gas.0, &gp, &engine).napi(&env)
     }
 
     /// Loads a PolkaVM `.polkavm` program (GP 0.8 / JamV1) with PolkaVM's memory layout.
@@ -152,8 +177,17 @@ impl NativeVm {
         env: Env,
         blob: &[u8],
         #[napi(ts_arg_type = "bigint | number")] gas: U64,
+        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\"")] engine: String,
     ) -> napi::Result<NativeVm> {
-        NativeVm::from_polkavm_bytes(blob, gas.0).napi(&env)
+        NativeVm::from_polkavm_bytes(blob, gas.0, &engine).napi(&env)
+    }
+
+    /// The engine that runs this VM: `"interpreter"` or `"recompiler"`.
+    #[napi(ts_return_type = "\"interpreter\" | \"recompiler\"")]
+    pub fn engine(&self, env: Env) -> napi::Result<&'static str> {
+        self.slot
+            .with(|instance| Ok(instance.engine().name()))
+            .napi(&env)
     }
 
     /// The program this VM runs (shared, not copied).

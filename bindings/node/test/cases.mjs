@@ -97,7 +97,7 @@ function check(vm, exit, expected) {
 }
 
 /** Runs one case; returns what differed (empty: it passed). */
-export function runCase(c) {
+export function runCase(c, engine = 'interpreter') {
   const program = Program.fromBlob(hexBytes(c.program), { gp: c.gp });
   const errors = [];
   if (c.block_gas_costs !== null) {
@@ -107,7 +107,8 @@ export function runCase(c) {
       errors.push(`block gas costs: expected ${[...expected]}, got ${[...actual]}`);
     }
   }
-  const vm = new Vm(program, { gas: BigInt(c.initial_gas) });
+  const vm = new Vm(program, { gas: BigInt(c.initial_gas), engine });
+  if (vm.engine !== engine) errors.push(`engine: expected ${engine}, got ${vm.engine}`);
   vm.pc = c.initial_pc;
   let exit = null;
   c.steps.forEach((step, number) => {

@@ -6,7 +6,17 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { SUPPORTED_ENGINES } from '../index.js';
+
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** Both engines, for tests that run once on each. */
+export const ENGINES = ['interpreter', 'recompiler'];
+
+/** node:test options that skip an engine this platform does not support. */
+export function engineOptions(engine) {
+  return { skip: SUPPORTED_ENGINES.includes(engine) ? false : `the ${engine} is not supported here` };
+}
 
 /** The binding's directory. */
 export const PACKAGE = resolve(here, '..');

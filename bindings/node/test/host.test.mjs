@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { HALT_ADDRESS, PvmError, Vm } from '../index.js';
-import { blob, guest, guestCases, hostAdd, ins } from './helpers.mjs';
+import { blob, ENGINES, engineOptions, guest, guestCases, hostAdd, ins } from './helpers.mjs';
 
 const GAS = 10_000_000_000n;
 const hostcall = guest('hostcall');
@@ -15,23 +15,26 @@ test('the expected hostcall cases exist', () => {
   assert.ok(cases.length >= 3 && cases.some((c) => c.arg === 0n));
 });
 
-for (const { arg, result, gasUsed } of cases) {
-  test(`hostcall(${arg}) with host_add in JavaScript = ${result}, gas as PolkaVM`, () => {
-    const vm = Vm.fromPolkavm(hostcall, { gas: GAS });
-    assert.deepEqual(vm.exports, ['hostcall']);
-    let calls = 0;
-    vm.setHost(0, (v, hostId) => {
-      assert.equal(v, vm);
-      assert.equal(hostId, 0);
-      assert.deepEqual(v.exit, { kind: 'host-call', hostId: 0 });
-      calls++;
-      hostAdd(v);
+for (const engine of ENGINES) {
+  for (const { arg, result, gasUsed } of cases) {
+    test(`hostcall(${arg}) with host_add in JavaScript = ${result}, gas as PolkaVM (${engine})`, engineOptions(engine), () => {
+      const vm = Vm.fromPolkavm(hostcall, { gas: GAS, engine });
+      assert.equal(vm.engine, engine);
+      assert.deepEqual(vm.exports, ['hostcall']);
+      let calls = 0;
+      vm.setHost(0, (v, hostId) => {
+        assert.equal(v, vm);
+        assert.equal(hostId, 0);
+        assert.deepEqual(v.exit, { kind: 'host-call', hostId: 0 });
+        calls++;
+        hostAdd(v);
+      });
+      assert.deepEqual(vm.call('hostcall', arg), { kind: 'halt' });
+      assert.equal(vm.getReg(7), result);
+      assert.equal(calls, Number(arg));
+      assert.equal(GAS - vm.gas, gasUsed);
     });
-    assert.deepEqual(vm.call('hostcall', arg), { kind: 'halt' });
-    assert.equal(vm.getReg(7), result);
-    assert.equal(calls, Number(arg));
-    assert.equal(GAS - vm.gas, gasUsed);
-  });
+  }
 }
 
 test('hosts given at creation, as an object or a Map; setHost/removeHost/hostIds', () => {
@@ -95,7 +98,7 @@ test('a host function must return undefined or "stop"', () => {
   assert.throws(() => vm.call('hostcall', 1), (e) => e instanceof TypeError && /returned 42/.test(e.message));
 });
 
-test('the host reads guest memory and writes back; the guest sees it', () => {
+for (const engine of ENGINES) test(`the host reads guest memory and writes back; the guest sees it (${engine})`, engineOptions(engine), () => {
   const BUF = 0x20000;
   // r7 = buffer, r8 = length; ecalli 1 (upper-case in place, r7 = byte sum);
   // r9 = first byte; halt.
@@ -107,7 +110,8 @@ test('the host reads guest memory and writes back; the guest sees it', () => {
     ins('jump_ind', 0, 0),
   );
   for (const zeroCopy of [false, true]) {
-    const vm = Vm.fromBlob(program, { gas: 1000n });
+    const vm = Vm.fromBlob(program, { gas: 1000n, engine });
+    assert.equal(vm.engine, engine);
     vm.map(BUF, 4096);
     vm.write(BUF, new TextEncoder().encode('hello'));
     vm.setReg(0, HALT_ADDRESS);

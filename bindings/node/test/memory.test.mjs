@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { HALT_ADDRESS, MemoryAccessError, Vm } from '../index.js';
-import { blob, HALT_42, ins } from './helpers.mjs';
+import { blob, ENGINES, engineOptions, HALT_42, ins } from './helpers.mjs';
 
 const PAGE = 0x20000;
 
@@ -87,27 +87,32 @@ test('bad mappings: unaligned, low memory, beyond 4 GiB, unknown access', () => 
   assert.deepEqual(vm.mappedPages(), []);
 });
 
-test('a guest page fault reports the page; mapping it and resuming retries the access', () => {
-  // load_u32 r7, [0x30004] ; jump_ind r0
-  const vm = Vm.fromBlob(blob(ins('load_u32', 7, 0x30004), ins('jump_ind', 0, 0)), { gas: 1000n });
-  vm.setReg(0, HALT_ADDRESS);
-  assert.deepEqual(vm.run(), { kind: 'page-fault', address: 0x30000 });
-  assert.equal(vm.pc, 0);
-  const gas = vm.gas;
-  vm.map(0x30000, 4096);
-  vm.writeU32(0x30004, 0xcafe);
-  assert.deepEqual(vm.resume(), { kind: 'halt' });
-  assert.equal(vm.getReg(7), 0xcafen);
-  assert.equal(vm.gas, gas, 'the retried block is not charged twice');
-});
+for (const engine of ENGINES) {
+  test(`a guest page fault reports the page; mapping it and resuming retries the access (${engine})`, engineOptions(engine), () => {
+    // load_u32 r7, [0x30004] ; jump_ind r0
+    const vm = Vm.fromBlob(blob(ins('load_u32', 7, 0x30004), ins('jump_ind', 0, 0)), { gas: 1000n, engine });
+    assert.equal(vm.engine, engine);
+    vm.setReg(0, HALT_ADDRESS);
+    assert.deepEqual(vm.run(), { kind: 'page-fault', address: 0x30000 });
+    assert.equal(vm.pc, 0);
+    const gas = vm.gas;
+    vm.map(0x30000, 4096);
+    vm.writeU32(0x30004, 0xcafe);
+    assert.deepEqual(vm.resume(), { kind: 'halt' });
+    assert.equal(vm.getReg(7), 0xcafen);
+    assert.equal(vm.gas, gas, 'the retried block is not charged twice');
+  });
 
-test('a guest store to a read-only page faults; a load from low memory panics', () => {
-  const store = Vm.fromBlob(blob(ins('store_u8', 7, 0x30000), ins('jump_ind', 0, 0)), { gas: 1000n });
-  store.map(0x30000, 4096, 'r');
-  assert.deepEqual(store.run(), { kind: 'page-fault', address: 0x30000 });
-  const low = Vm.fromBlob(blob(ins('load_u8', 7, 0x100), ins('jump_ind', 0, 0)), { gas: 1000n });
-  assert.deepEqual(low.run(), { kind: 'panic' });
-});
+  test(`a guest store to a read-only page faults; a load from low memory panics (${engine})`, engineOptions(engine), () => {
+    const store = Vm.fromBlob(blob(ins('store_u8', 7, 0x30000), ins('jump_ind', 0, 0)), { gas: 1000n, engine });
+    store.map(0x30000, 4096, 'r');
+    assert.deepEqual(store.run(), { kind: 'page-fault', address: 0x30000 });
+    store.protect(0x30000, 4096, 'rw');
+    assert.deepEqual(store.resume(), { kind: 'panic' }, 'r0 = 0 is no halt address');
+    const low = Vm.fromBlob(blob(ins('load_u8', 7, 0x100), ins('jump_ind', 0, 0)), { gas: 1000n, engine });
+    assert.deepEqual(low.run(), { kind: 'panic' });
+  });
+}
 
 test('views are zero-copy: they see guest writes and host writes through them reach the guest', () => {
   // store_u8 [0x20000 + 1] <- r7 ; load_u8 r8 <- [0x20000] ; jump_ind r0

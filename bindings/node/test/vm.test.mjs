@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { HALT_ADDRESS, PAGE_SIZE, Program, PvmError, REG_COUNT, Vm } from '../index.js';
-import { blob, GUESTS, HALT_42, ins, PACKAGE } from './helpers.mjs';
+import { HALT_ADDRESS, Module, PAGE_SIZE, Program, PvmError, REG_COUNT, SUPPORTED_ENGINES, Vm } from '../index.js';
+import { blob, guest, GUESTS, HALT_42, ins, PACKAGE } from './helpers.mjs';
 
 test('constants', () => {
   assert.equal(HALT_ADDRESS, 0xffff0000);
@@ -193,4 +193,35 @@ test('VMs in worker threads, two at a time, each with its own host functions', a
   const [a, b] = await Promise.all([run(10), run(10000)]);
   assert.deepEqual(a, { result: 14759n, typed: true });
   assert.deepEqual(b, { result: 1838007774129845683n, typed: true });
+});
+
+test('the engine option: default interpreter, chosen per VM by every constructor', () => {
+  assert.equal(SUPPORTED_ENGINES[0], 'interpreter');
+  assert.ok(Object.isFrozen(SUPPORTED_ENGINES));
+  const program = Program.fromBlob(HALT_42);
+  assert.equal(new Vm(program, { gas: 10n }).engine, 'interpreter');
+  assert.throws(() => new Vm(program, { gas: 10n, engine: 'jit' }), RangeError);
+  assert.throws(() => Vm.fromBlob(HALT_42, { gas: 10n, engine: 1 }), TypeError);
+  for (const engine of SUPPORTED_ENGINES) {
+    const hostcall = guest('hostcall');
+    const vms = [
+      new Vm(program, { gas: 100n, engine }),
+      Vm.fromBlob(HALT_42, { gas: 100n, engine }),
+      Module.load(HALT_42).instantiate({ gas: 100n, engine }),
+      Vm.fromPolkavm(hostcall, { gas: 1n << 30n, engine }),
+      Module.load(hostcall, { format: 'polkavm' }).instantiate({ gas: 1n << 30n, engine }),
+    ];
+    assert.deepEqual(vms.map((vm) => vm.engine), vms.map(() => engine));
+    for (const vm of vms.slice(0, 3)) {
+      vm.setReg(0, HALT_ADDRESS);
+      assert.deepEqual(vm.run(), { kind: 'halt' });
+      assert.equal(vm.getReg(7), 42n);
+    }
+    for (const vm of vms.slice(3)) {
+      assert.deepEqual(vm.call('hostcall', 0), { kind: 'halt' });
+    }
+  }
+  if (!SUPPORTED_ENGINES.includes('recompiler')) {
+    assert.throws(() => Vm.fromBlob(HALT_42, { gas: 10n, engine: 'recompiler' }), PvmError);
+  }
 });

@@ -1,7 +1,7 @@
-//! Turning Python argument values into engine types: Gray Paper versions, page access
-//! modes, register indices and byte buffers.
+//! Turning Python argument values into engine types: Gray Paper versions, engines, page
+//! access modes, register indices and byte buffers.
 
-use pvm::{Access, GpVersion, ParseNameError, REG_COUNT};
+use pvm::{Access, Engine, GpVersion, ParseNameError, REG_COUNT};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes};
 
@@ -16,6 +16,21 @@ pub fn gp_version(text: &str) -> Result<GpVersion> {
 /// The version string [`gp_version`] accepts for `version`.
 pub fn gp_name(version: GpVersion) -> &'static str {
     version.name()
+}
+
+/// Parses an engine name: `"interpreter"` or `"recompiler"`.
+pub fn engine(text: &str) -> Result<Engine> {
+    text.parse()
+        .map_err(|error: ParseNameError| Error::Value(error.to_string()))
+}
+
+/// Names of the engines that run on this platform, interpreter first.
+pub fn supported_engines() -> Vec<&'static str> {
+    [Engine::Interpreter, Engine::Recompiler]
+        .into_iter()
+        .filter(|engine| engine.is_supported())
+        .map(Engine::name)
+        .collect()
 }
 
 /// Parses a page access mode: `"rw"` (read-write), `"r"` (read-only) or `"none"`.

@@ -122,7 +122,7 @@ impl From<InstanceError> for Error {
             InstanceError::Container(error) => error.into(),
             InstanceError::TooManyArguments(_) => Error::Type(error.to_string()),
             InstanceError::ArgumentsTooLarge(_) => Error::Value(error.to_string()),
-            // The engine asked for cannot run here (platform, tracing, compilation).
+            // The recompiler is unsupported here or cannot compile the program.
             InstanceError::Engine(_) => Error::Engine(error.to_string()),
         }
     }

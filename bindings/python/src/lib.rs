@@ -43,6 +43,10 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     module.add("HALT_ADDRESS", pvm::HALT_ADDRESS)?;
     module.add("REG_COUNT", pvm::REG_COUNT)?;
+    module.add(
+        "SUPPORTED_ENGINES",
+        pyo3::types::PyTuple::new(py, convert::supported_engines())?,
+    )?;
     // The release version: this crate's, kept equal to the workspace version
     // (scripts/version.sh --check).
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -43,6 +43,13 @@ pub struct Vm {
 /// `(name, pc)` of a `.polkavm` program's exports, in container order.
 pub type Exports = Arc<[(String, u32)]>;
 
+/// `instance` on the engine named `engine` (`"interpreter"` or `"recompiler"`): a bad
+/// name is a `ValueError`, a recompiler that is unsupported here or cannot compile the
+/// program a `PvmError` (never a silent fallback to the interpreter).
+pub fn on_engine(instance: Instance, engine: &str) -> Result<Instance> {
+    Ok(instance.with_engine(convert::engine(engine)?)?)
+}
+
 /// The exports of `module` if it is a `.polkavm` program.
 pub fn exports_of(module: &pvm::Module) -> Option<Exports> {
     module.memory_layout()?;
@@ -68,8 +75,9 @@ impl Vm {
         }
     }
 
-    fn new_instance(program: Arc<pvm::Program>, gas: u64) -> Result<Vm> {
-        Ok(Vm::from_instance(Instance::new(program, gas)?, None))
+    fn new_instance(program: Arc<pvm::Program>, gas: u64, engine: &str) -> Result<Vm> {
+        let instance = on_engine(Instance::new(program, gas)?, engine)?;
+        Ok(Vm::from_instance(instance, None))
     }
 
     /// The pc of export `name`.
@@ -102,31 +110,34 @@ impl Vm {
 
 #[pymethods]
 impl Vm {
-    /// A fresh VM for `program` at pc 0, with zeroed registers, `gas` and no memory mapped.
+    /// A fresh VM for `program` at pc 0, with zeroed registers, `gas` and no memory mapped,
+    /// run by `engine` (`"interpreter"`, the default, or `"recompiler"`).
     #[new]
-    fn py_new(program: &Program, gas: u64) -> PyResult<Vm> {
-        Ok(Vm::new_instance(program.inner.clone(), gas)?)
+    #[pyo3(signature = (program, gas, *, engine = "interpreter"))]
+    fn py_new(program: &Program, gas: u64, engine: &str) -> PyResult<Vm> {
+        Ok(Vm::new_instance(program.inner.clone(), gas, engine)?)
     }
 
     /// Loads a raw program blob (see `Program.from_blob`) into a fresh VM.
     #[staticmethod]
-    #[pyo3(signature = (blob, gas, gp = "0.8"))]
-    fn from_blob(blob: &Bound<'_, PyAny>, gas: u64, gp: &str) -> PyResult<Vm> {
+    #[pyo3(signature = (blob, gas, gp = "0.8", *, engine = "interpreter"))]
+    fn from_blob(blob: &Bound<'_, PyAny>, gas: u64, gp: &str, engine: &str) -> PyResult<Vm> {
         let version = convert::gp_version(gp)?;
         let program = convert::with_bytes(blob, |bytes| Program::load(bytes, version))??;
-        Ok(Vm::new_instance(program, gas)?)
+        Ok(Vm::new_instance(program, gas, engine)?)
     }
 
     /// Sets up a JAM standard program with argument data `args` (GP A.7): RO/RW data,
     /// heap, stack and arguments mapped, r0 = halt address, r1 = stack top,
     /// r7/r8 = argument address/length, pc 0.
     #[staticmethod]
-    #[pyo3(signature = (blob, args, gas, gp = "0.8"))]
+    #[pyo3(signature = (blob, args, gas, gp = "0.8", *, engine = "interpreter"))]
     fn from_standard(
         blob: &Bound<'_, PyAny>,
         args: &Bound<'_, PyAny>,
         gas: u64,
         gp: &str,
+        engine: &str,
     ) -> PyResult<Vm> {
         let version = convert::gp_version(gp)?;
         let standard = convert::with_bytes(blob, StandardProgram::parse)?.map_err(Error::from)?;
@@ -134,17 +145,27 @@ impl Vm {
             Instance::from_standard(&standard, args, gas, version)
         })?
         .map_err(Error::from)?;
-        Ok(Vm::from_instance(instance, None))
+        Ok(Vm::from_instance(on_engine(instance, engine)?, None))
     }
 
     /// Loads a PolkaVM `.polkavm` program (GP 0.8 / JamV1) with its data and stack mapped
     /// where PolkaVM places them; call its exports with `call`.
     #[staticmethod]
-    fn from_polkavm(blob: &Bound<'_, PyAny>, gas: u64) -> PyResult<Vm> {
+    #[pyo3(signature = (blob, gas, *, engine = "interpreter"))]
+    fn from_polkavm(blob: &Bound<'_, PyAny>, gas: u64, engine: &str) -> PyResult<Vm> {
         let container = convert::with_bytes(blob, Container::parse)?.map_err(Error::from)?;
         let module = pvm::Module::from_container(&container).map_err(Error::from)?;
         let instance = module.instantiate(gas).map_err(Error::from)?;
-        Ok(Vm::from_instance(instance, exports_of(&module)))
+        Ok(Vm::from_instance(
+            on_engine(instance, engine)?,
+            exports_of(&module),
+        ))
+    }
+
+    /// The engine that runs this VM: `"interpreter"` or `"recompiler"`.
+    #[getter]
+    fn engine(&self) -> &'static str {
+        self.engine.engine().name()
     }
 
     /// The program this VM runs (shared, not copied).
@@ -284,7 +305,8 @@ impl Vm {
 
     fn __repr__(&self) -> String {
         format!(
-            "<pvm.VM pc={} gas={} exit={}>",
+            "<pvm.VM engine={} pc={} gas={} exit={}>",
+            self.engine.engine().name(),
             self.engine.pc(),
             self.engine.gas(),
             self.last_exit.map_or("None", crate::exit::kind_name)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pvm
+from conftest import Engine
 
 # Exit kinds of the binding → status names of the cases.
 STATUS = {"halt": "halt", "panic": "panic", "out-of-gas": "out-of-gas",
@@ -86,15 +87,17 @@ def check(vm: pvm.VM, exit: pvm.Exit, expected: dict[str, Any]) -> list[str]:
     return errors
 
 
-def run_case(case: dict[str, Any]) -> list[str]:
-    """Runs one case; returns what differed (empty: it passed)."""
+def run_case(case: dict[str, Any], engine: Engine = "interpreter") -> list[str]:
+    """Runs one case on `engine`; returns what differed (empty: it passed)."""
     program = pvm.Program.from_blob(bytes.fromhex(case["program"]), gp=case["gp"])
     errors = []
     if case["block_gas_costs"] is not None:
         costs = {pc: cost for pc, cost in case["block_gas_costs"]}
         if program.block_costs() != costs:
             errors.append(f"block gas costs: expected {costs}, got {program.block_costs()}")
-    vm = pvm.VM(program, int(case["initial_gas"]))
+    vm = pvm.VM(program, int(case["initial_gas"]), engine=engine)
+    if vm.engine != engine:
+        errors.append(f"engine: expected {engine}, got {vm.engine}")
     vm.pc = case["initial_pc"]
     exit: Optional[pvm.Exit] = None
     for number, step in enumerate(case["steps"]):

@@ -9,7 +9,7 @@ import pytest
 
 import pvm
 from asm import blob, ins
-from conftest import GUESTS
+from conftest import GUESTS, Engine
 
 MASK = (1 << 64) - 1
 INPUT = 0x2_0000
@@ -30,8 +30,11 @@ def test_expected_hostcall_cases_exist() -> None:
 
 
 @pytest.mark.parametrize(("n", "expected"), hostcall_cases())
-def test_hostcall_guest_matches_native_results(hostcall_blob: bytes, n: int, expected: int) -> None:
-    vm = pvm.VM.from_polkavm(hostcall_blob, 1 << 40)
+def test_hostcall_guest_matches_native_results(
+    hostcall_blob: bytes, n: int, expected: int, engine: Engine
+) -> None:
+    vm = pvm.VM.from_polkavm(hostcall_blob, 1 << 40, engine=engine)
+    assert vm.engine == engine
     calls: list[pvm.Exit] = []
 
     def counting_add(v: pvm.VM) -> None:
@@ -92,8 +95,8 @@ def memory_program() -> bytes:
     )
 
 
-def test_host_reads_guest_memory_writes_a_result_and_the_guest_continues() -> None:
-    vm = pvm.VM.from_blob(memory_program(), 10_000)
+def test_host_reads_guest_memory_writes_a_result_and_the_guest_continues(engine: Engine) -> None:
+    vm = pvm.VM.from_blob(memory_program(), 10_000, engine=engine)
     vm.set_reg(0, pvm.HALT_ADDRESS)
     vm.map(INPUT, 4096)
     vm.write(INPUT, bytes(range(1, 9)))

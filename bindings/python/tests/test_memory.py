@@ -6,6 +6,7 @@ import pytest
 
 import pvm
 from asm import blob, ins
+from conftest import Engine
 
 PAGE = 0x2_0000
 NEXT = PAGE + 4096
@@ -127,13 +128,20 @@ def test_bad_map_arguments(vm: pvm.VM) -> None:
     assert vm.mapped_pages() == []
 
 
-def test_guest_page_fault_then_map_and_resume() -> None:
+def test_guest_page_fault_then_map_and_resume(engine: Engine) -> None:
     # r8 = byte at PAGE (page fault until mapped); halt.
-    vm = pvm.VM.from_blob(blob(ins("load_u8", 8, PAGE + 1), ins("jump_ind", 0, 0)), 1_000)
+    vm = pvm.VM.from_blob(blob(ins("load_u8", 8, PAGE + 1), ins("jump_ind", 0, 0)), 1_000,
+                          engine=engine)
     vm.set_reg(0, pvm.HALT_ADDRESS)
     exit = vm.run()
     assert (exit.kind, exit.address, exit.is_resumable) == ("page-fault", PAGE, True)
     assert vm.pc == 0
+    gas = vm.gas
+    # Mapped without access, the retry faults again at the same address, charging nothing.
+    vm.map(PAGE, 4096, "r")
+    vm.protect(PAGE, 4096, "none")
+    exit = vm.run()
+    assert (exit.kind, exit.address, vm.pc, vm.gas) == ("page-fault", PAGE, 0, gas)
     vm.map(PAGE, 4096, "r")
     vm.write_u8(PAGE + 1, 0x5A, privileged=True)
     exit = vm.run()
@@ -141,10 +149,11 @@ def test_guest_page_fault_then_map_and_resume() -> None:
     assert vm.get_reg(8) == 0x5A
 
 
-def test_guest_writes_are_visible_to_the_host() -> None:
+def test_guest_writes_are_visible_to_the_host(engine: Engine) -> None:
     # r7 = 0x77; store_u64 [NEXT] = r7; halt
     vm = pvm.VM.from_blob(
-        blob(ins("load_imm", 7, 0x77), ins("store_u64", 7, NEXT), ins("jump_ind", 0, 0)), 1_000
+        blob(ins("load_imm", 7, 0x77), ins("store_u64", 7, NEXT), ins("jump_ind", 0, 0)), 1_000,
+        engine=engine,
     )
     vm.set_reg(0, pvm.HALT_ADDRESS)
     vm.map(NEXT, 4096)

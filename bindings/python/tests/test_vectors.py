@@ -1,5 +1,5 @@
 """Every conformance vector through the binding, as the normalised cases of $PVM_CASES
-(written by `pvm test-vectors --emit-cases`): the GP 0.8 suite (polkavm-e88d5b4 +
+(written by `pvm test-vectors --emit-cases`), on both engines: the GP 0.8 suite (polkavm-e88d5b4 +
 polkavm-0.37.0-extra) and the GP 0.7 legacy set (w3f-v0.4)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from conftest import Engine
 from pvm_cases import load_cases, run_case
 
 CASES = load_cases()
@@ -26,17 +27,17 @@ def test_the_vectors_are_there() -> None:
                       ("w3f-v0.4", "0.7"): 307}
 
 
-def test_a_wrong_expectation_is_reported() -> None:
+def test_a_wrong_expectation_is_reported(engine: Engine) -> None:
     # Guard against glue that passes everything: corrupt one expected value.
     case = next(c for c in CASES if c["name"] == "gas_complex_2")
-    assert run_case(case) == []
+    assert run_case(case, engine) == []
     wrong = dict(case, steps=[dict(s, gas="13") if s["op"] == "assert" else s
                               for s in case["steps"]])
-    assert any("gas: expected 13, got 12" in e for e in run_case(wrong))
+    assert any("gas: expected 13, got 12" in e for e in run_case(wrong, engine))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["source"].replace("/programs/", "/")
                                               .removesuffix(".json") for c in CASES])
-def test_vector(case: dict[str, Any]) -> None:
-    errors = run_case(case)
+def test_vector(case: dict[str, Any], engine: Engine) -> None:
+    errors = run_case(case, engine)
     assert not errors, "\n".join(errors)

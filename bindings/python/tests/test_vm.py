@@ -7,7 +7,7 @@ import threading
 import pytest
 
 import pvm
-from conftest import GUESTS
+from conftest import GUESTS, Engine
 
 HALTING = bytes([0, 0, 5, 51, 7, 42, 50, 0, 0b1001])  # load_imm r7, 42 ; jump_ind r0
 
@@ -129,13 +129,14 @@ def test_polkavm_exports_and_calls(hostcall_blob: bytes) -> None:
         plain.call("hostcall")
 
 
-def test_standard_program_with_arguments() -> None:
+def test_standard_program_with_arguments(engine: Engine) -> None:
     # JAM standard program: ro "RO", rw "RW", 1 heap page, 4 KiB stack; the code reads
     # the first argument byte: r9 = u8 [r7]; halt (r0 = halt address).
     code = [0, 0, 6, 124, 0x79, 0, 50, 0, 0, 0b0001001]
     blob = bytes([2, 0, 0, 2, 0, 0, 1, 0, 0, 16, 0]) + b"RO" + b"RW"
     blob += len(code).to_bytes(4, "little") + bytes(code)
-    vm = pvm.VM.from_standard(blob, b"\x2a rest", 1_000)
+    vm = pvm.VM.from_standard(blob, b"\x2a rest", 1_000, engine=engine)
+    assert vm.engine == engine
     assert vm.get_reg(0) == pvm.HALT_ADDRESS and vm.get_reg(8) == 6
     args = vm.get_reg(7)
     assert vm.read(args, 6) == b"\x2a rest"
@@ -183,3 +184,40 @@ def test_touching_a_vm_while_another_thread_runs_it_raises_runtime_error() -> No
     assert refused > 0
     assert [e.kind for e in exits] == ["halt"]
     assert vm.get_reg(7) == 8434127344903356356  # guests/expected.txt
+
+
+def test_engine_defaults_to_the_interpreter_and_is_chosen_per_vm(hostcall_blob: bytes) -> None:
+    program = pvm.Program.from_blob(HALTING)
+    assert pvm.VM(program, 10).engine == "interpreter"
+    assert pvm.VM.from_blob(HALTING, 10).engine == "interpreter"
+    assert pvm.VM.from_polkavm(hostcall_blob, 10).engine == "interpreter"
+    assert pvm.Module(hostcall_blob, "polkavm").instantiate(10).engine == "interpreter"
+    with pytest.raises(ValueError, match='"interpreter" or "recompiler"'):
+        pvm.VM(program, 10, engine="jit")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match='"interpreter" or "recompiler"'):
+        pvm.Module(HALTING).instantiate(10, engine="fast")  # type: ignore[arg-type]
+
+
+def test_every_constructor_takes_the_engine(hostcall_blob: bytes, engine: Engine) -> None:
+    program = pvm.Program.from_blob(HALTING)
+    vms = [
+        pvm.VM(program, 100, engine=engine),
+        pvm.VM.from_blob(HALTING, 100, engine=engine),
+        pvm.VM.from_polkavm(hostcall_blob, 1 << 30, engine=engine),
+        pvm.Module(hostcall_blob, "polkavm").instantiate(1 << 30, engine=engine),
+        pvm.Module(HALTING).instantiate(100, engine=engine),
+    ]
+    assert [vm.engine for vm in vms] == [engine] * len(vms)
+    assert f"engine={engine}" in repr(vms[0])
+    for vm in vms[:2] + vms[4:]:
+        vm.set_reg(0, pvm.HALT_ADDRESS)
+        assert vm.run().kind == "halt" and vm.get_reg(7) == 42
+    for vm in vms[2:4]:
+        assert vm.call("hostcall", 0).kind == "halt" and vm.get_reg(7) == 0
+
+
+def test_the_recompiler_where_unsupported_is_an_error_not_a_fallback() -> None:
+    if "recompiler" in pvm.SUPPORTED_ENGINES:
+        pytest.skip("the recompiler is supported here")
+    with pytest.raises(pvm.PvmError, match="not supported on this platform"):
+        pvm.VM.from_blob(HALTING, 10, engine="recompiler")

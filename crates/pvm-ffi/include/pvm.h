@@ -156,6 +156,21 @@
  *  unless created by a pvm_create*_ex function with PVM_FLAG_GP_0_7 (old opcode numbers,
  *  one gas per instruction, implicit trap past the end of the code). The version is fixed
  *  for the VM's lifetime.
+ *
+ * ---------------------------------------------------------------------------------------
+ * Engines
+ * ---------------------------------------------------------------------------------------
+ *  A VM runs on one of two engines, chosen at creation and fixed for its lifetime: the
+ *  interpreter (the default, every platform) or the recompiler (the program compiled to
+ *  x86-64 machine code, once per program; x86-64 Linux only). Both give the same exits,
+ *  pc, registers, memory, gas and page-fault addresses; everything in this header works
+ *  the same on both, except tracing (pvm_set_tracing), which needs the interpreter. Ask
+ *  for the recompiler with PVM_FLAG_ENGINE_RECOMPILER in the flags of a pvm_create*_ex
+ *  function (or pvm_create_from_polkavm_ex / pvm_create_from_module_ex); where it is not
+ *  supported (see pvm_engine_supported) or the program is beyond its limits, creation
+ *  fails with NULL and a message for pvm_last_error(NULL): there is no silent fallback.
+ *  The functions without flags (and the seed-004 names of pvm_compat.h) use the
+ *  interpreter. pvm_get_engine tells which engine a VM runs on.
  */
 #ifndef PVM_H
 #define PVM_H
@@ -245,7 +260,14 @@ extern "C" {
 #define PVM_ACCESS_WRITE 2
 
 /* Creation flags (pvm_create*_ex). */
-#define PVM_FLAG_GP_0_7 1u /* GP 0.7 rules instead of GP 0.8.0 */
+#define PVM_FLAG_GP_0_7 1u            /* GP 0.7 rules instead of GP 0.8.0 */
+#define PVM_FLAG_ENGINE_RECOMPILER 2u /* run on the recompiler (see "Engines") */
+
+/** The engine a VM runs on (pvm_get_engine, pvm_engine_supported). */
+typedef enum {
+    PVM_ENGINE_INTERPRETER = 0, /* the interpreter: the default, every platform */
+    PVM_ENGINE_RECOMPILER = 1   /* compiled to x86-64 machine code: x86-64 Linux only */
+} pvm_engine_t;
 
 /** What pvm_execute and pvm_resume return. */
 typedef enum {
@@ -288,7 +310,8 @@ pvm_vm_t* pvm_create(uint32_t service_index,
                      const uint32_t* jump_table, size_t jump_table_len,
                      uint64_t initial_gas);
 
-/** pvm_create with creation flags (PVM_FLAG_*; unknown bits make it fail). */
+/** pvm_create with creation flags (PVM_FLAG_GP_0_7, PVM_FLAG_ENGINE_RECOMPILER; unknown
+ * bits make it fail, and so does the recompiler where it is not supported). */
 pvm_vm_t* pvm_create_ex(uint32_t service_index,
                         const uint8_t* code, size_t code_len,
                         const uint64_t* initial_regs,
@@ -331,6 +354,14 @@ pvm_vm_t* pvm_create_from_standard_ex(uint32_t service_index,
  */
 pvm_vm_t* pvm_create_from_polkavm(uint32_t service_index, const uint8_t* bytes, size_t len,
                                   uint64_t initial_gas);
+
+/** pvm_create_from_polkavm with creation flags: PVM_FLAG_ENGINE_RECOMPILER only
+ * (PVM_FLAG_GP_0_7 makes it fail: a .polkavm program is always GP 0.8). */
+pvm_vm_t* pvm_create_from_polkavm_ex(uint32_t service_index, const uint8_t* bytes,
+                                     size_t len, uint64_t initial_gas, uint32_t flags);
+
+/** 1 if `engine` (a pvm_engine_t) can run on this platform, else 0. */
+int pvm_engine_supported(int engine);
 
 /**
  * The code offset of the `.polkavm` export `name` (NUL-terminated), or -1 if there is no
@@ -388,7 +419,8 @@ typedef struct {
 /**
  * Parses and validates `bytes` (len bytes) in `format` (PVM_FORMAT_*) once, with the
  * creation flags of the pvm_create*_ex functions (PVM_FLAG_GP_0_7; not with
- * PVM_FORMAT_POLKAVM, which is always GP 0.8). Returns a new module reference (free it
+ * PVM_FORMAT_POLKAVM, which is always GP 0.8; the engine is chosen per VM, by
+ * pvm_create_from_module_ex, so PVM_FLAG_ENGINE_RECOMPILER is refused here). Returns a new module reference (free it
  * with pvm_module_free), or NULL (see pvm_last_error(NULL)) for an invalid program,
  * format or flag, or NULL bytes with a nonzero length.
  */
@@ -427,6 +459,13 @@ size_t pvm_module_footprint(const pvm_module_t* module);
 pvm_vm_t* pvm_create_from_module(uint32_t service_index, const pvm_module_t* module,
                                  const uint8_t* args, size_t args_len,
                                  uint64_t initial_gas);
+
+/** pvm_create_from_module with creation flags: PVM_FLAG_ENGINE_RECOMPILER only (the GP
+ * version was fixed by pvm_module_load, so PVM_FLAG_GP_0_7 makes it fail). The machine
+ * code is compiled once per module and shared by all its recompiler VMs. */
+pvm_vm_t* pvm_create_from_module_ex(uint32_t service_index, const pvm_module_t* module,
+                                    const uint8_t* args, size_t args_len,
+                                    uint64_t initial_gas, uint32_t flags);
 
 /** A new, empty cache holding modules of at most `max_bytes` in total (free it with
  * pvm_cache_free). A module larger than the bound is loaded but not kept. */
@@ -607,9 +646,14 @@ void pvm_set_logging(pvm_vm_t* vm, int enable);
 
 /**
  * Tracing: one line per executed instruction on stderr, as `pvm trace` prints: pc,
- * instruction, changed registers, gas left.
+ * instruction, changed registers, gas left. Interpreter only: on a recompiler VM,
+ * enabling it changes nothing and stores a message for pvm_last_error(vm) (logging works
+ * on both engines).
  */
 void pvm_set_tracing(pvm_vm_t* vm, int enable);
+
+/** The engine `vm` runs on (a pvm_engine_t), or -1 for NULL. */
+int pvm_get_engine(pvm_vm_t* vm);
 
 /**
  * The message of the most recent failure on `vm` ("" if none), or with vm == NULL the

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use engine::container::Container;
 use engine::Module;
 
+use crate::create::engine_from_flags;
 use crate::error::FfiError;
 use crate::guard::{self, slice};
 use crate::vm::Vm;
@@ -22,11 +23,32 @@ pub unsafe extern "C" fn pvm_create_from_polkavm(
     len: usize,
     initial_gas: u64,
 ) -> *mut Vm {
+    // SAFETY: same contract.
+    unsafe { pvm_create_from_polkavm_ex(service_index, bytes, len, initial_gas, 0) }
+}
+
+/// [`pvm_create_from_polkavm`] with creation flags: only `PVM_FLAG_ENGINE_RECOMPILER`
+/// (a `.polkavm` program is always GP 0.8).
+///
+/// # Safety
+/// As [`pvm_create_from_polkavm`].
+#[no_mangle]
+pub unsafe extern "C" fn pvm_create_from_polkavm_ex(
+    service_index: u32,
+    bytes: *const u8,
+    len: usize,
+    initial_gas: u64,
+    flags: u32,
+) -> *mut Vm {
     guard::create(|| {
+        if flags & crate::create::FLAG_GP_0_7 != 0 {
+            return Err(FfiError::PolkavmIsGp08);
+        }
+        let engine = engine_from_flags(flags)?;
         // SAFETY: the caller guarantees `len` bytes.
         let bytes = unsafe { slice(bytes, len, "bytes")? };
         let module = Module::from_container(&Container::parse(bytes)?)?;
-        Vm::from_module(Arc::new(module), &[], initial_gas, service_index)
+        Vm::from_module(Arc::new(module), &[], initial_gas, service_index, engine)
     })
 }
 

@@ -6,7 +6,7 @@ use std::ffi::c_char;
 use std::sync::Arc;
 
 use engine::format::StandardProgram;
-use engine::{GpVersion, Instance, Program, REG_COUNT};
+use engine::{Engine, GpVersion, Instance, Program, REG_COUNT};
 
 use crate::error::FfiError;
 use crate::guard::{self, slice};
@@ -14,8 +14,23 @@ use crate::vm::Vm;
 
 /// `PVM_FLAG_GP_0_7`: follow GP 0.7 instead of GP 0.8.0.
 pub const FLAG_GP_0_7: u32 = 1;
+/// `PVM_FLAG_ENGINE_RECOMPILER`: run the VM with the recompiler instead of the interpreter.
+pub const FLAG_ENGINE_RECOMPILER: u32 = 2;
 
-/// The GP version selected by creation flags.
+/// `PVM_ENGINE_INTERPRETER`, what `pvm_get_engine` returns for [`Engine::Interpreter`].
+pub const ENGINE_INTERPRETER: i32 = 0;
+/// `PVM_ENGINE_RECOMPILER`, what `pvm_get_engine` returns for [`Engine::Recompiler`].
+pub const ENGINE_RECOMPILER: i32 = 1;
+
+/// The `pvm_engine_t` value of `engine`.
+pub fn engine_code(engine: Engine) -> i32 {
+    match engine {
+        Engine::Interpreter => ENGINE_INTERPRETER,
+        Engine::Recompiler => ENGINE_RECOMPILER,
+    }
+}
+
+/// The GP version selected by flags that may carry only [`FLAG_GP_0_7`] (module loading).
 pub fn version_from_flags(flags: u32) -> Result<GpVersion, FfiError> {
     if flags & !FLAG_GP_0_7 != 0 {
         return Err(FfiError::UnknownFlags(flags));
@@ -27,9 +42,41 @@ pub fn version_from_flags(flags: u32) -> Result<GpVersion, FfiError> {
     })
 }
 
+/// The engine selected by flags that may carry only [`FLAG_ENGINE_RECOMPILER`] (VMs whose
+/// GP version is fixed elsewhere: `.polkavm` programs and modules).
+pub fn engine_from_flags(flags: u32) -> Result<Engine, FfiError> {
+    if flags & !FLAG_ENGINE_RECOMPILER != 0 {
+        return Err(FfiError::UnknownFlags(flags));
+    }
+    Ok(if flags & FLAG_ENGINE_RECOMPILER != 0 {
+        Engine::Recompiler
+    } else {
+        Engine::Interpreter
+    })
+}
+
+/// The GP version and engine selected by the flags of a `pvm_create*_ex` constructor.
+pub fn creation_flags(flags: u32) -> Result<(GpVersion, Engine), FfiError> {
+    let version = version_from_flags(flags & !FLAG_ENGINE_RECOMPILER)
+        .map_err(|_| FfiError::UnknownFlags(flags))?;
+    Ok((version, engine_from_flags(flags & FLAG_ENGINE_RECOMPILER)?))
+}
+
+/// Whether `engine` (a `pvm_engine_t`) can run on this platform: 1 or 0 (0 for a value
+/// that is no engine).
+#[no_mangle]
+pub extern "C" fn pvm_engine_supported(engine: i32) -> i32 {
+    guard::catch(0, || match engine {
+        ENGINE_INTERPRETER => i32::from(Engine::Interpreter.is_supported()),
+        ENGINE_RECOMPILER => i32::from(Engine::Recompiler.is_supported()),
+        _ => 0,
+    })
+}
+
 /// Defines a C constructor and its `_ex` form, which takes the same arguments plus
 /// `flags: u32`: the plain form is the `_ex` form with flags 0, and the `_ex` form is
-/// [`build_vm`] with `$build`, a closure that makes the instance for a GP version.
+/// [`build_vm`] with `$build`, a closure that makes the instance for a GP version (the
+/// engine the flags select is applied afterwards).
 macro_rules! constructor {
     (
         $(#[$doc:meta])*
@@ -57,15 +104,16 @@ macro_rules! constructor {
 }
 
 /// The body of every `_ex` constructor: a VM for `service_index` around the instance
-/// `build` makes for the GP version `flags` select, or NULL and the creation error.
+/// `build` makes for the GP version `flags` select, on the engine they select, or NULL
+/// and the creation error.
 fn build_vm(
     service_index: u32,
     flags: u32,
     build: impl FnOnce(GpVersion) -> Result<Instance, FfiError>,
 ) -> *mut Vm {
     guard::create(|| {
-        let version = version_from_flags(flags)?;
-        Ok(Vm::new(build(version)?, service_index))
+        let (version, engine) = creation_flags(flags)?;
+        Ok(Vm::new(build(version)?.with_engine(engine)?, service_index))
     })
 }
 

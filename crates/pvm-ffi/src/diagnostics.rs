@@ -1,9 +1,12 @@
-//! Diagnostics and binding support: `pvm_set_logging`, `pvm_set_tracing`,
+//! Diagnostics and binding support: `pvm_set_logging`, `pvm_set_tracing`, `pvm_get_engine`,
 //! `pvm_last_error`, `pvm_set_user_data`, `pvm_get_user_data`.
 
 use std::ffi::{c_char, c_int, c_void};
 
-use crate::error::create_error_ptr;
+use engine::Engine;
+
+use crate::create::engine_code;
+use crate::error::{create_error_ptr, FfiError};
 use crate::guard;
 use crate::vm::Vm;
 
@@ -18,13 +21,33 @@ pub unsafe extern "C" fn pvm_set_logging(vm: *mut Vm, enable: c_int) {
 }
 
 /// Traces every executed instruction to stderr (as `pvm trace`) when `enable` is nonzero.
+/// Tracing needs the interpreter: on a recompiler VM, enabling it changes nothing and
+/// records [`FfiError::TracingNeedsInterpreter`] for `pvm_last_error`.
 ///
 /// # Safety
 /// As [`pvm_set_logging`].
 #[no_mangle]
 pub unsafe extern "C" fn pvm_set_tracing(vm: *mut Vm, enable: c_int) {
+    let body = |vm: &mut Vm| {
+        if enable != 0 && vm.instance.engine() == Engine::Recompiler {
+            vm.set_error(FfiError::TracingNeedsInterpreter);
+            return;
+        }
+        vm.tracing = enable != 0;
+    };
     // SAFETY: `vm` meets `with_vm`'s contract by this function's contract.
-    unsafe { guard::with_vm(vm, (), |vm| vm.tracing = enable != 0) }
+    unsafe { guard::with_vm(vm, (), body) }
+}
+
+/// The engine that runs `vm`: `PVM_ENGINE_INTERPRETER` (0) or `PVM_ENGINE_RECOMPILER`
+/// (1); -1 for NULL.
+///
+/// # Safety
+/// As [`pvm_set_logging`].
+#[no_mangle]
+pub unsafe extern "C" fn pvm_get_engine(vm: *mut Vm) -> c_int {
+    // SAFETY: `vm` meets `with_vm`'s contract by this function's contract.
+    unsafe { guard::with_vm(vm, -1, |vm| engine_code(vm.instance.engine())) }
 }
 
 /// The last failure's message on `vm` ("" if none); with NULL, why the last constructor

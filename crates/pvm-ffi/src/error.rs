@@ -99,6 +99,18 @@ pub enum FfiError {
     /// `PVM_FLAG_GP_0_7` with a `.polkavm` program, which is always GP 0.8.
     #[error("a .polkavm program is always GP 0.8: PVM_FLAG_GP_0_7 does not apply")]
     PolkavmIsGp08,
+    /// `PVM_FLAG_GP_0_7` given when making a VM from a module, whose version is fixed.
+    #[error(
+        "a module's GP version is fixed when it is loaded: give PVM_FLAG_GP_0_7 to \
+         pvm_module_load, not to pvm_create_from_module_ex"
+    )]
+    VersionFromModule,
+    /// `pvm_set_tracing` on a VM that runs on the recompiler.
+    #[error(
+        "tracing needs the interpreter engine: this VM runs on the recompiler (create it \
+         without PVM_FLAG_ENGINE_RECOMPILER to trace it)"
+    )]
+    TracingNeedsInterpreter,
     /// A Rust panic was caught at the ABI boundary (a bug in libpvm).
     #[error("internal error: {0}")]
     Internal(String),

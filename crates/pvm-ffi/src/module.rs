@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use engine::{GpVersion, Module, ProgramFormat};
 
-use crate::create::version_from_flags;
+use crate::create::{engine_from_flags, version_from_flags, FLAG_GP_0_7};
 use crate::error::{set_create_error, FfiError};
 use crate::guard::{self, handle, slice, Handle};
 use crate::vm::Vm;
@@ -204,9 +204,37 @@ pub unsafe extern "C" fn pvm_create_from_module(
     args_len: usize,
     initial_gas: u64,
 ) -> *mut Vm {
+    // SAFETY: same contract.
+    unsafe { pvm_create_from_module_ex(service_index, module, args, args_len, initial_gas, 0) }
+}
+
+/// [`pvm_create_from_module`] with creation flags: only `PVM_FLAG_ENGINE_RECOMPILER` (the
+/// module fixed the GP version when it was loaded).
+///
+/// # Safety
+/// As [`pvm_create_from_module`].
+#[no_mangle]
+pub unsafe extern "C" fn pvm_create_from_module_ex(
+    service_index: u32,
+    module: *const ModuleRef,
+    args: *const u8,
+    args_len: usize,
+    initial_gas: u64,
+    flags: u32,
+) -> *mut Vm {
     guard::create(|| {
+        if flags & FLAG_GP_0_7 != 0 {
+            return Err(FfiError::VersionFromModule);
+        }
+        let engine = engine_from_flags(flags)?;
         // SAFETY: by this function's contract.
         let (module, args) = unsafe { (handle(module)?, slice(args, args_len, "args")?) };
-        Vm::from_module(module.module.clone(), args, initial_gas, service_index)
+        Vm::from_module(
+            module.module.clone(),
+            args,
+            initial_gas,
+            service_index,
+            engine,
+        )
     })
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use engine::container::Export;
 use engine::trace::TraceWriter;
-use engine::{Exit, Instance, Module};
+use engine::{Engine, Exit, Instance, Module};
 
 use crate::error::FfiError;
 
@@ -163,15 +163,18 @@ impl Vm {
     }
 
     /// A VM for `service_index` instantiated from `module` with `gas` (and, for a JAM
-    /// standard program, argument data `args`): what `pvm_create_from_polkavm` and
-    /// `pvm_create_from_module` return.
+    /// standard program, argument data `args`) on `engine`: what `pvm_create_from_polkavm`
+    /// and `pvm_create_from_module` (and their `_ex` forms) return.
     pub fn from_module(
         module: Arc<Module>,
         args: &[u8],
         gas: u64,
         service_index: u32,
+        engine: Engine,
     ) -> Result<Vm, FfiError> {
-        let instance = module.instantiate_with_args(args, gas)?;
+        let instance = module
+            .instantiate_with_args(args, gas)?
+            .with_engine(engine)?;
         let mut vm = Vm::new(instance, service_index);
         vm.module = Some(module);
         Ok(vm)
@@ -204,7 +207,8 @@ impl Vm {
         let mut out = BufWriter::new(std::io::stderr().lock());
         let exit = {
             let mut tracer = TraceWriter::new(&program, &mut out);
-            // Tracing instances always run on the interpreter, which accepts observers.
+            // `pvm_set_tracing` refuses recompiler VMs, so this runs on the interpreter,
+            // which accepts observers.
             let exit = self
                 .instance
                 .run_observed(&mut tracer)

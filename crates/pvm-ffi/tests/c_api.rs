@@ -50,10 +50,10 @@ fn run_pvm_test(args: &[&str]) -> Output {
     output
 }
 
-#[test]
-fn conformance_vectors_pass_through_the_c_api() {
+/// Runs the converted vectors through `pvm_test` on `engine` and checks the summary line.
+fn vectors_pass_on(engine: &str) {
     let vectors = vector_file().display().to_string();
-    let output = run_pvm_test(&["vectors", &vectors]);
+    let output = run_pvm_test(&["vectors", &vectors, engine]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let line = stdout
         .lines()
@@ -65,8 +65,27 @@ fn conformance_vectors_pass_through_the_c_api() {
         .and_then(|n| n.parse().ok())
         .expect("a passed count");
     assert_eq!(passed, 364, "{line}");
-    assert!(line.ends_with(" 0 failed"), "{line}");
+    assert!(line.ends_with(&format!(" 0 failed ({engine})")), "{line}");
     eprintln!("{line}");
+}
+
+#[test]
+fn conformance_vectors_pass_through_the_c_api() {
+    vectors_pass_on("interpreter");
+}
+
+#[test]
+fn conformance_vectors_pass_through_the_c_api_on_the_recompiler() {
+    if !engine::Engine::Recompiler.is_supported() {
+        eprintln!("SKIPPED: the recompiler is not supported on this platform");
+        return;
+    }
+    vectors_pass_on("recompiler");
+}
+
+#[test]
+fn the_engine_flag_runs_host_calls_and_page_faults_on_the_recompiler() {
+    run_pvm_test(&["engine", &hostcall_polkavm()]);
 }
 
 #[test]
@@ -127,6 +146,9 @@ fn c_tests_are_clean_under_valgrind() {
     let vectors = vector_file().display().to_string();
     let output = run(Command::new("valgrind")
         .args([
+            // The recompiler writes machine code: have valgrind check all non-file code
+            // for changes, as it advises for JITs.
+            "--smc-check=all-non-file",
             "--error-exitcode=99",
             "--leak-check=full",
             "--errors-for-leak-kinds=definite",

@@ -1,8 +1,8 @@
 // Compiled by test/types.test.mjs with `tsc --strict`: the public types describe the API
 // as a TypeScript user writes against it, and reject what they should.
 
-import { codeHash, HALT_ADDRESS, MemoryAccessError, Module, ModuleCache, Program, PvmError, Vm } from 'pvm-node';
-import type { CacheStats, Exit, HostFunction, Page, ProgramFormat } from 'pvm-node';
+import { codeHash, HALT_ADDRESS, MemoryAccessError, Module, ModuleCache, Program, PvmError, SUPPORTED_ENGINES, Vm } from 'pvm-node';
+import type { CacheStats, Engine, Exit, HostFunction, Page, ProgramFormat } from 'pvm-node';
 
 const blob = new Uint8Array([0, 0, 5, 51, 7, 42, 50, 0, 0b1001]);
 const program: Program = Program.fromBlob(blob, { gp: '0.7' });
@@ -15,6 +15,9 @@ const regs: BigUint64Array = vm.regs;
 const gas: bigint = vm.gas;
 vm.gas = 5;
 const pc: number = vm.pc;
+const engines: readonly Engine[] = SUPPORTED_ENGINES;
+const compiled: Vm = Vm.fromBlob(blob, { gas: 10n, engine: 'recompiler' });
+const engine: Engine = compiled.engine;
 
 const add: HostFunction = (v, hostId) => {
   const sum: bigint = v.getReg(7) + v.getReg(8) + BigInt(hostId);
@@ -99,6 +102,8 @@ if (exit.kind === 'halt') void exit.address;
 Program.fromBlob(blob, { gp: '0.9' });
 // @ts-expect-error unknown access
 vm.map(0x20000, 4096, 'x');
+// @ts-expect-error unknown engine
+Vm.fromBlob(blob, { gas: 10n, engine: 'jit' });
 // @ts-expect-error host functions return void or "stop"
 vm.setHost(0, () => 42);
 // @ts-expect-error Program has no public constructor

@@ -8,6 +8,7 @@ try:
     from ._native import (
         HALT_ADDRESS,
         REG_COUNT,
+        SUPPORTED_ENGINES,
         VM,
         Exit,
         HostDecorator,
@@ -28,6 +29,7 @@ except ImportError as _error:  # no native module for this platform (or not buil
 __all__ = [
     "HALT_ADDRESS",
     "REG_COUNT",
+    "SUPPORTED_ENGINES",
     "VM",
     "Exit",
     "HostDecorator",

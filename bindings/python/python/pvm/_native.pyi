@@ -16,6 +16,7 @@ __all__ = [
     "MemoryAccessError",
     "HALT_ADDRESS",
     "REG_COUNT",
+    "SUPPORTED_ENGINES",
     "__version__",
 ]
 
@@ -25,6 +26,7 @@ _Access = Literal["rw", "r"]
 _HostFunction = Callable[["VM"], None]
 _F = TypeVar("_F", bound=_HostFunction)
 _Format = Literal["raw", "standard", "polkavm"]
+_Engine = Literal["interpreter", "recompiler"]
 
 __version__: Final[str]
 """The release version (the workspace version of the Rust sources)."""
@@ -33,6 +35,10 @@ HALT_ADDRESS: Final[int]
 
 REG_COUNT: Final[int]
 """Number of registers, 13."""
+
+SUPPORTED_ENGINES: Final[tuple[_Engine, ...]]
+"""The engines that run on this platform: ``("interpreter", "recompiler")`` on x86-64
+Linux, ``("interpreter",)`` elsewhere."""
 
 class PvmError(Exception):
     """Base class of every error the pvm engine reports."""
@@ -71,8 +77,11 @@ class Module:
 
     def __new__(cls, blob: _BytesLike, format: _Format = "raw", gp: str = "0.8") -> Module:
         """Parses ``blob`` in ``format``; ProgramError if it is invalid."""
-    def instantiate(self, gas: int, args: Optional[_BytesLike] = None) -> VM:
-        """A fresh VM as the format's constructor makes it (``args``: standard programs)."""
+    def instantiate(
+        self, gas: int, args: Optional[_BytesLike] = None, *, engine: _Engine = "interpreter"
+    ) -> VM:
+        """A fresh VM as the format's constructor makes it (``args``: standard programs),
+        run by ``engine``."""
     def export(self, name: str) -> int:
         """The code offset of the ``.polkavm`` export ``name``; ProgramError if none."""
     @property
@@ -163,17 +172,30 @@ class VM:
     PAGE_SIZE: Final[int]
     """The page size, 4096."""
 
-    def __new__(cls, program: Program, gas: int) -> VM:
-        """A fresh VM at pc 0 with zeroed registers, ``gas`` and no memory mapped."""
+    def __new__(cls, program: Program, gas: int, *, engine: _Engine = "interpreter") -> VM:
+        """A fresh VM at pc 0 with zeroed registers, ``gas`` and no memory mapped, run by
+        ``engine`` (PvmError if that engine is not supported here)."""
     @staticmethod
-    def from_blob(blob: _BytesLike, gas: int, gp: str = "0.8") -> VM:
+    def from_blob(
+        blob: _BytesLike, gas: int, gp: str = "0.8", *, engine: _Engine = "interpreter"
+    ) -> VM:
         """Loads a raw program blob into a fresh VM."""
     @staticmethod
-    def from_standard(blob: _BytesLike, args: _BytesLike, gas: int, gp: str = "0.8") -> VM:
+    def from_standard(
+        blob: _BytesLike,
+        args: _BytesLike,
+        gas: int,
+        gp: str = "0.8",
+        *,
+        engine: _Engine = "interpreter",
+    ) -> VM:
         """Sets up a JAM standard program with argument data ``args`` (GP A.7)."""
     @staticmethod
-    def from_polkavm(blob: _BytesLike, gas: int) -> VM:
+    def from_polkavm(blob: _BytesLike, gas: int, *, engine: _Engine = "interpreter") -> VM:
         """Loads a PolkaVM ``.polkavm`` program; call its exports with ``call``."""
+    @property
+    def engine(self) -> _Engine:
+        """The engine that runs this VM."""
     @property
     def program(self) -> Program:
         """The program this VM runs."""

@@ -1,15 +1,20 @@
 /*
  * C tests of libpvm through pvm.h. Run by crates/pvm-ffi/tests/c_api.rs:
  *
- *   pvm_test vectors FILE       conformance vectors pre-converted to text by the Rust test
+ *   pvm_test vectors FILE [recompiler]
+ *                               conformance vectors pre-converted to text by the Rust test,
+ *                               on the interpreter (default) or the recompiler
  *   pvm_test hostcall POLKAVM   host functions in C (raw blob + guests/bin/hostcall.polkavm)
  *   pvm_test ram                RAM reads/writes at every width, faults, mapping
  *   pvm_test reentrancy         callbacks that create, run and destroy VMs
  *   pvm_test threads POLKAVM    VMs running on several threads at once
  *   pvm_test modules POLKAVM    loaded modules and the program cache, also from threads
  *   pvm_test garbage            NULL and invalid arguments
+ *   pvm_test engine POLKAVM     the engine flag: host calls, page faults, modules and
+ *                               .polkavm programs on the recompiler, tracing refused there
  *   pvm_test trace              tracing/logging output (checked by the Rust test)
- *   pvm_test all FILE POLKAVM   everything above but trace (used under valgrind)
+ *   pvm_test all FILE POLKAVM   everything above but trace, the vectors on both engines
+ *                               (used under valgrind)
  *
  * Every check counts; the program prints "N checks, N failed" and exits 1 on failure.
  */
@@ -139,7 +144,8 @@ static int check_assert(const char* name, pvm_vm_t* vm, pvm_result_t r, const ex
  *   vector NAME / blob N HEX / code N HEX / bitmask N HEX / jumps N V... / gas G / pc P /
  *   create blob|parts / map A L W / setreg R V / write A N HEX / run /
  *   assert STATUS GAS PC R0..R12 EXTRA / mem A N HEX / check / end */
-static int run_vectors(const char* path) {
+static int run_vectors(const char* path, uint32_t flags) {
+    const int engine = flags & PVM_FLAG_ENGINE_RECOMPILER ? PVM_ENGINE_RECOMPILER : PVM_ENGINE_INTERPRETER;
     FILE* f = fopen(path, "r");
     if (!f) {
         fprintf(stderr, "cannot open %s\n", path);
@@ -188,11 +194,14 @@ static int run_vectors(const char* path) {
             char mode[16];
             if (fscanf(f, "%15s", mode) != 1) break;
             if (!strcmp(mode, "blob"))
-                vm = pvm_create_from_blob(7, blob, blob_len, gas);
+                vm = pvm_create_from_blob_ex(7, blob, blob_len, gas, flags);
             else
-                vm = pvm_create(7, code, code_len, NULL, bitmask, bitmask_len, jumps, njumps, gas);
+                vm = pvm_create_ex(7, code, code_len, NULL, bitmask, bitmask_len, jumps, njumps, gas, flags);
             if (!vm) {
                 fprintf(stderr, "%s: create failed: %s\n", name, pvm_last_error(NULL));
+                bad = 1;
+            } else if (pvm_get_engine(vm) != engine) {
+                fprintf(stderr, "%s: runs on engine %d, expected %d\n", name, pvm_get_engine(vm), engine);
                 bad = 1;
             }
         } else if (!strcmp(word, "map")) {
@@ -266,7 +275,8 @@ static int run_vectors(const char* path) {
         }
     }
     fclose(f);
-    printf("vectors: %d passed, %d failed\n", passed, failed);
+    printf("vectors: %d passed, %d failed (%s)\n", passed, failed,
+           engine == PVM_ENGINE_RECOMPILER ? "recompiler" : "interpreter");
     g_checks += passed + failed;
     g_failures += failed;
     if (passed < 20) {
@@ -331,14 +341,15 @@ static pvm_host_result_t add_host(pvm_vm_t* vm, int func_id) {
 }
 
 /* A VM running HOSTCALL_BLOB with 1,2,3,4 at 0x20000; r7 = 0x20000, r8 = 4. */
-static pvm_vm_t* hostcall_vm(int from_parts) {
+/* The host-call program on the engine `flags` select, with its data page mapped. */
+static pvm_vm_t* hostcall_vm_ex(int from_parts, uint32_t flags) {
     uint64_t regs[PVM_REG_SIZE] = {PVM_HALT_ADDRESS, 0, 0, 0, 0, 0, 0, 0x20000, 4};
     pvm_vm_t* vm;
     if (from_parts) {
-        vm = pvm_create(1, HOSTCALL_CODE, sizeof HOSTCALL_CODE, regs, HOSTCALL_BITMASK,
-                        sizeof HOSTCALL_BITMASK, NULL, 0, 1000);
+        vm = pvm_create_ex(1, HOSTCALL_CODE, sizeof HOSTCALL_CODE, regs, HOSTCALL_BITMASK,
+                           sizeof HOSTCALL_BITMASK, NULL, 0, 1000, flags);
     } else {
-        vm = pvm_create_from_blob(1, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, 1000);
+        vm = pvm_create_from_blob_ex(1, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, 1000, flags);
         for (int i = 0; i < PVM_REG_SIZE; i++) pvm_set_register(vm, i, regs[i]);
     }
     CHECK(vm != NULL);
@@ -347,6 +358,8 @@ static pvm_vm_t* hostcall_vm(int from_parts) {
     CHECK(pvm_write_ram_bytes(vm, 0x20000, data, 4) == 0);
     return vm;
 }
+
+static pvm_vm_t* hostcall_vm(int from_parts) { return hostcall_vm_ex(from_parts, 0); }
 
 static void test_hostcall(const char* polkavm_path) {
     /* Callback mode, from the blob and from the parts. */
@@ -1197,6 +1210,180 @@ static void test_module_garbage(void) {
 /* Trace                                                                                 */
 /* ------------------------------------------------------------------------------------- */
 
+/* ------------------------------------------------------------------------------------- */
+/* Engines                                                                               */
+/* ------------------------------------------------------------------------------------- */
+
+/* hostcall.polkavm's export "hostcall" with n on the engine `flags` select (through
+ * pvm_create_from_polkavm_ex), or 0 if it did not halt. */
+static uint64_t run_hostcall_polkavm(const uint8_t* bytes, size_t len, uint32_t flags, uint64_t n) {
+    pvm_vm_t* vm = pvm_create_from_polkavm_ex(3, bytes, len, 100000000, flags);
+    CHECK(vm != NULL);
+    if (!vm) return 0;
+    CHECK(pvm_get_engine(vm) == (flags ? PVM_ENGINE_RECOMPILER : PVM_ENGINE_INTERPRETER));
+    int64_t pc = pvm_find_export(vm, "hostcall");
+    CHECK(pc >= 0);
+    pvm_set_host_callback(vm, add_host);
+    const uint64_t args[1] = {n};
+    uint64_t result = 0;
+    if (pc >= 0 && pvm_prepare_call(vm, (uint32_t)pc, args, 1) == 0 &&
+        pvm_execute(vm, (uint32_t)pc, 0) == PVM_RESULT_OK)
+        result = pvm_get_register(vm, 7);
+    pvm_destroy(vm);
+    return result;
+}
+
+static void test_engine_refusals(void) {
+    CHECK(pvm_engine_supported(PVM_ENGINE_INTERPRETER) == 1);
+    CHECK(pvm_engine_supported(7) == 0);
+    CHECK(pvm_get_engine(NULL) == -1);
+    /* The default, and the seed-004 style constructors, use the interpreter. */
+    pvm_vm_t* vm = hostcall_vm(0);
+    CHECK(pvm_get_engine(vm) == PVM_ENGINE_INTERPRETER);
+    pvm_destroy(vm);
+    /* Unknown flag bits are refused by every constructor. */
+    CHECK(pvm_create_from_blob_ex(1, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, 1000, 4) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "unknown creation flags 0x4") != NULL);
+    CHECK(pvm_create_from_polkavm_ex(1, NULL, 0, 1000, PVM_FLAG_GP_0_7) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "always GP 0.8") != NULL);
+    CHECK(pvm_create_from_polkavm_ex(1, NULL, 0, 1000, 4) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "unknown creation flags") != NULL);
+    /* The engine is chosen per VM, not per module. */
+    CHECK(pvm_module_load(PVM_FORMAT_RAW, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, PVM_FLAG_ENGINE_RECOMPILER) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "unknown creation flags 0x2") != NULL);
+    pvm_module_t* module = pvm_module_load(PVM_FORMAT_RAW, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, 0);
+    CHECK(module != NULL);
+    CHECK(pvm_create_from_module_ex(1, module, NULL, 0, 1000, PVM_FLAG_GP_0_7) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "pvm_module_load") != NULL);
+    CHECK(pvm_create_from_module_ex(1, module, NULL, 0, 1000, 8) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "unknown creation flags 0x8") != NULL);
+    pvm_module_free(module);
+}
+
+static void test_engine(const char* polkavm_path) {
+    test_engine_refusals();
+    const uint32_t rec = PVM_FLAG_ENGINE_RECOMPILER;
+    if (!pvm_engine_supported(PVM_ENGINE_RECOMPILER)) {
+        /* No silent fallback: asking for the recompiler fails creation. */
+        CHECK(pvm_create_from_blob_ex(1, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, 1000, rec) == NULL);
+        CHECK(strstr(pvm_last_error(NULL), "not supported on this platform") != NULL);
+        printf("engine: the recompiler is not supported here; refusal checked\n");
+        return;
+    }
+
+    /* Host calls in callback mode, from the blob and from the parts, GP 0.8 and 0.7. */
+    for (int parts = 0; parts < 2; parts++) {
+        pvm_vm_t* vm = hostcall_vm_ex(parts, rec);
+        CHECK(pvm_get_engine(vm) == PVM_ENGINE_RECOMPILER);
+        pvm_set_host_callback(vm, sum_host);
+        g_callback_calls = 0;
+        CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_OK);
+        CHECK(g_callback_calls == 1);
+        CHECK_EQ_U64(pvm_get_register(vm, 7), 10);
+        CHECK_EQ_U64(pvm_get_register(vm, 9), 10001); /* the guest loaded what the host wrote */
+        CHECK_EQ_U64(pvm_get_gas(vm), 1000 - 100 - 10);
+        CHECK(pvm_get_machine_state(vm) == PVM_HALT);
+        CHECK(pvm_get_pc(vm) == 8);
+        pvm_destroy(vm);
+    }
+    {
+        pvm_vm_t* vm = hostcall_vm_ex(0, rec | PVM_FLAG_GP_0_7);
+        CHECK(pvm_get_engine(vm) == PVM_ENGINE_RECOMPILER);
+        pvm_set_host_callback(vm, sum_host);
+        CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_OK);
+        CHECK_EQ_U64(pvm_get_register(vm, 9), 10001);
+        CHECK_EQ_U64(pvm_get_gas(vm), 1000 - 3 - 10); /* GP 0.7: one gas per instruction */
+        pvm_destroy(vm);
+    }
+
+    /* No callback: the caller serves the exit, then resumes; out of gas, more, resume. */
+    {
+        pvm_vm_t* vm = hostcall_vm_ex(0, rec);
+        CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_HOST_CALL);
+        CHECK(pvm_get_host_func_id(vm) == 1);
+        CHECK(pvm_write_ram_bytes_64(vm, 0x20008, 70) == 0);
+        CHECK(pvm_resume(vm) == PVM_RESULT_OK);
+        CHECK_EQ_U64(pvm_get_register(vm, 9), 70);
+        pvm_set_gas(vm, 99);
+        pvm_set_host_callback(vm, sum_host);
+        CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_OOG);
+        CHECK_EQ_U64(pvm_get_gas(vm), 99);
+        pvm_set_gas(vm, 110);
+        CHECK(pvm_resume(vm) == PVM_RESULT_OK);
+        CHECK_EQ_U64(pvm_get_gas(vm), 0);
+        pvm_destroy(vm);
+    }
+
+    /* A page fault at the exact address; the host maps the page and the store is retried. */
+    {
+        pvm_vm_t* vm = pvm_create_from_blob_ex(0, STORE_BLOB, sizeof STORE_BLOB, 1000, rec);
+        CHECK(vm != NULL);
+        CHECK(pvm_get_engine(vm) == PVM_ENGINE_RECOMPILER);
+        pvm_set_register(vm, 0, PVM_HALT_ADDRESS);
+        pvm_set_register(vm, 7, 0x0F0E0D0C0B0A0908ull);
+        CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_PANIC);
+        CHECK(pvm_get_machine_state(vm) == PVM_FAULT);
+        CHECK(pvm_get_fault_address(vm) == 0x40000);
+        CHECK(pvm_get_pc(vm) == 0);
+        CHECK_EQ_U64(pvm_get_gas(vm), 1000 - 25);
+        /* Read-only first: the retry faults again at the same address. */
+        CHECK(pvm_map_pages(vm, 0x40000, PVM_Z_P, PVM_ACCESS_READ) == 0);
+        CHECK(pvm_resume(vm) == PVM_RESULT_PANIC);
+        CHECK(pvm_get_fault_address(vm) == 0x40000);
+        CHECK(pvm_map_pages(vm, 0x40000, PVM_Z_P, PVM_ACCESS_WRITE) == 0);
+        CHECK(pvm_resume(vm) == PVM_RESULT_OK);
+        CHECK_EQ_U64(pvm_read_ram_bytes_64(vm, 0x40000, NULL), 0x0F0E0D0C0B0A0908ull);
+        CHECK_EQ_U64(pvm_get_gas(vm), 1000 - 25);
+        pvm_destroy(vm);
+    }
+
+    /* Tracing is refused with a message; logging and running still work. */
+    {
+        pvm_vm_t* vm = hostcall_vm_ex(0, rec);
+        pvm_set_tracing(vm, 1);
+        CHECK(strstr(pvm_last_error(vm), "tracing needs the interpreter") != NULL);
+        pvm_set_tracing(vm, 0);
+        pvm_set_host_callback(vm, sum_host);
+        CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_OK);
+        CHECK_EQ_U64(pvm_get_register(vm, 9), 10001);
+        pvm_destroy(vm);
+    }
+
+    /* A module's VMs choose their engine each; the results agree. */
+    {
+        pvm_module_t* module = pvm_module_load(PVM_FORMAT_RAW, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, 0);
+        CHECK(module != NULL);
+        for (uint32_t flags = 0; flags <= rec; flags += rec) {
+            pvm_vm_t* vm = pvm_create_from_module_ex(1, module, NULL, 0, 1000, flags);
+            CHECK(vm != NULL);
+            if (!vm) continue;
+            CHECK(pvm_get_engine(vm) == (flags ? PVM_ENGINE_RECOMPILER : PVM_ENGINE_INTERPRETER));
+            pvm_set_register(vm, 0, PVM_HALT_ADDRESS);
+            pvm_set_register(vm, 7, 0x20000);
+            pvm_set_register(vm, 8, 4);
+            CHECK(pvm_map_pages(vm, 0x20000, PVM_Z_P, PVM_ACCESS_WRITE) == 0);
+            const uint8_t data[4] = {1, 2, 3, 4};
+            CHECK(pvm_write_ram_bytes(vm, 0x20000, data, 4) == 0);
+            pvm_set_host_callback(vm, sum_host);
+            CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_OK);
+            CHECK_EQ_U64(pvm_get_register(vm, 9), 10001);
+            pvm_destroy(vm);
+        }
+        pvm_module_free(module);
+    }
+
+    /* A real guest on both engines. */
+    if (polkavm_path) {
+        size_t len = 0;
+        uint8_t* bytes = read_file(polkavm_path, &len);
+        CHECK(bytes != NULL);
+        if (!bytes) return;
+        CHECK_EQ_U64(run_hostcall_polkavm(bytes, len, 0, 10000), 1838007774129845683ull);
+        CHECK_EQ_U64(run_hostcall_polkavm(bytes, len, rec, 10000), 1838007774129845683ull);
+        free(bytes);
+    }
+}
+
 static void test_trace(void) {
     pvm_vm_t* vm = hostcall_vm(0);
     pvm_set_tracing(vm, 1);
@@ -1211,12 +1398,20 @@ static void test_trace(void) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s vectors|hostcall|ram|reentrancy|threads|modules|garbage|trace|all ...\n", argv[0]);
+        fprintf(stderr, "usage: %s vectors|hostcall|ram|reentrancy|threads|modules|garbage|engine|trace|all ...\n", argv[0]);
         return 2;
     }
     const char* mode = argv[1];
     int all = !strcmp(mode, "all");
-    if (!strcmp(mode, "vectors") || all) run_vectors(argc > 2 ? argv[2] : "");
+    if (!strcmp(mode, "vectors")) {
+        int recompiler = argc > 3 && !strcmp(argv[3], "recompiler");
+        run_vectors(argc > 2 ? argv[2] : "", recompiler ? PVM_FLAG_ENGINE_RECOMPILER : 0);
+    }
+    if (all) {
+        run_vectors(argc > 2 ? argv[2] : "", 0);
+        if (pvm_engine_supported(PVM_ENGINE_RECOMPILER))
+            run_vectors(argc > 2 ? argv[2] : "", PVM_FLAG_ENGINE_RECOMPILER);
+    }
     const char* polkavm = all ? (argc > 3 ? argv[3] : NULL) : (argc > 2 ? argv[2] : NULL);
     if (!strcmp(mode, "hostcall") || all) test_hostcall(polkavm);
     if (!strcmp(mode, "ram") || all) test_ram();
@@ -1225,6 +1420,7 @@ int main(int argc, char** argv) {
     if (!strcmp(mode, "garbage") || all) test_garbage();
     if (!strcmp(mode, "modules") || all) test_modules(polkavm);
     if (!strcmp(mode, "garbage") || all) test_module_garbage();
+    if (!strcmp(mode, "engine") || all) test_engine(polkavm);
     if (!strcmp(mode, "trace")) test_trace();
     printf("%s: %d checks, %d failed\n", mode, g_checks, g_failures);
     return g_failures == 0 && g_checks > 0 ? 0 : 1;
