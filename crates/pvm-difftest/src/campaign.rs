@@ -139,6 +139,43 @@ pub fn run(
     summary
 }
 
+/// How a run of [`run_engines`] went: our interpreter against our recompiler.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineSummary {
+    /// Cases whose every run agreed.
+    pub agreed: u64,
+    /// Cases both engines rejected at load time.
+    pub both_rejected: u64,
+    /// Cases that differed.
+    pub disagreements: u64,
+}
+
+/// Runs cases `start..start + count` of the campaign `seed` (the same programs as [`run`])
+/// on our interpreter and our recompiler, calling `on_disagreement` with each case index and
+/// the differences.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub fn run_engines(
+    seed: u64,
+    start: u64,
+    count: u64,
+    mut on_disagreement: impl FnMut(u64, &[String]),
+) -> EngineSummary {
+    use crate::engines::{compare_engines, EngineVerdict};
+    let mut summary = EngineSummary::default();
+    for index in start..start + count {
+        let case = case_for_seed(case_seed(seed, index));
+        match compare_engines(&case) {
+            EngineVerdict::Agree(_) => summary.agreed += 1,
+            EngineVerdict::BothRejected => summary.both_rejected += 1,
+            EngineVerdict::Disagree(diffs) => {
+                summary.disagreements += 1;
+                on_disagreement(index, &diffs);
+            }
+        }
+    }
+    summary
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

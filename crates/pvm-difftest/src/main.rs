@@ -2,10 +2,13 @@
 //!
 //! ```text
 //! pvm-difftest [--count N] [--seed S] [--start I] [--stats] [--save DIR] [--no-minimize]
-//!              [--no-untraced-check] [--progress N]
+//!              [--no-untraced-check] [--progress N] [--engines]
 //! pvm-difftest --case CASE_SEED [--save DIR]     # re-run one case (seed printed per finding)
 //! pvm-difftest --write-regressions DIR            # (re)write the regression vectors
 //! ```
+//!
+//! With `--engines` the campaign is three-way: every program also runs on our recompiler and
+//! must agree with our interpreter run by run (x86-64 Linux).
 //!
 //! Prints one line per disagreement and ends with `N programs, K disagreements`. Exit
 //! status 1 if there were disagreements, 2 on bad arguments, 0 otherwise (also when the CPU
@@ -17,7 +20,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use pvm_difftest::campaign::{self, Finding, Summary};
+use pvm_difftest::campaign::{self, EngineSummary, Finding, Summary};
 use pvm_difftest::case::Case;
 use pvm_difftest::compare::{compare, Options, Outcome, Verdict};
 use pvm_difftest::generate::case_for_seed;
@@ -38,6 +41,7 @@ struct Args {
     case: Option<u64>,
     explain: bool,
     write_regressions: Option<PathBuf>,
+    engines: bool,
 }
 
 fn parse_number(text: &str) -> Result<u64, String> {
@@ -60,6 +64,7 @@ fn parse_args() -> Result<Args, String> {
         progress: 0,
         case: None,
         explain: false,
+        engines: false,
         write_regressions: None,
     };
     let mut it = std::env::args().skip(1);
@@ -77,9 +82,10 @@ fn parse_args() -> Result<Args, String> {
             "--write-regressions" => args.write_regressions = Some(PathBuf::from(value()?)),
             "--no-minimize" => args.minimize = false,
             "--no-untraced-check" => args.untraced_check = false,
+            "--engines" => args.engines = true,
             "--help" | "-h" => {
                 return Err("usage: pvm-difftest [--count N] [--seed S] [--start I] [--stats] \
-                            [--save DIR] [--no-minimize] [--no-untraced-check] [--progress N] [--explain] \
+                            [--save DIR] [--no-minimize] [--no-untraced-check] [--progress N] [--explain] [--engines] \
                             | --case CASE_SEED | --write-regressions DIR"
                     .into())
             }
@@ -182,6 +188,7 @@ fn main() -> ExitCode {
         return write_regressions(&oracle, dir);
     }
     let started = Instant::now();
+    let mut engine_summary = EngineSummary::default();
 
     let summary = if let Some(case_seed) = args.case {
         let case = case_for_seed(case_seed);
@@ -234,14 +241,22 @@ fn main() -> ExitCode {
                 },
             );
             summary.merge(part);
+            if args.engines {
+                engine_campaign(&args, done, n, &mut engine_summary);
+            }
             done += n;
             if args.progress > 0 {
                 eprintln!(
-                    "[{:.0}s] {} / {} programs, {} disagreements",
+                    "[{:.0}s] {} / {} programs, {} disagreements{}",
                     started.elapsed().as_secs_f64(),
                     done,
                     args.count,
-                    summary.disagreements
+                    summary.disagreements,
+                    if args.engines {
+                        format!(", {} between our engines", engine_summary.disagreements)
+                    } else {
+                        String::new()
+                    }
                 );
             }
         }
@@ -253,12 +268,39 @@ fn main() -> ExitCode {
         print!("{}", summary.coverage.report());
     }
     println!("time: {:.1}s", started.elapsed().as_secs_f64());
+    if args.engines {
+        println!(
+            "interpreter vs recompiler: {} agreed, {} both rejected, {} disagreements",
+            engine_summary.agreed, engine_summary.both_rejected, engine_summary.disagreements
+        );
+    }
     println!("{}", summary.last_line());
-    if summary.disagreements > 0 {
+    if summary.disagreements > 0 || engine_summary.disagreements > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Runs cases `start..start + count` on both of our engines, printing each disagreement.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn engine_campaign(args: &Args, start: u64, count: u64, total: &mut EngineSummary) {
+    let part = campaign::run_engines(args.seed, args.start + start, count, |index, diffs| {
+        println!(
+            "engines disagree on case {index} (seed 0x{:016x}): {}",
+            campaign::case_seed(args.seed, index),
+            diffs.join("; ")
+        );
+    });
+    total.agreed += part.agreed;
+    total.both_rejected += part.both_rejected;
+    total.disagreements += part.disagreements;
+}
+
+/// Without the recompiler there is nothing to compare.
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+fn engine_campaign(_: &Args, _: u64, _: u64, _: &mut EngineSummary) {
+    eprintln!("--engines: the recompiler is not available on this platform");
 }
 
 /// Writes every runtime regression as a vector of PolkaVM's behaviour; fails if one no
