@@ -32,36 +32,25 @@ pub struct LoadTime {
     pub total: Duration,
 }
 
-/// This engine's load time of `blob`.
+/// This engine's load time of `blob` on the interpreter.
 pub fn ours(program: &str, blob: &[u8], runs: usize) -> Result<LoadTime, BenchError> {
-    let container_error = |source| BenchError::Container {
-        program: program.to_string(),
-        source,
-    };
-    let instance_error = |source| BenchError::Ours {
-        program: program.to_string(),
-        source,
-    };
-    let parse = best_time(runs, || Container::parse(blob).map_err(container_error))?;
-    let prepare = best_time(runs, || {
-        let c = Container::parse(blob).map_err(container_error)?;
-        Program::from_parts(&c.code, &c.bitmask, &c.jump_table, GpVersion::V0_8)
-            .map_err(|e| instance_error(e.into()))
-    })?;
-    let total = best_time(runs, || {
-        let container = Container::parse(blob).map_err(container_error)?;
-        Instance::from_container(&container, INITIAL_GAS).map_err(instance_error)
-    })?;
-    Ok(LoadTime {
-        parse,
-        prepare,
-        total,
-    })
+    ours_on(program, blob, runs, Engine::Interpreter)
 }
 
 /// This engine's load time with the recompiler: `prepare` is `Program::from_parts` plus
 /// compiling it to machine code (the first recompiler instance of a program compiles it).
 pub fn ours_recompiler(program: &str, blob: &[u8], runs: usize) -> Result<LoadTime, BenchError> {
+    ours_on(program, blob, runs, Engine::Recompiler)
+}
+
+/// This engine's load time of `blob` on `engine` (the interpreter's `prepare` is
+/// `Program::from_parts` alone; the recompiler's includes compiling the program).
+fn ours_on(
+    program: &str,
+    blob: &[u8],
+    runs: usize,
+    engine: Engine,
+) -> Result<LoadTime, BenchError> {
     let container_error = |source| BenchError::Container {
         program: program.to_string(),
         source,
@@ -75,14 +64,17 @@ pub fn ours_recompiler(program: &str, blob: &[u8], runs: usize) -> Result<LoadTi
         let c = Container::parse(blob).map_err(container_error)?;
         let program = Program::from_parts(&c.code, &c.bitmask, &c.jump_table, GpVersion::V0_8)
             .map_err(|e| instance_error(e.into()))?;
-        Instance::new(std::sync::Arc::new(program), INITIAL_GAS)
-            .and_then(|vm| vm.with_engine(Engine::Recompiler))
-            .map_err(instance_error)
+        if engine == Engine::Recompiler {
+            Instance::new(std::sync::Arc::new(program), INITIAL_GAS)
+                .and_then(|vm| vm.with_engine(engine))
+                .map_err(instance_error)?;
+        }
+        Ok(())
     })?;
     let total = best_time(runs, || {
         let container = Container::parse(blob).map_err(container_error)?;
         Instance::from_container(&container, INITIAL_GAS)
-            .and_then(|vm| vm.with_engine(Engine::Recompiler))
+            .and_then(|vm| vm.with_engine(engine))
             .map_err(instance_error)
     })?;
     Ok(LoadTime {
