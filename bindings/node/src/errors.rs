@@ -214,7 +214,7 @@ impl From<MemoryError> for Error {
     fn from(error: MemoryError) -> Error {
         let message = error.to_string();
         match (error.guest_address(), error) {
-            (_, MemoryError::ReserveFailed(_)) => Error::Engine(message),
+            (_, MemoryError::ReserveFailed(_) | MemoryError::Protect(_)) => Error::Engine(message),
             (Some(address), _) => Error::Memory { address, message },
             (None, _) => Error::Range(message),
         }

@@ -475,8 +475,7 @@ impl<T: Tracer> Instance<T> {
         trace_write(&mut self.tracer, MEMORY, u64::from(address), data, |word| {
             memory.word(word as u32)
         });
-        memory.write_unchecked_access(address, data);
-        Ok(())
+        memory.write_unchecked_access(address, data)
     }
 
     /// Executes exactly one instruction (see [`machine::Machine::step`]).

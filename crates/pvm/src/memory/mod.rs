@@ -12,6 +12,14 @@
 //! Invariant: an inaccessible page always holds zeros (pages start zero, and unmapping or
 //! remapping with [`Memory::map_zeroed`] zeroes them). Tracing relies on it: only mapped
 //! pages can hold a non-zero word.
+//!
+//! For the recompiler a memory can also enforce the table in hardware
+//! ([`Memory::enable_native_protection`]): every guest page's host protection then mirrors
+//! its table entry (`PROT_NONE`, `PROT_READ`, `PROT_READ | PROT_WRITE`), so machine code may
+//! access `base + address` directly and a forbidden access faults (the recompiler's signal
+//! handler turns that fault into a step of the interpreter, which applies the rules
+//! above). Host-side code here never touches a page its protection forbids: reads check
+//! the table first, and writes that ignore read-only protection lift it for their range.
 
 use std::ptr::NonNull;
 
@@ -81,6 +89,10 @@ pub enum MemoryError {
     /// Reserving the 4 GiB address space failed.
     #[error("could not reserve 4 GiB of guest address space: {0}")]
     ReserveFailed(String),
+    /// The system refused to change the host protection of guest pages (recompiler
+    /// instances only; e.g. the process ran out of memory mappings).
+    #[error("could not change the host protection of guest memory: {0}")]
+    Protect(String),
     /// The range is not page-aligned.
     #[error("range {address:#x}+{length:#x} is not page-aligned")]
     Unaligned {
@@ -135,6 +147,7 @@ impl MemoryError {
             | MemoryError::Reserved { address, .. }
             | MemoryError::Inaccessible { address, .. } => Some(address),
             MemoryError::ReserveFailed(_)
+            | MemoryError::Protect(_)
             | MemoryError::Unaligned { .. }
             | MemoryError::BeyondAddressSpace { .. } => None,
         }
@@ -192,20 +205,20 @@ impl FastPath {
         self.base
     }
 
-    /// The page-access table, one [`Access`] byte per page (for the recompiler).
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-    pub(crate) fn access_ptr(self) -> *const u8 {
-        self.access
-    }
-
     /// The aligned 8-byte word at `word_address` (a multiple of 8), little-endian, for
     /// tracing (see [`Memory::word`]).
     #[inline(always)]
     pub(crate) fn word(self, word_address: u32) -> u64 {
         debug_assert_eq!(word_address % 8, 0);
+        // SAFETY: `page` < 2^20 = the table's length.
+        if unsafe { *self.access.add((word_address / PAGE_SIZE) as usize) } == Access::None as u8 {
+            // Inaccessible pages hold zeros (module invariant) and may be protected
+            // against host reads (native protection).
+            return 0;
+        }
         // SAFETY: an aligned word at a u32 address ≤ 2^32 − 8 lies inside the 4 GiB
-        // reservation, which is mapped readable as a whole (unmapped guest pages read as
-        // zero); the base is page-aligned, so the pointer is 8-byte aligned.
+        // reservation, on an accessible (so host-readable) page; the base is page-aligned,
+        // so the pointer is 8-byte aligned.
         u64::from_le(unsafe { self.base.add(word_address as usize).cast::<u64>().read() })
     }
 }
@@ -232,6 +245,20 @@ pub struct Memory {
     /// Whether pages were mapped from an image file ([`Memory::map_image`]): zeroing then
     /// needs a fresh anonymous mapping instead of dropping pages.
     file_backed: bool,
+    /// Whether host page protection mirrors the table (see the module docs).
+    native: Native,
+}
+
+/// The state of a memory's hardware protection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Native {
+    /// The guest space is read-write for the host; only the table guards accesses.
+    Off,
+    /// Every guest page's host protection matches its table entry.
+    On,
+    /// A protection change failed (the system refused, e.g. too many mappings): host
+    /// protection may be looser than the table, so machine code must not run on it.
+    Broken,
 }
 
 /// Page ranges a memory remembers for cleaning; typical images map 3–5.
@@ -250,11 +277,12 @@ impl Drop for Memory {
     fn drop(&mut self) {
         let dirty = (self.dirty_len <= MAX_DIRTY_RANGES).then(|| &self.dirty[..self.dirty_len]);
         let file_backed = self.file_backed;
+        let protected = self.native != Native::Off;
         // SAFETY: the reservation came from `reservation::acquire` in `Memory::new`, is
         // released exactly once, here, and nothing borrows from it any more (host pointers
         // handed out by `host_ptr` are documented to die with the memory). `dirty` covers
         // every page ever made accessible (`set_pages` records them).
-        unsafe { reservation::release(self.access.cast::<u8>(), dirty, file_backed) };
+        unsafe { reservation::release(self.access.cast::<u8>(), dirty, file_backed, protected) };
     }
 }
 
@@ -304,7 +332,85 @@ impl Memory {
             dirty: [(0, 0); MAX_DIRTY_RANGES],
             dirty_len: 0,
             file_backed: false,
+            native: Native::Off,
         })
+    }
+
+    /// Makes every guest page's host protection mirror its table entry from now on (the
+    /// recompiler's memory model, see the module docs). Idempotent. On failure (the system
+    /// refused a protection change) the memory stays usable by the interpreter but
+    /// [`Memory::native_protection`] is false for good.
+    pub(crate) fn enable_native_protection(&mut self) -> bool {
+        if self.native != Native::Off {
+            return self.native == Native::On;
+        }
+        // From here on host protection may differ from a fresh mapping's (read-write).
+        self.native = Native::Broken;
+        // SAFETY: the guest space of this memory's reservation; no reference into it is
+        // alive across this `&mut self` call.
+        if !unsafe { reservation::protect(self.base.as_ptr(), ADDRESS_SPACE, Access::None) } {
+            return false;
+        }
+        let mut ok = true;
+        if self.dirty_len <= MAX_DIRTY_RANGES {
+            for index in 0..self.dirty_len {
+                let (first, count) = self.dirty[index];
+                ok &= self.apply_protection(first as usize, count as usize);
+            }
+        } else {
+            ok &= self.apply_protection(0, PAGE_COUNT);
+        }
+        if ok {
+            self.native = Native::On;
+        }
+        ok
+    }
+
+    /// Whether host protection mirrors the table, so machine code may access guest memory
+    /// directly.
+    #[cfg(test)]
+    pub(crate) fn native_protection(&self) -> bool {
+        self.native == Native::On
+    }
+
+    /// Sets the host protection of pages `first..first + count` from their table entries,
+    /// one system call per run of equal entries. Returns whether every call worked.
+    fn apply_protection(&self, first: usize, count: usize) -> bool {
+        let table = &self.table()[first..first + count];
+        let mut ok = true;
+        let mut start = 0;
+        while start < table.len() {
+            let value = table[start];
+            let len = table[start..]
+                .iter()
+                .position(|&page| page != value)
+                .unwrap_or(table.len() - start);
+            let access = match value {
+                0 => Access::None,
+                1 => Access::Read,
+                _ => Access::Write,
+            };
+            // SAFETY: the pages lie inside this memory's guest space (first + count ≤
+            // PAGE_COUNT); callers hold `&mut self` or are in set-up, so no reference into
+            // the range is alive.
+            ok &= unsafe {
+                reservation::protect(
+                    self.base.as_ptr().add((first + start) * PAGE_SIZE as usize),
+                    len * PAGE_SIZE as usize,
+                    access,
+                )
+            };
+            start += len;
+        }
+        ok
+    }
+
+    /// After host protection of `first..first + count` was changed: mirror the table again,
+    /// or give up native protection for good if that fails.
+    fn reprotect(&mut self, first: usize, count: usize) {
+        if self.native == Native::On && !self.apply_protection(first, count) {
+            self.native = Native::Broken;
+        }
     }
 
     /// The access table.
@@ -371,6 +477,10 @@ impl Memory {
                 std::io::Error::last_os_error().to_string(),
             ));
         }
+        self.reprotect(
+            (address / PAGE_SIZE) as usize,
+            (length / u64::from(PAGE_SIZE)) as usize,
+        );
         Ok(())
     }
 
@@ -413,6 +523,7 @@ impl Memory {
         if access != Access::None && count > 0 {
             self.note_dirty(first as u32, count as u32);
         }
+        self.reprotect(first, count);
     }
 
     /// Records that pages `first..first + count` became accessible.
@@ -452,8 +563,18 @@ impl Memory {
         let pointer = unsafe { self.base.as_ptr().add(address as usize) };
         // SAFETY: as above.
         if !unsafe { reservation::discard(pointer, length as usize, self.file_backed) } {
-            // The system refused (out of mappings): write the zeros instead.
-            // SAFETY: as above; the range is mapped read-write.
+            // The system refused (out of mappings): write the zeros instead, lifting
+            // hardware protection first (the caller's `set_pages` sets it again).
+            // SAFETY: as above.
+            if self.native != Native::Off
+                && !unsafe { reservation::protect(pointer, length as usize, Access::Write) }
+            {
+                // Neither dropping nor writing is possible: the system is out of
+                // mappings. Nothing sound is left but to stop (this path cannot return
+                // an error, and continuing would show stale bytes as zeros).
+                std::process::abort();
+            }
+            // SAFETY: as above; the range is host-writable now.
             unsafe { std::ptr::write_bytes(pointer, 0, length as usize) };
         }
     }
@@ -686,21 +807,50 @@ impl Memory {
     /// Host-side write to writable guest memory.
     pub fn write(&mut self, address: u32, data: &[u8]) -> Result<(), MemoryError> {
         self.check_host(address, data.len(), Access::Write)?;
-        self.write_unchecked_access(address, data);
-        Ok(())
+        self.write_unchecked_access(address, data)
     }
 
     /// Host-side write to mapped guest memory that ignores read-only protection (used to
     /// load read-only data, and by debuggers). Unmapped memory is still refused.
     pub fn write_privileged(&mut self, address: u32, data: &[u8]) -> Result<(), MemoryError> {
         self.check_host(address, data.len(), Access::Read)?;
-        self.write_unchecked_access(address, data);
-        Ok(())
+        self.write_unchecked_access(address, data)
     }
 
-    pub(crate) fn write_unchecked_access(&mut self, address: u32, data: &[u8]) {
-        // SAFETY: the caller checked that the range lies inside the reservation. `copy`
-        // (memmove) because `data` may itself be a view into guest memory.
+    pub(crate) fn write_unchecked_access(
+        &mut self,
+        address: u32,
+        data: &[u8],
+    ) -> Result<(), MemoryError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let first = (address / PAGE_SIZE) as usize;
+        let end = (u64::from(address) + data.len() as u64).div_ceil(u64::from(PAGE_SIZE)) as usize;
+        // Hardware protection of read-only pages is lifted for the write.
+        let lifted = self.native != Native::Off
+            && self.table()[first..end]
+                .iter()
+                .any(|&page| page != Access::Write as u8);
+        if lifted {
+            // SAFETY: the pages lie inside this memory's guest space (the caller checked
+            // the range); nothing borrows them across this `&mut self` call.
+            let ok = unsafe {
+                reservation::protect(
+                    self.base.as_ptr().add(first * PAGE_SIZE as usize),
+                    (end - first) * PAGE_SIZE as usize,
+                    Access::Write,
+                )
+            };
+            if !ok {
+                return Err(MemoryError::Protect(
+                    std::io::Error::last_os_error().to_string(),
+                ));
+            }
+        }
+        // SAFETY: the caller checked that the range lies inside the reservation (and is
+        // mapped, so host-writable now). `copy` (memmove) because `data` may itself be a
+        // view into guest memory.
         unsafe {
             std::ptr::copy(
                 data.as_ptr(),
@@ -708,6 +858,10 @@ impl Memory {
                 data.len(),
             );
         }
+        if lifted {
+            self.reprotect(first, end - first);
+        }
+        Ok(())
     }
 
     /// A raw pointer to `[address, address + len)` if every byte is readable (and writable

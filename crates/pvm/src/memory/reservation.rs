@@ -21,8 +21,12 @@ use super::MemoryError;
 pub(super) const TABLE_LEN: usize = 1 << 20;
 /// Bytes of the guest space.
 pub(super) const GUEST_LEN: usize = 1 << 32;
+/// Inaccessible bytes after the guest space (`PROT_NONE` for the mapping's life), so that
+/// machine code doing an access of up to 8 bytes at `base + address` for any 32-bit address
+/// faults instead of reaching whatever the system maps next.
+const GUARD_LEN: usize = 1 << 16;
 /// The whole mapping.
-const RESERVATION_LEN: usize = TABLE_LEN + GUEST_LEN;
+const RESERVATION_LEN: usize = TABLE_LEN + GUEST_LEN + GUARD_LEN;
 /// Page size of the guest space (and a multiple of the host's).
 const PAGE: usize = 4096;
 /// Reservations kept for reuse. Each costs address space only (4 GiB + 1 MiB of it; its
@@ -61,8 +65,38 @@ pub(super) fn acquire() -> Result<NonNull<u8>, MemoryError> {
             std::io::Error::last_os_error().to_string(),
         ));
     }
+    // SAFETY: the guard is the last GUARD_LEN bytes of the mapping just made.
+    let guarded = unsafe {
+        libc::mprotect(
+            pointer.cast::<u8>().add(TABLE_LEN + GUEST_LEN).cast(),
+            GUARD_LEN,
+            libc::PROT_NONE,
+        )
+    } == 0;
+    if !guarded {
+        let error = std::io::Error::last_os_error().to_string();
+        // SAFETY: the whole mapping made above, unused.
+        unsafe { libc::munmap(pointer, RESERVATION_LEN) };
+        return Err(MemoryError::ReserveFailed(error));
+    }
     NonNull::new(pointer.cast::<u8>())
         .ok_or_else(|| MemoryError::ReserveFailed("mmap returned null".into()))
+}
+
+/// Sets the host protection of `len` bytes at `pointer` (page-aligned, inside the guest
+/// space of a reservation) to what `access` allows. Returns whether it worked.
+///
+/// # Safety
+/// The range lies inside the guest space of a reservation owned by the caller, and nothing
+/// that would be invalidated by the change (a Rust reference into it) is alive.
+pub(super) unsafe fn protect(pointer: *mut u8, len: usize, access: super::Access) -> bool {
+    let prot = match access {
+        super::Access::None => libc::PROT_NONE,
+        super::Access::Read => libc::PROT_READ,
+        super::Access::Write => libc::PROT_READ | libc::PROT_WRITE,
+    };
+    // SAFETY: the caller's contract.
+    unsafe { libc::mprotect(pointer.cast(), len, prot) == 0 }
 }
 
 /// Makes `len` bytes at `pointer` (page-aligned, inside a reservation) read as zeros and
@@ -97,14 +131,29 @@ pub(super) unsafe fn discard(pointer: *mut u8, len: usize, file_backed: bool) ->
 /// Gives back the reservation at `start`. `dirty` lists, as `(first page, page count)`,
 /// every page range that was ever accessible (`None`: not known); pages and table entries
 /// outside them must be untouched (zero). `file_backed`: some of those pages may be
-/// mapped from an image file (see [`discard`]).
+/// mapped from an image file (see [`discard`]). `protected`: the guest space's host
+/// protection was changed (see `Memory::enable_native_protection`) and must be made
+/// read-write again, as in a fresh mapping.
 ///
 /// # Safety
 /// `start` came from [`acquire`], is released once, and nothing uses memory in it after.
-pub(super) unsafe fn release(start: NonNull<u8>, dirty: Option<&[(u32, u32)]>, file_backed: bool) {
+pub(super) unsafe fn release(
+    start: NonNull<u8>,
+    dirty: Option<&[(u32, u32)]>,
+    file_backed: bool,
+    protected: bool,
+) {
     let mut pool = pool();
     if let (Some(ranges), true) = (dirty, pool.len() < POOL_CAPACITY) {
-        let mut clean = true;
+        // SAFETY: the guest space of the caller's reservation, given up by the caller.
+        let mut clean = !protected
+            || unsafe {
+                protect(
+                    start.as_ptr().add(TABLE_LEN),
+                    GUEST_LEN,
+                    super::Access::Write,
+                )
+            };
         for &(first, count) in ranges {
             let (first, count) = (first as usize, count as usize);
             debug_assert!(first + count <= TABLE_LEN);

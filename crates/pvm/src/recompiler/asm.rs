@@ -424,6 +424,11 @@ impl Assembler {
         self.op(None, true, &[0x8D], dst as u8, Rm::Mem(mem), false);
     }
 
+    /// `lea dst32, [mem]`: the address mod 2^32, zero-extended into `dst`.
+    pub fn lea32(&mut self, dst: Reg, mem: Mem) {
+        self.op(None, false, &[0x8D], dst as u8, Rm::Mem(mem), false);
+    }
+
     // --- arithmetic --------------------------------------------------------------------
 
     /// `op dst, src`.
@@ -450,11 +455,6 @@ impl Assembler {
             Rm::Mem(mem),
             false,
         );
-    }
-
-    /// `mov dst32, src32` (zero-extends into the upper half).
-    pub fn mov_rr32(&mut self, dst: Reg, src: Reg) {
-        self.op(None, false, &[0x89], src as u8, Rm::Reg(dst), false);
     }
 
     /// `op dst, [mem]`.
@@ -490,12 +490,6 @@ impl Assembler {
         }
     }
 
-    /// `cmp byte [mem], imm8`.
-    pub fn cmp_byte_mi(&mut self, mem: Mem, imm: u8) {
-        self.op(None, false, &[0x80], 7, Rm::Mem(mem), false);
-        self.byte(imm);
-    }
-
     /// `test a, b`.
     pub fn test_rr(&mut self, width: Width, a: Reg, b: Reg) {
         self.op(
@@ -506,12 +500,6 @@ impl Assembler {
             Rm::Reg(a),
             false,
         );
-    }
-
-    /// `test r8, imm8` (the low byte of `reg`).
-    pub fn test_r8_imm8(&mut self, reg: Reg, imm: u8) {
-        self.op(None, false, &[0xF6], 0, Rm::Reg(reg), true);
-        self.byte(imm);
     }
 
     /// `test r32, imm32`.
@@ -844,7 +832,6 @@ mod tests {
             enc(|a| a.alu_mr(Width::W64, Alu::Sub, Mem::Base(R15, 8), Rax)),
             [0x49, 0x29, 0x47, 0x08]
         );
-        assert_eq!(enc(|a| a.mov_rr32(Rax, Rcx)), [0x89, 0xC8]);
         assert_eq!(
             enc(|a| a.alu_ri(Width::W32, Alu::Cmp, Rax, 0x1000)),
             [0x81, 0xF8, 0, 0x10, 0, 0]
@@ -854,14 +841,13 @@ mod tests {
             enc(|a| a.alu_mi(Width::W64, Alu::Sub, Mem::Base(R15, 0x80), 1000)),
             [0x49, 0x81, 0xAF, 0x80, 0, 0, 0, 0xE8, 0x03, 0, 0]
         );
-        // cmp byte [r13 + rax], 2
-        assert_eq!(
-            enc(|a| a.cmp_byte_mi(Mem::Index(R13, Rax, 1, 0), 2)),
-            [0x41, 0x80, 0x7C, 0x05, 0x00, 0x02]
-        );
         assert_eq!(enc(|a| a.test_rr(Width::W64, Rcx, Rcx)), [0x48, 0x85, 0xC9]);
+        // mov rax, [rbp + rcx] (rbp as a base needs a zero disp8)
+        assert_eq!(
+            enc(|a| a.load64(Rax, Mem::Index(Rbp, Rcx, 1, 0))),
+            [0x48, 0x8B, 0x44, 0x0D, 0x00]
+        );
         assert_eq!(enc(|a| a.test_ri32(Rax, 1)), [0xF7, 0xC0, 1, 0, 0, 0]);
-        assert_eq!(enc(|a| a.test_r8_imm8(Rcx, 7)), [0xF6, 0xC1, 7]);
         assert_eq!(
             enc(|a| a.imul_rr(Width::W64, Rax, Rcx)),
             [0x48, 0x0F, 0xAF, 0xC1]
@@ -919,6 +905,15 @@ mod tests {
         assert_eq!(
             enc(|a| a.lea(Rcx, Mem::Base(Rax, 4))),
             [0x48, 0x8D, 0x48, 0x04]
+        );
+        // lea ecx, [r12 + 0x10]; lea ecx, [rbx - 1] (32-bit: no REX.W)
+        assert_eq!(
+            enc(|a| a.lea32(Rcx, Mem::Base(R12, 0x10))),
+            [0x41, 0x8D, 0x4C, 0x24, 0x10]
+        );
+        assert_eq!(
+            enc(|a| a.lea32(Rcx, Mem::Base(Rbx, -1))),
+            [0x8D, 0x4B, 0xFF]
         );
     }
 

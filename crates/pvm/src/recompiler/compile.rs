@@ -1,32 +1,39 @@
 //! One pass over `Program.instrs` → x86-64 code in an executable mapping.
 //!
-//! Register use in generated code: guest registers r0..r9 live in host registers (see
-//! [`HOST`]) and r10..r12 in their `Core.regs` slots; r15 = `&mut Core.regs` (gas and the
-//! exit index at fixed offsets from it); rbp = the guest memory base; rdx = the
-//! page-access table; rax and rcx are scratch. The stack frame holds two spill slots (rdx
-//! around `div`/`mul`, which clobber it). The trampoline loads the guest
-//! registers from `Core.regs` on entry and every exit stores them back, so between runs
-//! (and while the interpreter steps an instruction) the state is all in `Core`. An exit
-//! leaves the kind (and the host-call id) in rax and the instruction index in
-//! `Core.index`.
+//! Register use in generated code: guest registers r0..r11 live in host registers (see
+//! [`HOST`]) and r12 (a5, the least used) in a stack-frame slot; rbp = the guest memory
+//! base; rax and rcx are scratch. The stack frame (rsp, fixed for the whole run: generated
+//! code never pushes or calls) holds the gas counter, the exit index, r12, the pointer to
+//! `Core.regs` and two spill slots (rdx, a guest register, around `div`/`mul`, which
+//! clobber it). The trampoline copies the guest registers, gas and index from `Core` on
+//! entry and every exit copies them back, so between runs (and while the interpreter steps
+//! an instruction) the state is all in `Core`. An exit leaves the kind (and the host-call
+//! id) in rax.
+//!
+//! Guest memory is accessed directly at `base + zero-extended 32-bit address`: the memory's
+//! host protection mirrors its page table (`Memory::enable_native_protection`), a guard
+//! follows the 4 GiB space, and every access instruction's offset is listed in the
+//! module's [`FaultMap`], so a forbidden access faults into the signal handler
+//! (`signal.rs`), which resumes at the landing code: "step this instruction in the
+//! interpreter".
 
 use std::cell::RefCell;
 use std::mem::offset_of;
 
 use super::asm::{Alu, Assembler, BitCount, Cond, Label, Load, Mem, Reg, Shift, Unary, Width};
 use super::exec::ExecMemory;
+use super::signal::FaultMap;
 use super::CompileError;
 use crate::exit::HALT_ADDRESS;
 use crate::isa::Opcode;
-use crate::memory::{Access, PAGE_SIZE};
 use crate::program::{Instr, Program, NO_INDEX};
 use crate::state::Core;
 
-use Reg::{Rax, Rcx, Rdx, Rsp, R15};
+use Reg::{Rax, Rcx, Rdx, Rsp};
 
-/// Guest register i → its host register (`None`: kept in `Core.regs`: the three least used
-/// argument registers a3..a5, so that the memory base and the page table stay in
-/// registers).
+/// Guest register i → its host register (`None`: kept in the frame slot [`R12_SLOT`]: a5,
+/// the least used argument register; every other host register but rsp, the base and the
+/// two scratch registers holds a guest register).
 const HOST: [Option<Reg>; 13] = [
     Some(Reg::Rbx),
     Some(Reg::Rsi),
@@ -38,24 +45,22 @@ const HOST: [Option<Reg>; 13] = [
     Some(Reg::R12),
     Some(Reg::R13),
     Some(Reg::R14),
-    None,
-    None,
+    Some(Reg::R15),
+    Some(Rdx),
     None,
 ];
 
 /// The guest memory base, for the whole run.
 const BASE: Reg = Reg::Rbp;
-/// The page-access table (rdx: saved around `div`/`mul`, which clobber it).
-const TABLE: Reg = Rdx;
-const _: () = assert!(
-    TABLE as u8 == Rdx as u8,
-    "the trampoline receives it in rdx"
-);
 
-/// Stack frame of generated code.
-const FRAME: i32 = 32;
+/// Stack frame of generated code: gas (u64), exit index (u32), spills, r12, `&Core.regs`.
+const FRAME: i32 = 48;
+const GAS: Mem = Mem::Base(Rsp, 0);
+const INDEX: Mem = Mem::Base(Rsp, 8);
 const SPILL: Mem = Mem::Base(Rsp, 16);
 const SPILL2: Mem = Mem::Base(Rsp, 24);
+const R12_SLOT: Mem = Mem::Base(Rsp, 32);
+const REGS: Mem = Mem::Base(Rsp, 40);
 use Width::{W32, W64};
 
 /// Exit kinds (low 32 bits of the entry function's result).
@@ -72,7 +77,7 @@ pub(crate) const EXIT_STEP: u32 = 4;
 pub(crate) const MAX_INSTRUCTIONS: usize = 1 << 23;
 const MAX_CODE: usize = 1 << 30;
 
-/// Offsets from r15 (= `&core.regs`).
+/// Offsets from `&core.regs`.
 fn reg_offset(slot: u8) -> i32 {
     i32::from(slot) * 8
 }
@@ -83,9 +88,10 @@ fn index_offset() -> i32 {
     offset_of!(Core, index) as i32 - offset_of!(Core, regs) as i32
 }
 
+/// The home of a guest register that has no host register.
 fn reg(slot: u8) -> Mem {
-    debug_assert!(slot < 13);
-    Mem::Base(R15, reg_offset(slot))
+    debug_assert!(HOST[usize::from(slot)].is_none());
+    R12_SLOT
 }
 
 /// A program's machine code, shared by all its recompiler instances.
@@ -93,6 +99,8 @@ pub(crate) struct Module {
     code: ExecMemory,
     /// Instruction index → offset of its already-paid entry.
     body: Box<[u32]>,
+    /// The guest memory accesses, for the signal handler.
+    faults: FaultMap,
 }
 
 impl std::fmt::Debug for Module {
@@ -105,12 +113,8 @@ impl std::fmt::Debug for Module {
 }
 
 /// The signature of the entry trampoline at offset 0.
-pub(crate) type EntryFn = unsafe extern "sysv64" fn(
-    regs: *mut u64,
-    base: *mut u8,
-    access: *const u8,
-    at: *const u8,
-) -> u64;
+pub(crate) type EntryFn =
+    unsafe extern "sysv64" fn(regs: *mut u64, base: *mut u8, at: *const u8) -> u64;
 
 impl Module {
     /// The trampoline that enters generated code.
@@ -118,6 +122,11 @@ impl Module {
         // SAFETY: offset 0 of the mapping holds the trampoline emitted by `prologue`, an
         // `extern "sysv64"` function of this signature; the mapping is executable.
         unsafe { std::mem::transmute::<*const u8, EntryFn>(self.code.as_ptr()) }
+    }
+
+    /// Where the module's guest memory accesses are.
+    pub(crate) fn fault_map(&self) -> &FaultMap {
+        &self.faults
     }
 
     /// The native address of instruction `index`'s already-paid entry.
@@ -159,7 +168,10 @@ impl Module {
                 .map(|&l| compiler.asm.label_offset(l).expect("every body is bound"))
                 .collect();
             let table = compiler.table;
+            let landing = compiler.landing;
             let table_entries = compiler.table_entries.clone();
+            let offsets: Box<[u32]> = compiler.fault_offsets.iter().copied().collect();
+            let indices: Box<[u32]> = compiler.fault_indices.iter().copied().collect();
             let asm = &mut *buffer;
             asm.finish_labels()
                 .map_err(|e| CompileError::Map(format!("internal: unbound label {:?}", e.0)))?;
@@ -175,9 +187,18 @@ impl Module {
                 asm.code[at..at + 8].copy_from_slice(&target.to_le_bytes());
             }
             code.write_and_seal(&asm.code)?;
+            let faults = FaultMap {
+                start: code.as_ptr() as usize,
+                len: asm.code.len(),
+                offsets,
+                indices,
+                landing: code.as_ptr() as usize
+                    + asm.label_offset(landing).expect("landing bound") as usize,
+            };
             Ok(Module {
                 code,
                 body: body.into_boxed_slice(),
+                faults,
             })
         })
     }
@@ -188,15 +209,6 @@ struct ExitStub {
     label: Label,
     index: u32,
     kind: u32,
-}
-
-/// The in-page check of an unaligned access: back to `resume` if the access stays in its
-/// page, to `slow` otherwise.
-struct Unaligned {
-    label: Label,
-    resume: Label,
-    slow: Label,
-    bytes: u32,
 }
 
 /// An out-of-line out-of-gas exit: refund `cost`, exit at `index`.
@@ -218,10 +230,15 @@ struct Compiler<'a> {
     /// Charge entries that are not block starts (past `unlikely` hints): out of line.
     redirected: Vec<u32>,
     exits: Vec<ExitStub>,
-    unaligned: Vec<Unaligned>,
     gas_stubs: Vec<GasStub>,
-    /// Common exit: stores edx as `Core.index`, returns rax.
+    /// Offsets of the guest memory access instructions (ascending) and their instruction
+    /// indices.
+    fault_offsets: Vec<u32>,
+    fault_indices: Vec<u32>,
+    /// Common exit: copies the state back to `Core`, returns rax.
     exit: Label,
+    /// Where the signal handler resumes a faulting access: eax = its instruction index.
+    landing: Label,
     halt: Label,
     panic: Label,
     table: Label,
@@ -234,6 +251,7 @@ impl<'a> Compiler<'a> {
         let n = instrs.len();
         let body = (0..n).map(|_| asm.label()).collect();
         let exit = asm.label();
+        let landing = asm.label();
         let halt = asm.label();
         let panic = asm.label();
         let table = asm.label();
@@ -246,9 +264,11 @@ impl<'a> Compiler<'a> {
             charge: vec![None; n],
             redirected: Vec::new(),
             exits: Vec::new(),
-            unaligned: Vec::new(),
             gas_stubs: Vec::new(),
+            fault_offsets: Vec::new(),
+            fault_indices: Vec::new(),
             exit,
+            landing,
             halt,
             panic,
             table,
@@ -283,15 +303,6 @@ impl<'a> Compiler<'a> {
             self.set_index(stub.index);
             self.asm.mov_imm(Rax, u64::from(EXIT_OUT_OF_GAS));
             self.asm.jmp(self.exit);
-        }
-        for stub in std::mem::take(&mut self.unaligned) {
-            let a = &mut *self.asm;
-            a.bind(stub.label);
-            a.mov_rr32(Rax, Rcx);
-            a.alu_ri(W32, Alu::And, Rax, (PAGE_SIZE - 1) as i32);
-            a.alu_ri(W32, Alu::Cmp, Rax, (PAGE_SIZE - stub.bytes) as i32);
-            a.jcc(Cond::A, stub.slow);
-            a.jmp(stub.resume);
         }
         for stub in std::mem::take(&mut self.exits) {
             self.asm.bind(stub.label);
@@ -334,33 +345,62 @@ impl<'a> Compiler<'a> {
     /// Offset 0: the entry trampoline; then the common exits.
     fn prologue(&mut self) {
         // The callee-saved registers of the System V ABI, all used for guest registers.
-        const SAVED: [Reg; 6] = [Reg::Rbx, Reg::Rbp, Reg::R12, Reg::R13, Reg::R14, R15];
+        const SAVED: [Reg; 6] = [Reg::Rbx, Reg::Rbp, Reg::R12, Reg::R13, Reg::R14, Reg::R15];
+        // Arguments: rdi = &Core.regs, rsi = base, rdx = the entry address.
+        let regs = Reg::Rdi;
         let a = &mut *self.asm;
         for reg in SAVED {
             a.push(reg);
         }
         a.alu_ri(W64, Alu::Sub, Rsp, FRAME);
+        a.store64(REGS, regs);
         a.mov_rr(BASE, Reg::Rsi);
-        // The table arrives in rdx (the third argument), where it stays.
-        a.mov_rr(R15, Reg::Rdi);
-        a.mov_rr(Rax, Rcx);
+        a.mov_rr(Rax, Rdx);
+        a.load64(Rcx, Mem::Base(regs, gas_offset()));
+        a.store64(GAS, Rcx);
+        a.load(Load::U32, Rcx, Mem::Base(regs, index_offset()));
+        a.store(4, INDEX, Rcx);
+        a.load64(Rcx, Mem::Base(regs, reg_offset(12)));
+        a.store64(R12_SLOT, Rcx);
+        // Load the guest registers, the one living in rdi (the pointer) last.
         for (slot, host) in HOST.iter().enumerate() {
-            if let Some(host) = *host {
-                a.load64(host, Mem::Base(R15, reg_offset(slot as u8)));
+            match *host {
+                Some(host) if host != regs => {
+                    a.load64(host, Mem::Base(regs, reg_offset(slot as u8)))
+                }
+                _ => {}
+            }
+        }
+        for (slot, host) in HOST.iter().enumerate() {
+            if *host == Some(regs) {
+                a.load64(regs, Mem::Base(regs, reg_offset(slot as u8)));
             }
         }
         a.jmp_reg(Rax);
+        // The exit: rax (the exit kind) is kept; rcx = &Core.regs.
         a.bind(self.exit);
+        a.load64(Rcx, REGS);
         for (slot, host) in HOST.iter().enumerate() {
             if let Some(host) = *host {
-                a.store64(Mem::Base(R15, reg_offset(slot as u8)), host);
+                a.store64(Mem::Base(Rcx, reg_offset(slot as u8)), host);
             }
         }
+        let free = Reg::Rbx;
+        a.load64(free, R12_SLOT);
+        a.store64(Mem::Base(Rcx, reg_offset(12)), free);
+        a.load64(free, GAS);
+        a.store64(Mem::Base(Rcx, gas_offset()), free);
+        a.load(Load::U32, free, INDEX);
+        a.store(4, Mem::Base(Rcx, index_offset()), free);
         a.alu_ri(W64, Alu::Add, Rsp, FRAME);
         for reg in SAVED.iter().rev() {
             a.pop(*reg);
         }
         a.ret();
+        a.bind(self.landing);
+        a.store(4, INDEX, Rax);
+        a.mov_imm(Rax, u64::from(EXIT_STEP));
+        a.jmp(self.exit);
         a.bind(self.halt);
         a.mov_imm(Rax, u64::from(EXIT_HALT));
         a.jmp(self.exit);
@@ -388,7 +428,7 @@ impl<'a> Compiler<'a> {
         if cost == 0 {
             return;
         }
-        let gas = Mem::Base(R15, gas_offset());
+        let gas = GAS;
         if let Ok(imm) = i32::try_from(cost) {
             self.asm.alu_mi(W64, Alu::Sub, gas, imm);
         } else {
@@ -401,7 +441,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn refund(&mut self, cost: u32) {
-        let gas = Mem::Base(R15, gas_offset());
+        let gas = GAS;
         if let Ok(imm) = i32::try_from(cost) {
             self.asm.alu_mi(W64, Alu::Add, gas, imm);
         } else {
@@ -416,9 +456,9 @@ impl<'a> Compiler<'a> {
         label
     }
 
-    /// `Core.index = index`.
+    /// The exit index (`Core.index` once the exit copied it back) = `index`.
     fn set_index(&mut self, index: u32) {
-        self.asm.store_imm32(Mem::Base(R15, index_offset()), index);
+        self.asm.store_imm32(INDEX, index);
     }
 
     fn exit_now(&mut self, kind: u64, index: u32) {
@@ -498,117 +538,94 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// Leaves for the interpreter unless the access of `bytes` at ecx is on the fast path.
-    fn check_dynamic(&mut self, index: u32, bytes: u32, write: bool) {
-        let slow = self.exit_stub(EXIT_STEP, index);
-        let a = &mut *self.asm;
-        a.mov_rr32(Rax, Rcx);
-        a.shift_ri(W32, Shift::Shr, Rax, 12);
-        let table = Mem::Index(TABLE, Rax, 1, 0);
-        if write {
-            a.cmp_byte_mi(table, Access::Write as u8);
-            a.jcc(Cond::Ne, slow);
-        } else {
-            a.cmp_byte_mi(table, Access::None as u8);
-            a.jcc(Cond::E, slow);
-        }
-        if bytes > 1 {
-            // An aligned access never straddles a page; an unaligned one takes the full
-            // in-page check out of line.
-            let unaligned = a.label();
-            let resume = a.label();
-            a.test_r8_imm8(Rcx, (bytes - 1) as u8);
-            a.jcc(Cond::Ne, unaligned);
-            a.bind(resume);
-            self.unaligned.push(Unaligned {
-                label: unaligned,
-                resume,
-                slow,
-                bytes,
-            });
-        }
+    /// Records that the next instruction emitted is guest instruction `index`'s memory
+    /// access (see `signal.rs`).
+    fn access(&mut self, index: u32) {
+        self.fault_offsets.push(self.asm.offset());
+        self.fault_indices.push(index);
     }
 
-    /// The same for a constant address (set into ecx).
-    fn check_static(&mut self, index: u32, address: u32, bytes: u32, write: bool) {
-        let slow = self.exit_stub(EXIT_STEP, index);
-        if address % PAGE_SIZE > PAGE_SIZE - bytes {
-            self.asm.jmp(slow);
-            return;
+    /// The guest memory operand of constant `address`.
+    fn static_operand(&mut self, address: u32) -> Mem {
+        match i32::try_from(address) {
+            Ok(disp) => Mem::Base(BASE, disp),
+            Err(_) => {
+                self.asm.mov_imm(Rcx, u64::from(address));
+                Self::guest()
+            }
         }
-        let page = Mem::Base(TABLE, (address / PAGE_SIZE) as i32);
-        if write {
-            self.asm.cmp_byte_mi(page, Access::Write as u8);
-            self.asm.jcc(Cond::Ne, slow);
-        } else {
-            self.asm.cmp_byte_mi(page, Access::None as u8);
-            self.asm.jcc(Cond::E, slow);
-        }
-        self.asm.mov_imm(Rcx, u64::from(address));
     }
 
     /// ecx = (r_slot + imm) mod 2^32.
     fn address(&mut self, slot: u8, offset: u32) {
-        self.ld(Rcx, slot);
-        if offset != 0 {
-            self.asm.alu_ri(W32, Alu::Add, Rcx, offset as i32);
-        } else {
-            self.asm.mov_rr32(Rcx, Rcx);
+        match HOST[usize::from(slot)] {
+            Some(host) => self.asm.lea32(Rcx, Mem::Base(host, offset as i32)),
+            None => {
+                self.asm.load64(Rcx, reg(slot));
+                self.asm.lea32(Rcx, Mem::Base(Rcx, offset as i32));
+            }
         }
     }
 
+    /// base + rcx: guest memory at the address in ecx.
     fn guest() -> Mem {
         Mem::Index(BASE, Rcx, 1, 0)
     }
 
     fn load_static(&mut self, index: u32, kind: Load, dst: u8, address: u32) {
-        self.check_static(index, address, load_bytes(kind), false);
-        self.load_value(kind, dst);
+        let operand = self.static_operand(address);
+        self.load_value(index, kind, dst, operand);
     }
 
     fn load_indirect(&mut self, index: u32, kind: Load, dst: u8, base: u8, offset: u32) {
         self.address(base, offset);
-        self.check_dynamic(index, load_bytes(kind), false);
-        self.load_value(kind, dst);
+        self.load_value(index, kind, dst, Self::guest());
     }
 
-    /// r_dst = the value at base + rcx (address).
-    fn load_value(&mut self, kind: Load, dst: u8) {
+    /// r_dst = the value at `operand`.
+    fn load_value(&mut self, index: u32, kind: Load, dst: u8, operand: Mem) {
         match HOST[usize::from(dst)] {
-            Some(host) => self.asm.load(kind, host, Self::guest()),
+            Some(host) => {
+                self.access(index);
+                self.asm.load(kind, host, operand);
+            }
             None => {
-                self.asm.load(kind, Rax, Self::guest());
+                self.access(index);
+                self.asm.load(kind, Rax, operand);
                 self.st(dst, Rax);
             }
         }
     }
 
-    /// Stores `value` at base + rcx (address).
-    fn store_value(&mut self, bytes: u32, value: Value) {
+    /// Stores `value` at `operand`.
+    fn store_value(&mut self, index: u32, bytes: u32, value: Value, operand: Mem) {
         let host = match value {
             Value::Reg(slot) => HOST[usize::from(slot)],
             Value::Imm(_) => None,
         };
-        if let Some(host) = host {
-            self.asm.store(bytes as u8, Self::guest(), host);
-            return;
-        }
-        match value {
-            Value::Reg(slot) => self.ld(Rax, slot),
-            Value::Imm(imm) => self.imm(Rax, imm),
-        }
-        self.asm.store(bytes as u8, Self::guest(), Rax);
+        let source = match (host, value) {
+            (Some(host), _) => host,
+            (None, Value::Reg(slot)) => {
+                self.ld(Rax, slot);
+                Rax
+            }
+            (None, Value::Imm(imm)) => {
+                self.imm(Rax, imm);
+                Rax
+            }
+        };
+        self.access(index);
+        self.asm.store(bytes as u8, operand, source);
     }
 
     fn store_static(&mut self, index: u32, bytes: u32, address: u32, value: Value) {
-        self.check_static(index, address, bytes, true);
-        self.store_value(bytes, value);
+        let operand = self.static_operand(address);
+        self.store_value(index, bytes, value, operand);
     }
 
     fn store_indirect(&mut self, index: u32, bytes: u32, base: u8, offset: u32, value: Value) {
         self.address(base, offset);
-        self.check_dynamic(index, bytes, true);
-        self.store_value(bytes, value);
+        self.store_value(index, bytes, value, Self::guest());
     }
 
     /// A jump through the jump table to the address in eax, from instruction `index`.
@@ -1122,13 +1139,4 @@ impl<'a> Compiler<'a> {
 enum Value {
     Reg(u8),
     Imm(u32),
-}
-
-fn load_bytes(kind: Load) -> u32 {
-    match kind {
-        Load::U8 | Load::I8 => 1,
-        Load::U16 | Load::I16 => 2,
-        Load::U32 | Load::I32 => 4,
-        Load::U64 => 8,
-    }
 }

@@ -90,4 +90,7 @@ pub enum CompileError {
     /// The executable mapping could not be created.
     #[error("could not map executable memory: {0}")]
     Map(String),
+    /// The signal handler that catches guest memory faults could not be installed.
+    #[error("could not install the recompiler's SIGSEGV handler: {0}")]
+    Signal(String),
 }

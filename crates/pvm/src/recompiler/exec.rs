@@ -3,6 +3,7 @@
 use std::ptr::NonNull;
 
 use super::compile::{Module, EXIT_HALT, EXIT_HOST_CALL, EXIT_OUT_OF_GAS, EXIT_PANIC, EXIT_STEP};
+use super::signal::Running;
 use super::CompileError;
 use crate::interpreter;
 use crate::observer::NoObserver;
@@ -103,21 +104,33 @@ impl Drop for ExecMemory {
 /// the exit; the boolean says whether its block is paid).
 pub(crate) fn run(core: &mut Core, program: &Program, module: &Module) -> (Option<Exit>, bool) {
     let entry = module.entry();
+    if !core.memory.enable_native_protection() {
+        // The system refused to protect guest pages (out of mappings): generated code
+        // would not be confined, so the interpreter runs this instance instead.
+        return crate::interpreter::run_untraced(core, program);
+    }
     loop {
         let fast = core.memory.fast_path();
-        // r15 in generated code: the registers, with gas and index at fixed offsets from
-        // them; derived from the whole `Core` so that the pointer may reach those fields.
+        // The trampoline's first argument: the registers, with gas and index at fixed
+        // offsets from them; derived from the whole `Core` so that the pointer may reach
+        // those fields.
         let regs = (core as *mut Core)
             .cast::<u8>()
             .wrapping_add(std::mem::offset_of!(Core, regs))
             .cast::<u64>();
         let at = module.body(core.index);
+        let running = Running::enter(module.fault_map());
         // SAFETY: the module was compiled from `program` (the Program owns it), so `at` is
         // the entry of a valid instruction. Generated code only touches `core.regs`,
         // `core.gas`, `core.index` (through the regs pointer and fixed offsets into the
-        // same `Core`), reads the page table and accesses guest memory at base + a 32-bit
-        // offset after the page check; it returns through the trampoline's epilogue.
-        let result = unsafe { entry(regs, fast.base_ptr(), fast.access_ptr(), at) };
+        // same `Core`) and its own stack frame, and accesses guest memory at base + a
+        // zero-extended 32-bit address: inside the 4 GiB reservation plus its guard, whose
+        // host protection mirrors the page table (checked just above), so a forbidden
+        // access faults into the signal handler, which resumes at the landing code while
+        // `running` marks this module as the one this thread runs. It returns through the
+        // trampoline's epilogue.
+        let result = unsafe { entry(regs, fast.base_ptr(), at) };
+        drop(running);
         let kind = result as u32;
         match kind {
             EXIT_HALT => return (Some(Exit::Halt), true),

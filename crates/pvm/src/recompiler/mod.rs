@@ -44,6 +44,8 @@ mod asm;
 mod compile;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod exec;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod signal;
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub(crate) use compile::Module;
@@ -61,6 +63,7 @@ fn stored(program: &crate::Program) -> Option<std::sync::Arc<Module>> {
 /// race compile twice and keep the first result.
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub(crate) fn module(program: &crate::Program) -> Result<std::sync::Arc<Module>, CompileError> {
+    signal::install().map_err(CompileError::Signal)?;
     if let Some(module) = stored(program) {
         return Ok(module);
     }
