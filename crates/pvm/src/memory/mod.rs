@@ -436,7 +436,7 @@ impl Memory {
         access: Access,
     ) -> Result<(), MemoryError> {
         check_range(address, length)?;
-        self.zero_pages(address, length);
+        self.zero_pages(address, length)?;
         self.set_pages(address, length, access);
         Ok(())
     }
@@ -494,7 +494,7 @@ impl Memory {
     ) -> Result<(), MemoryError> {
         check_range(address, length)?;
         if access == Access::None {
-            self.zero_pages(address, length);
+            self.zero_pages(address, length)?;
         }
         self.set_pages(address, length, access);
         Ok(())
@@ -544,9 +544,9 @@ impl Memory {
         self.dirty_len = (self.dirty_len + 1).min(MAX_DIRTY_RANGES + 1);
     }
 
-    fn zero_pages(&mut self, address: u32, length: u64) {
+    fn zero_pages(&mut self, address: u32, length: u64) -> Result<(), MemoryError> {
         if length == 0 {
-            return;
+            return Ok(());
         }
         // Inaccessible pages hold zeros (module invariant): only a range with a mapped page
         // needs the system call. (A fresh instance maps its image without any.)
@@ -556,7 +556,7 @@ impl Memory {
             .iter()
             .all(|&page| page == Access::None as u8)
         {
-            return;
+            return Ok(());
         }
         // SAFETY: the range was checked to lie inside the reservation, which this memory
         // owns; nothing borrows it across this `&mut self` call.
@@ -565,18 +565,20 @@ impl Memory {
         if !unsafe { reservation::discard(pointer, length as usize, self.file_backed) } {
             // The system refused (out of mappings): write the zeros instead, lifting
             // hardware protection first (the caller's `set_pages` sets it again).
-            // SAFETY: as above.
-            if self.native != Native::Off
-                && !unsafe { reservation::protect(pointer, length as usize, Access::Write) }
-            {
-                // Neither dropping nor writing is possible: the system is out of
-                // mappings. Nothing sound is left but to stop (this path cannot return
-                // an error, and continuing would show stale bytes as zeros).
-                std::process::abort();
+            if self.native != Native::Off {
+                // SAFETY: as above.
+                if !unsafe { reservation::protect(pointer, length as usize, Access::Write) } {
+                    // Neither dropping nor writing worked: the pages keep their bytes
+                    // and their access, and the caller reports the error.
+                    return Err(MemoryError::Protect(
+                        std::io::Error::last_os_error().to_string(),
+                    ));
+                }
             }
             // SAFETY: as above; the range is host-writable now.
             unsafe { std::ptr::write_bytes(pointer, 0, length as usize) };
         }
+        Ok(())
     }
 
     /// The access of the page holding `address`.

@@ -144,3 +144,73 @@ fn a_reused_reservation_is_as_clean_as_a_fresh_one() {
         }
     }
 }
+
+/// The host permissions (`r`, `w` of `/proc/self/maps`) of the page holding `pointer`.
+#[cfg(target_os = "linux")]
+fn host_permissions(pointer: *const u8) -> String {
+    let address = pointer as usize;
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    for line in maps.lines() {
+        let mut fields = line.split_whitespace();
+        let (start, end) = fields.next().unwrap().split_once('-').unwrap();
+        let start = usize::from_str_radix(start, 16).unwrap();
+        let end = usize::from_str_radix(end, 16).unwrap();
+        if (start..end).contains(&address) {
+            return fields.next().unwrap()[..2].to_string();
+        }
+    }
+    panic!("{address:#x} is not mapped");
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn native_protection_mirrors_the_table_and_host_writes_still_work() {
+    let mut memory = Memory::new().unwrap();
+    memory.map_zeroed(0x2_0000, 4096, Access::Read).unwrap();
+    memory.map_zeroed(0x2_1000, 4096, Access::Write).unwrap();
+    assert!(memory.enable_native_protection());
+    assert!(memory.native_protection());
+    let at = |address: u32| memory.base.as_ptr().wrapping_add(address as usize) as *const u8;
+    assert_eq!(host_permissions(at(0x2_0000)), "r-");
+    assert_eq!(host_permissions(at(0x2_1000)), "rw");
+    assert_eq!(host_permissions(at(0x2_2000)), "--");
+    assert_eq!(host_permissions(at(0x0)), "--");
+    // The guard after the 4 GiB space.
+    let end = memory.base.as_ptr().wrapping_add(1 << 32) as *const u8;
+    assert_eq!(host_permissions(end), "--");
+
+    // Loading read-only data lifts the protection for the write only.
+    memory.write_privileged(0x2_0FFC, &[1, 2, 3, 4, 5, 6]).unwrap();
+    assert_eq!(memory.read_vec(0x2_0FFC, 6).unwrap(), [1, 2, 3, 4, 5, 6]);
+    let at = |address: u32| memory.base.as_ptr().wrapping_add(address as usize) as *const u8;
+    assert_eq!(host_permissions(at(0x2_0000)), "r-");
+    // Unmapped pages read as zero words without touching them.
+    assert_eq!(memory.word(0x3_0000), 0);
+    assert_eq!(memory.word(0x2_0FF8), 0x0403_0201_0000_0000);
+
+    // Changing access changes the host protection; unmapping zeroes.
+    memory.set_access(0x2_0000, 4096, Access::Write).unwrap();
+    memory.unmap(0x2_1000, 4096).unwrap();
+    let at = |address: u32| memory.base.as_ptr().wrapping_add(address as usize) as *const u8;
+    assert_eq!(host_permissions(at(0x2_0000)), "rw");
+    assert_eq!(host_permissions(at(0x2_1000)), "--");
+    memory.map_zeroed(0x2_1000, 4096, Access::Read).unwrap();
+    assert_eq!(memory.read_vec(0x2_1000, 2).unwrap(), [0, 0]);
+    assert_eq!(memory.sbrk(0), Some(0));
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_protected_reservation_comes_back_from_the_pool_read_write_and_clean() {
+    for _ in 0..4 {
+        let mut memory = Memory::new().unwrap();
+        let at = memory.base.as_ptr().wrapping_add(0x5_0000) as *const u8;
+        assert_eq!(host_permissions(at), "rw", "a fresh reservation is read-write");
+        assert_eq!(memory.mapped_page_count(), 0);
+        memory.map_zeroed(0x5_0000, 8192, Access::Write).unwrap();
+        assert_eq!(memory.read_vec(0x5_0000, 4).unwrap(), [0; 4]);
+        memory.write(0x5_0000, &[9; 4]).unwrap();
+        assert!(memory.enable_native_protection());
+        drop(memory);
+    }
+}
