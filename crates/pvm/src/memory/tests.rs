@@ -180,7 +180,9 @@ fn native_protection_mirrors_the_table_and_host_writes_still_work() {
     assert_eq!(host_permissions(end), "--");
 
     // Loading read-only data lifts the protection for the write only.
-    memory.write_privileged(0x2_0FFC, &[1, 2, 3, 4, 5, 6]).unwrap();
+    memory
+        .write_privileged(0x2_0FFC, &[1, 2, 3, 4, 5, 6])
+        .unwrap();
     assert_eq!(memory.read_vec(0x2_0FFC, 6).unwrap(), [1, 2, 3, 4, 5, 6]);
     let at = |address: u32| memory.base.as_ptr().wrapping_add(address as usize) as *const u8;
     assert_eq!(host_permissions(at(0x2_0000)), "r-");
@@ -205,7 +207,11 @@ fn a_protected_reservation_comes_back_from_the_pool_read_write_and_clean() {
     for _ in 0..4 {
         let mut memory = Memory::new().unwrap();
         let at = memory.base.as_ptr().wrapping_add(0x5_0000) as *const u8;
-        assert_eq!(host_permissions(at), "rw", "a fresh reservation is read-write");
+        assert_eq!(
+            host_permissions(at),
+            "rw",
+            "a fresh reservation is read-write"
+        );
         assert_eq!(memory.mapped_page_count(), 0);
         memory.map_zeroed(0x5_0000, 8192, Access::Write).unwrap();
         assert_eq!(memory.read_vec(0x5_0000, 4).unwrap(), [0; 4]);
