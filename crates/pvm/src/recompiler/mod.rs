@@ -15,19 +15,21 @@
 //!   *charge-then-run* entry. Jumps past leading `unlikely` hints get a small out-of-line
 //!   charge stub.
 //! * Generated code works on the interpreter's own `Core`: the entry trampoline loads the
-//!   guest registers r0..r11 from it into host registers (r12 stays in its slot; r15
-//!   points at the slots, gas and `Core.index`) and every exit stores them back, so
-//!   outside native code all state is in `Core`. The memory base and the page-access
-//!   table sit in the stack frame (see `compile.rs`). Every load and store does the
-//!   interpreter's software fast-path check (the page's access byte and, for unaligned
-//!   accesses, the in-page offset; then one access at base + zero-extended 32-bit
-//!   address), so the guest can only reach its own 4 GiB reservation; no signal handler
-//!   is needed.
-//! * Whatever is not on the fast path (a straddling or faulting access, `sbrk`) leaves
-//!   native code with "continue in the interpreter at instruction i": the driver runs that
-//!   one instruction with the interpreter (single-step mode) and re-enters native code at
-//!   the next instruction, already paid. Page-fault, panic, low-memory and wrap-around
-//!   rules therefore live only in the interpreter.
+//!   guest registers r0..r11 from it into host registers (r12 stays in a stack-frame slot;
+//!   gas and `Core.index` are copied into the frame too) and every exit stores them back,
+//!   so outside native code all state is in `Core`.
+//! * Guest memory is checked by the hardware: each access is one instruction at
+//!   `base + zero-extended 32-bit address` into the instance's 4 GiB reservation, which is
+//!   followed by a 64 KiB guard; before native code runs, the host protection of the whole
+//!   reservation is made to mirror the page table ([`crate::memory`], `Native::On`), so an
+//!   access the guest may not make faults. The `SIGSEGV` handler (`signal.rs`,
+//!   installed once, `SA_ONSTACK`) claims a fault only if it is at one of the running
+//!   module's recorded access instructions on this thread; it then resumes at the landing
+//!   code with that instruction's index, which exits "continue in the interpreter at
+//!   instruction i". Every other signal goes to the handler that was installed before.
+//! * That single-step exit also serves `sbrk`: the driver runs the one instruction with the
+//!   interpreter and re-enters native code at the next instruction, already paid. Page
+//!   fault, panic, low-memory and wrap-around rules therefore live only in the interpreter.
 //! * Dynamic jumps check the address like the interpreter (halt address, zero, odd, beyond
 //!   the table → halt/panic) and go through a table of native charge entries, one per
 //!   jump-table slot, placed read-only after the code.
