@@ -72,6 +72,33 @@ pub fn bench_cases(filter: Option<&str>) -> Result<Vec<Case>, BenchError> {
     Ok(cases)
 }
 
+/// The case whose blob is the largest, with the blob.
+pub fn largest_program(cases: &[Case]) -> Result<Option<(Case, Vec<u8>)>, BenchError> {
+    let mut largest: Option<(Case, Vec<u8>)> = None;
+    for case in cases {
+        let blob = read_blob(&case.program)?;
+        if largest.as_ref().is_none_or(|(_, b)| blob.len() > b.len()) {
+            largest = Some((case.clone(), blob));
+        }
+    }
+    Ok(largest)
+}
+
+/// The native checksum `guests/expected.txt` records for `export(arg)` of `program` (a
+/// bench case or not), if it records one.
+pub fn expected_result(program: &str, export: &str, arg: u64) -> Result<Option<u64>, BenchError> {
+    let path = guests_dir().join("expected.txt");
+    for (line, fields) in records(&path)? {
+        if fields.len() < 4 || fields[0] != program || fields[1] != export {
+            continue;
+        }
+        if number(&path, line, &fields[2])? == arg {
+            return number(&path, line, &fields[3]).map(Some);
+        }
+    }
+    Ok(None)
+}
+
 /// `(program, export, arg) → gas used` from `expected-gas.txt`; empty if the file is missing.
 fn oracle_gas(path: &Path) -> Result<HashMap<(String, String, u64), u64>, BenchError> {
     if !path.exists() {
@@ -133,5 +160,18 @@ mod tests {
         let zlib = bench_cases(Some("zlib")).unwrap();
         assert_eq!(zlib.len(), 1);
         assert!(zlib[0].arg >= 1 << 20);
+        assert_eq!(
+            expected_result("zlib", "zlib_deflate", zlib[0].arg).unwrap(),
+            Some(zlib[0].expected)
+        );
+        assert!(expected_result("zlib", "zlib_deflate", 1000)
+            .unwrap()
+            .is_some());
+        assert_eq!(expected_result("zlib", "zlib_deflate", 7).unwrap(), None);
+        let (largest, blob) = largest_program(&cases).unwrap().unwrap();
+        assert!(cases
+            .iter()
+            .all(|c| read_blob(&c.program).unwrap().len() <= blob.len()));
+        assert_eq!(read_blob(&largest.program).unwrap(), blob);
     }
 }

@@ -76,8 +76,8 @@ pub enum BenchError {
         /// The exit, as debug text.
         exit: String,
     },
-    /// A child process of the memory measurement failed.
-    #[error("memory measurement child `{args}`: {message}")]
+    /// A child process (memory, whole-process or instances measurement) failed.
+    #[error("child process `{args}`: {message}")]
     Child {
         /// The child's arguments.
         args: String,

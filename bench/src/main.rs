@@ -1,14 +1,19 @@
-//! Benchmark harness: every bench case of the guest corpus on this engine, PolkaVM 0.37's
-//! interpreter and recompiler (gas metering on, full cost model) and natively; results
-//! verified against the native checksums and PolkaVM's gas; a Markdown report on stdout
-//! and in `bench/results/latest.md`. See `bench/README.md`.
+//! Benchmark harness: every bench case of the guest corpus on this engine (interpreter and
+//! recompiler), PolkaVM 0.37's interpreter and recompiler (gas metering on, full cost
+//! model) and natively, per call and as whole processes; results verified against the
+//! native checksums and PolkaVM's gas; a Markdown report on stdout and in
+//! `bench/results/latest.md`. Also the start-up benchmark (`--startup`) and many instances
+//! in one process (`--instances`). See `bench/README.md`.
 
+mod child;
 mod corpus;
 mod engines;
 mod error;
+mod instances;
 mod load_time;
 mod measure;
 mod options;
+mod process;
 mod report;
 mod rss;
 mod startup;
@@ -17,16 +22,17 @@ mod verify;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode};
 
-use corpus::{bench_cases, read_blob, Case};
+use child::ChildEngine;
+use corpus::{bench_cases, largest_program, read_blob, Case};
 use engines::native::NativeRunner;
 use engines::ours::OursRunner;
 use engines::polkavm::{engines, PolkaVmEngines, PolkaVmRunner};
 use engines::Runner;
 use error::BenchError;
 use measure::{best_of_each, Loaded};
-use options::{BenchOptions, Command, StartupOptions};
+use options::{BenchOptions, Command, OurEngines, StartupOptions};
 use report::{LoadSection, MemorySection, Report};
-use verify::CaseResults;
+use verify::{CaseResults, NOT_SELECTED};
 
 /// Load-time repetitions per step, at least.
 const MIN_LOAD_RUNS: usize = 20;
@@ -46,6 +52,27 @@ fn main() -> ExitCode {
             export,
             arg,
         } => startup::child(&engine, &path, &export, &arg).map(|()| true),
+        Command::ChildProcess {
+            engine,
+            program,
+            export,
+            arg,
+            expected,
+            gas,
+        } => process::child(&engine, &program, &export, &arg, &expected, &gas).map(|()| true),
+        Command::Instances(options) => {
+            let mut context = machine_lines();
+            context.push(options.engines.describe().to_string());
+            instances::run(&options, context)
+        }
+        Command::ChildInstances {
+            engine,
+            program,
+            export,
+            arg,
+            count,
+            expected,
+        } => instances::child(&engine, &program, &export, &arg, &count, &expected).map(|()| true),
         Command::WriteSynthetic { path, mib } => {
             let blob = startup::synthetic::program(mib)?;
             save(&path, &blob).map(|()| {
@@ -85,7 +112,7 @@ fn bench(options: &BenchOptions) -> Result<bool, BenchError> {
 
     let mut measured = Vec::new();
     for case in &cases {
-        let results = measure_case(case, &vms, options.runs)?;
+        let results = measure_case(case, &vms, options)?;
         let failures = verify::failures(&results, vms.compiler.is_ok());
         for failure in &failures {
             eprintln!("  FAILED: {failure}");
@@ -93,25 +120,36 @@ fn bench(options: &BenchOptions) -> Result<bool, BenchError> {
         measured.push((results, failures));
     }
 
+    let child_engines = ChildEngine::selected(options.engines, vms.compiler.is_ok());
+    let process = process::measure(&cases, &child_engines, options.runs);
     let largest = largest_program(&cases)?;
-    let load = largest
-        .as_ref()
-        .map(|(case, blob)| load_section(case, blob, &vms, options.runs.max(MIN_LOAD_RUNS)));
+    let load = largest.as_ref().map(|(case, blob)| {
+        load_section(
+            case,
+            blob,
+            &vms,
+            options.engines,
+            options.runs.max(MIN_LOAD_RUNS),
+        )
+    });
     let memory = largest.as_ref().map(|(case, _)| {
         eprintln!("peak memory: {} in child processes", case.program);
         MemorySection {
             call: format!("{}({})", case.export, case.arg),
             program: case.program.clone(),
-            engines: rss::measure(&case.program),
+            engines: rss::measure(&case.program, &child_engines),
         }
     });
 
-    let all_passed = measured.iter().all(|(_, failures)| failures.is_empty());
+    let all_passed =
+        measured.iter().all(|(_, failures)| failures.is_empty()) && process.failures().is_empty();
     let report = Report {
         context: context_lines(options, &compiler_note),
         cases: measured,
         load,
         memory,
+        process: Some(process),
+        recompiler: options.engines.recompiler,
     };
     let text = report::render(&report);
     print!("{text}");
@@ -155,8 +193,13 @@ fn startup_bench(options: &StartupOptions) -> Result<bool, BenchError> {
     Ok(all_passed)
 }
 
-/// Loads and times one case on every engine. An engine that fails is recorded, not fatal.
-fn measure_case(case: &Case, vms: &PolkaVmEngines, runs: usize) -> Result<CaseResults, BenchError> {
+/// Loads and times one case on every engine (of ours, those `--engine` selects). An engine
+/// that fails is recorded, not fatal.
+fn measure_case(
+    case: &Case,
+    vms: &PolkaVmEngines,
+    options: &BenchOptions,
+) -> Result<CaseResults, BenchError> {
     eprintln!("{} {}({}):", case.program, case.export, case.arg);
     let blob = read_blob(&case.program)?;
     let compiler = match &vms.compiler {
@@ -166,47 +209,68 @@ fn measure_case(case: &Case, vms: &PolkaVmEngines, runs: usize) -> Result<CaseRe
             format!("unavailable: {e}"),
         )),
     };
-    let runners = vec![
-        boxed(NativeRunner::load(&case.program, &case.export)),
-        boxed(OursRunner::load(&case.program, &blob, &case.export)),
-        boxed(PolkaVmRunner::load(
-            &vms.interpreter,
-            &case.program,
-            &blob,
-            &case.export,
-        )),
-        compiler,
-        boxed(OursRunner::load_on(
-            &case.program,
-            &blob,
-            &case.export,
-            pvm::Engine::Recompiler,
-        )),
+    let ours = |engine: pvm::Engine| {
+        options.engines.includes(engine).then(|| {
+            boxed(OursRunner::load_on(
+                &case.program,
+                &blob,
+                &case.export,
+                engine,
+            ))
+        })
+    };
+    // Every engine in a fixed slot; `None`: left out by `--engine`.
+    let slots: Vec<(&str, Option<Loaded>)> = vec![
+        (
+            "native",
+            Some(boxed(NativeRunner::load(&case.program, &case.export))),
+        ),
+        ("pvm", ours(pvm::Engine::Interpreter)),
+        (
+            "PolkaVM interpreter",
+            Some(boxed(PolkaVmRunner::load(
+                &vms.interpreter,
+                &case.program,
+                &blob,
+                &case.export,
+            ))),
+        ),
+        ("PolkaVM recompiler", Some(compiler)),
+        ("pvm recompiler", ours(pvm::Engine::Recompiler)),
     ];
-    let names = [
-        "native",
-        "pvm",
-        "PolkaVM interpreter",
-        "PolkaVM recompiler",
-        "pvm recompiler",
-    ];
-    let mut results = best_of_each(runners, case.arg, runs)
-        .into_iter()
-        .zip(names)
-        .map(|(measured, name)| {
-            match &measured {
-                Ok(m) => eprintln!("  {name:<20} {:>12.3} ms", m.best.as_secs_f64() * 1e3),
-                Err(e) => eprintln!("  {name:<20} error: {e}"),
-            }
-            measured.map_err(|e| e.to_string())
-        });
-    let mut next = || results.next().expect("one result per runner");
+    let (names, runners): (Vec<&str>, Vec<Option<Loaded>>) = slots.into_iter().unzip();
+    let present: Vec<bool> = runners.iter().map(Option::is_some).collect();
+    let mut measured = best_of_each(
+        runners.into_iter().flatten().collect(),
+        case.arg,
+        options.runs,
+    )
+    .into_iter();
+    let mut results = names.into_iter().zip(present).map(|(name, present)| {
+        if !present {
+            return Err(NOT_SELECTED.to_string());
+        }
+        let measured = measured.next().expect("one result per runner");
+        match &measured {
+            Ok(m) => eprintln!("  {name:<20} {:>12.3} ms", m.best.as_secs_f64() * 1e3),
+            Err(e) => eprintln!("  {name:<20} error: {e}"),
+        }
+        measured.map_err(|e| e.to_string())
+    });
+    let mut next = || results.next().expect("one result per engine");
     let (native, ours, interpreter, compiler, ours_recompiler) =
         (next(), next(), next(), next(), next());
-    let instructions = OursRunner::load(&case.program, &blob, &case.export)
-        .and_then(|mut runner| runner.count_instructions(case.arg))
-        .map_err(|e| eprintln!("  counting instructions: {e}"))
-        .ok();
+    // Counted on the interpreter (an observer), so only when it is measured.
+    let instructions = options
+        .engines
+        .interpreter
+        .then(|| {
+            OursRunner::load(&case.program, &blob, &case.export)
+                .and_then(|mut runner| runner.count_instructions(case.arg))
+                .map_err(|e| eprintln!("  counting instructions: {e}"))
+                .ok()
+        })
+        .flatten();
     Ok(CaseResults {
         case: case.clone(),
         native,
@@ -215,6 +279,7 @@ fn measure_case(case: &Case, vms: &PolkaVmEngines, runs: usize) -> Result<CaseRe
         compiler,
         ours_recompiler,
         instructions,
+        engines: options.engines,
     })
 }
 
@@ -223,37 +288,34 @@ fn boxed<R: Runner + 'static>(runner: Result<R, BenchError>) -> Loaded {
     runner.map(|r| Box::new(r) as Box<dyn Runner>)
 }
 
-/// The case whose blob is the largest, with the blob.
-fn largest_program(cases: &[Case]) -> Result<Option<(Case, Vec<u8>)>, BenchError> {
-    let mut largest: Option<(Case, Vec<u8>)> = None;
-    for case in cases {
-        let blob = read_blob(&case.program)?;
-        if largest.as_ref().is_none_or(|(_, b)| blob.len() > b.len()) {
-            largest = Some((case.clone(), blob));
-        }
-    }
-    Ok(largest)
-}
-
-fn load_section(case: &Case, blob: &[u8], vms: &PolkaVmEngines, runs: usize) -> LoadSection {
+fn load_section(
+    case: &Case,
+    blob: &[u8],
+    vms: &PolkaVmEngines,
+    ours: OurEngines,
+    runs: usize,
+) -> LoadSection {
     eprintln!("load time: {} ({} bytes)", case.program, blob.len());
     let program = case.program.as_str();
-    let mut engines = vec![
-        ("pvm", load_time::ours(program, blob, runs)),
-        (
-            "PolkaVM interpreter",
-            load_time::polkavm(&vms.interpreter, program, blob, runs),
-        ),
-    ];
+    let mut engines = Vec::new();
+    if ours.interpreter {
+        engines.push(("pvm", load_time::ours(program, blob, runs)));
+    }
+    engines.push((
+        "PolkaVM interpreter",
+        load_time::polkavm(&vms.interpreter, program, blob, runs),
+    ));
     let compiler = match &vms.compiler {
         Ok(vm) => load_time::polkavm(vm, program, blob, runs),
         Err(e) => Err(BenchError::polkavm("recompiler", e)),
     };
     engines.push(("PolkaVM recompiler", compiler));
-    engines.push((
-        "pvm recompiler",
-        load_time::ours_recompiler(program, blob, runs),
-    ));
+    if ours.recompiler {
+        engines.push((
+            "pvm recompiler",
+            load_time::ours_recompiler(program, blob, runs),
+        ));
+    }
     LoadSection {
         program: program.to_string(),
         blob_bytes: blob.len(),
@@ -274,6 +336,7 @@ fn context_lines(options: &BenchOptions, compiler_note: &str) -> Vec<String> {
         "native: the same C sources, host `cc -O2` (build.rs, `cc` crate), x86-64".to_string(),
     );
     lines.push(compiler_note.to_string());
+    lines.push(options.engines.describe().to_string());
     if let Some(filter) = &options.filter {
         lines.push(format!("filter: programs containing `{filter}`"));
     }
@@ -325,6 +388,7 @@ fn command_output(program: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
+/// Writes `text` to `path`, creating its directory.
 fn save(path: &PathBuf, text: impl AsRef<[u8]>) -> Result<(), BenchError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| BenchError::io(dir, e))?;

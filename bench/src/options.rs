@@ -8,6 +8,59 @@ use crate::startup::{StartProgramArg, DEFAULT_STARTUP_RUNS};
 /// Default number of timed runs per program and engine (after one warm-up run).
 pub const DEFAULT_RUNS: usize = 5;
 
+/// Default number of instances of `--instances`.
+pub const DEFAULT_INSTANCES: usize = 1000;
+
+/// Which of this engine's back ends a run measures (`--engine`; default both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OurEngines {
+    /// The interpreter.
+    pub interpreter: bool,
+    /// The recompiler.
+    pub recompiler: bool,
+}
+
+impl OurEngines {
+    /// Both back ends (no `--engine`).
+    pub const BOTH: OurEngines = OurEngines {
+        interpreter: true,
+        recompiler: true,
+    };
+
+    /// `engine` alone.
+    pub fn only(engine: pvm::Engine) -> OurEngines {
+        OurEngines {
+            interpreter: engine == pvm::Engine::Interpreter,
+            recompiler: engine == pvm::Engine::Recompiler,
+        }
+    }
+
+    /// Whether `engine` is measured.
+    pub fn includes(self, engine: pvm::Engine) -> bool {
+        match engine {
+            pvm::Engine::Interpreter => self.interpreter,
+            pvm::Engine::Recompiler => self.recompiler,
+        }
+    }
+
+    /// The `--engine` value: `interpreter` or `recompiler`.
+    pub fn parse(text: &str) -> Result<OurEngines, BenchError> {
+        text.parse::<pvm::Engine>()
+            .map(OurEngines::only)
+            .map_err(|e| BenchError::Usage(format!("--engine: {e}")))
+    }
+
+    /// How the report's context line describes the selection.
+    pub fn describe(self) -> &'static str {
+        match (self.interpreter, self.recompiler) {
+            (true, true) => "pvm: interpreter and recompiler",
+            (true, false) => "pvm: interpreter only (`--engine interpreter`)",
+            (false, true) => "pvm: recompiler only (`--engine recompiler`)",
+            (false, false) => "pvm: no engine",
+        }
+    }
+}
+
 /// What the harness was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -42,8 +95,59 @@ pub enum Command {
         /// Its size in MiB, about.
         mib: usize,
     },
+    /// Many instances of one program in one process per engine (`--instances`).
+    Instances(InstancesOptions),
+    /// Internal: load one program once in this (child) process, create `count` instances of
+    /// it on one engine, run each once and print what it measured (see `crate::instances`).
+    ChildInstances {
+        /// Engine name (see `crate::instances::InstanceEngine`).
+        engine: String,
+        /// Program name.
+        program: String,
+        /// The export to call.
+        export: String,
+        /// Its argument, as given.
+        arg: String,
+        /// Instances to create, as given.
+        count: String,
+        /// The result every call must return, or `-` if unknown.
+        expected: String,
+    },
+    /// Internal: the whole process of one run of one program on one engine — read the
+    /// file, load, instantiate, call once, check, exit — timed by the parent (see
+    /// `crate::process`).
+    ChildProcess {
+        /// Engine name (see [`crate::child::ChildEngine`]).
+        engine: String,
+        /// Program name.
+        program: String,
+        /// The export to call.
+        export: String,
+        /// Its argument, as given.
+        arg: String,
+        /// The result it must return, as given.
+        expected: String,
+        /// The gas it must use, or `-` if unknown.
+        gas: String,
+    },
     /// Print the usage text.
     Help,
+}
+
+/// Options of an `--instances` run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstancesOptions {
+    /// Instances per engine.
+    pub count: usize,
+    /// The program: the largest blob among the bench cases whose name contains this (all
+    /// without one).
+    pub filter: Option<String>,
+    /// Which of this engine's back ends.
+    pub engines: OurEngines,
+    /// The argument of each call; `None`: the bench case's.
+    pub arg: Option<u64>,
+    /// Where to save the report; `None`: nowhere (it is printed).
+    pub output: Option<PathBuf>,
 }
 
 /// Options of a start-up benchmark run.
@@ -70,14 +174,22 @@ pub struct BenchOptions {
     /// Where to save the Markdown report; `None`: `bench/results/latest.md` for a full
     /// run, nowhere for a filtered one.
     pub output: Option<PathBuf>,
+    /// Which of this engine's back ends are measured.
+    pub engines: OurEngines,
 }
 
 /// The usage text.
 pub const USAGE: &str = "\
-usage: pvm-bench [--runs N] [--filter NAME] [--output FILE]
+usage: pvm-bench [--engine interpreter|recompiler] [--runs N] [--filter NAME] [--output FILE]
        pvm-bench --startup [--startup-program PATH[:EXPORT]]... [--runs N] [--filter NAME] [--output FILE]
+       pvm-bench --instances [N] [--engine interpreter|recompiler] [--filter NAME] [--arg A0] [--output FILE]
 
-  --runs N       timed runs per program and engine, best reported (default 5; one warm-up run first)
+  --engine interpreter|recompiler
+                 measure only this one of pvm's engines (default: both); PolkaVM's and
+                 native are measured as always
+  --runs N       timed runs per program and engine, best reported (default 5; one warm-up
+                 call first); also the fresh processes per program and engine of the
+                 whole-process table
   --filter NAME  only the programs whose name contains NAME
   --output FILE  also write the Markdown report to FILE (default: bench/results/latest.md
                  when no --filter is given; with --startup: bench/results/startup.md)
@@ -89,42 +201,53 @@ usage: pvm-bench [--runs N] [--filter NAME] [--output FILE]
   --write-synthetic FILE MIB
                  write a generated .polkavm program of about MIB MiB (3/4 code, 1/4 RO data)
                  to FILE, e.g. for --startup-program FILE
+  --instances [N]
+                 N instances (default 1000) of the largest guest (of those --filter leaves) in
+                 one process per engine: pvm's recompiler, pvm's interpreter, PolkaVM's
+                 recompiler; time to create them all, one call on each, RSS and VmSize
+  --arg A0       with --instances: the argument of each call (default: the bench case's)
 ";
 
 /// Parses the arguments (without the program name).
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, BenchError> {
-    let mut options = BenchOptions {
-        runs: DEFAULT_RUNS,
-        filter: None,
-        output: None,
-    };
+    let mut filter = None;
+    let mut output = None;
+    let mut engines = None;
     let mut startup = false;
+    let mut instances = None;
+    let mut call_arg = None;
     let mut runs_given = None;
     let mut programs = Vec::new();
-    let mut args = args.into_iter();
+    let mut args = args.into_iter().peekable();
     while let Some(arg) = args.next() {
         let mut value = |name: &str| {
             args.next()
                 .ok_or_else(|| BenchError::Usage(format!("{name} needs a value\n{USAGE}")))
         };
         match arg.as_str() {
-            "--runs" => {
-                let text = value("--runs")?;
-                runs_given = match text.parse() {
-                    Ok(n) if n > 0 => Some(n),
-                    _ => {
-                        return Err(BenchError::Usage(format!(
-                            "--runs: `{text}` is not a positive integer"
-                        )))
-                    }
-                };
-            }
-            "--filter" => options.filter = Some(value("--filter")?),
-            "--output" => options.output = Some(PathBuf::from(value("--output")?)),
+            "--runs" => runs_given = Some(positive("--runs", &value("--runs")?)?),
+            "--filter" => filter = Some(value("--filter")?),
+            "--output" => output = Some(PathBuf::from(value("--output")?)),
+            "--engine" => engines = Some(OurEngines::parse(&value("--engine")?)?),
             "--startup" => startup = true,
             "--startup-program" => {
                 programs.push(StartProgramArg::parse(&value("--startup-program")?)?);
                 startup = true;
+            }
+            "--instances" => {
+                // The count is optional: take the next argument only if it is a number.
+                let count = match args.next_if(|next| next.parse::<usize>().is_ok()) {
+                    Some(text) => positive("--instances", &text)?,
+                    None => DEFAULT_INSTANCES,
+                };
+                instances = Some(count);
+            }
+            "--arg" => {
+                let text = value("--arg")?;
+                call_arg = Some(
+                    text.parse()
+                        .map_err(|_| BenchError::Usage(format!("--arg: `{text}` is not a u64")))?,
+                );
             }
             "--write-synthetic" => {
                 let path = PathBuf::from(value("--write-synthetic")?);
@@ -151,6 +274,28 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, BenchErr
                 let program = value("--child-rss")?;
                 return Ok(Command::ChildRss { engine, program });
             }
+            "--child-process" => {
+                let mut next = || value("--child-process");
+                return Ok(Command::ChildProcess {
+                    engine: next()?,
+                    program: next()?,
+                    export: next()?,
+                    arg: next()?,
+                    expected: next()?,
+                    gas: next()?,
+                });
+            }
+            "--child-instances" => {
+                let mut next = || value("--child-instances");
+                return Ok(Command::ChildInstances {
+                    engine: next()?,
+                    program: next()?,
+                    export: next()?,
+                    arg: next()?,
+                    count: next()?,
+                    expected: next()?,
+                });
+            }
             "-h" | "--help" => return Ok(Command::Help),
             other => {
                 return Err(BenchError::Usage(format!(
@@ -159,16 +304,60 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, BenchErr
             }
         }
     }
-    if startup {
-        return Ok(Command::Startup(StartupOptions {
-            runs: runs_given.unwrap_or(DEFAULT_STARTUP_RUNS),
-            filter: options.filter,
-            programs,
-            output: options.output,
+    if startup && instances.is_some() {
+        return Err(BenchError::Usage(
+            "--startup and --instances are separate runs".to_string(),
+        ));
+    }
+    if call_arg.is_some() && instances.is_none() {
+        return Err(BenchError::Usage(
+            "--arg only applies to --instances".to_string(),
+        ));
+    }
+    if let Some(count) = instances {
+        if runs_given.is_some() {
+            return Err(BenchError::Usage(
+                "--runs does not apply to --instances (every instance is called once)".to_string(),
+            ));
+        }
+        return Ok(Command::Instances(InstancesOptions {
+            count,
+            filter,
+            engines: engines.unwrap_or(OurEngines::BOTH),
+            arg: call_arg,
+            output,
         }));
     }
-    options.runs = runs_given.unwrap_or(DEFAULT_RUNS);
-    Ok(Command::Bench(options))
+    if startup {
+        if engines.is_some_and(|e| e.recompiler) {
+            return Err(BenchError::Usage(
+                "--startup measures pvm's interpreter only; --engine recompiler does not apply"
+                    .to_string(),
+            ));
+        }
+        return Ok(Command::Startup(StartupOptions {
+            runs: runs_given.unwrap_or(DEFAULT_STARTUP_RUNS),
+            filter,
+            programs,
+            output,
+        }));
+    }
+    Ok(Command::Bench(BenchOptions {
+        runs: runs_given.unwrap_or(DEFAULT_RUNS),
+        filter,
+        output,
+        engines: engines.unwrap_or(OurEngines::BOTH),
+    }))
+}
+
+/// `text` as a positive integer, for option `name`.
+fn positive(name: &str, text: &str) -> Result<usize, BenchError> {
+    match text.parse() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(BenchError::Usage(format!(
+            "{name}: `{text}` is not a positive integer"
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -186,7 +375,8 @@ mod tests {
             Command::Bench(BenchOptions {
                 runs: DEFAULT_RUNS,
                 filter: None,
-                output: None
+                output: None,
+                engines: OurEngines::BOTH,
             })
         );
     }
@@ -194,16 +384,79 @@ mod tests {
     #[test]
     fn all_options() {
         let parsed = parse(args(&[
-            "--runs", "3", "--filter", "zlib", "--output", "x.md",
+            "--runs",
+            "3",
+            "--filter",
+            "zlib",
+            "--output",
+            "x.md",
+            "--engine",
+            "recompiler",
         ]));
         assert_eq!(
             parsed.unwrap(),
             Command::Bench(BenchOptions {
                 runs: 3,
                 filter: Some("zlib".into()),
-                output: Some("x.md".into())
+                output: Some("x.md".into()),
+                engines: OurEngines {
+                    interpreter: false,
+                    recompiler: true
+                },
             })
         );
+    }
+
+    #[test]
+    fn engine_selection() {
+        let engines = |list: &[&str]| match parse(args(list)).unwrap() {
+            Command::Bench(options) => options.engines,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(engines(&[]), OurEngines::BOTH);
+        let interpreter = engines(&["--engine", "interpreter"]);
+        assert!(interpreter.includes(pvm::Engine::Interpreter));
+        assert!(!interpreter.includes(pvm::Engine::Recompiler));
+        let recompiler = engines(&["--engine", "recompiler"]);
+        assert!(!recompiler.includes(pvm::Engine::Interpreter));
+        assert!(recompiler.includes(pvm::Engine::Recompiler));
+    }
+
+    #[test]
+    fn instances_mode() {
+        let instances = |list: &[&str]| match parse(args(list)).unwrap() {
+            Command::Instances(options) => options,
+            other => panic!("{other:?}"),
+        };
+        let defaults = instances(&["--instances"]);
+        assert_eq!(
+            defaults,
+            InstancesOptions {
+                count: DEFAULT_INSTANCES,
+                filter: None,
+                engines: OurEngines::BOTH,
+                arg: None,
+                output: None,
+            }
+        );
+        let given = instances(&[
+            "--instances",
+            "20",
+            "--engine",
+            "interpreter",
+            "--filter",
+            "lz4",
+            "--arg",
+            "1000",
+        ]);
+        assert_eq!(given.count, 20);
+        assert_eq!(given.engines, OurEngines::only(pvm::Engine::Interpreter));
+        assert_eq!(given.filter.as_deref(), Some("lz4"));
+        assert_eq!(given.arg, Some(1000));
+        // A non-number after --instances is the next option, not the count.
+        let next = instances(&["--instances", "--filter", "zlib"]);
+        assert_eq!(next.count, DEFAULT_INSTANCES);
+        assert_eq!(next.filter.as_deref(), Some("zlib"));
     }
 
     #[test]
@@ -243,6 +496,15 @@ mod tests {
             &["--bogus"],
             &["--startup-program"],
             &["--startup-program", ":x"],
+            &["--engine"],
+            &["--engine", "jit"],
+            &["--engine", "Recompiler"],
+            &["--instances", "0"],
+            &["--arg", "5"],
+            &["--instances", "--arg", "x"],
+            &["--instances", "--runs", "3"],
+            &["--instances", "--startup"],
+            &["--startup", "--engine", "recompiler"],
         ] {
             assert!(
                 matches!(parse(args(bad)), Err(BenchError::Usage(_))),

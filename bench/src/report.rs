@@ -3,10 +3,12 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use crate::child::ChildEngine;
 use crate::error::BenchError;
 use crate::load_time::LoadTime;
 use crate::measure::Measured;
-use crate::rss::{ChildEngine, PeakRss};
+use crate::process::ProcessSection;
+use crate::rss::PeakRss;
 use crate::verify::CaseResults;
 
 /// Everything one benchmark run measured.
@@ -19,6 +21,10 @@ pub struct Report {
     pub load: Option<LoadSection>,
     /// Peak memory on the largest program, if measured.
     pub memory: Option<MemorySection>,
+    /// Whole-process times, if measured.
+    pub process: Option<ProcessSection>,
+    /// Whether pvm's recompiler was measured (`--engine`).
+    pub recompiler: bool,
 }
 
 /// Load times of one program on each engine.
@@ -52,7 +58,12 @@ pub fn render(report: &Report) -> String {
     }
     out.push('\n');
     execution_table(&mut out, &report.cases);
-    recompiler_table(&mut out, &report.cases);
+    if report.recompiler {
+        recompiler_table(&mut out, &report.cases);
+    }
+    if let Some(process) = &report.process {
+        process_table(&mut out, process);
+    }
     instruction_table(&mut out, &report.cases);
     first_call_table(&mut out, &report.cases);
     if let Some(load) = &report.load {
@@ -61,18 +72,25 @@ pub fn render(report: &Report) -> String {
     if let Some(memory) = &report.memory {
         memory_table(&mut out, memory);
     }
-    let failed: Vec<String> = report
+    let line = |case: &crate::corpus::Case, failure: &str| {
+        format!(
+            "- {} {}({}): {failure}",
+            case.program, case.export, case.arg
+        )
+    };
+    let mut failed: Vec<String> = report
         .cases
         .iter()
-        .flat_map(|(results, failures)| {
-            failures.iter().map(move |f| {
-                format!(
-                    "- {} {}({}): {f}",
-                    results.case.program, results.case.export, results.case.arg
-                )
-            })
-        })
+        .flat_map(|(results, failures)| failures.iter().map(|f| line(&results.case, f)))
         .collect();
+    if let Some(process) = &report.process {
+        failed.extend(
+            process
+                .failures()
+                .into_iter()
+                .map(|(case, failure)| line(case, &failure)),
+        );
+    }
     out.push_str("## Checks\n\n");
     if failed.is_empty() {
         out.push_str(
@@ -190,6 +208,78 @@ fn recompiler_table(out: &mut String, cases: &[(CaseResults, Vec<String>)]) {
     );
 }
 
+/// Whole-process times: every engine, with our engines' ratios to PolkaVM's.
+fn process_table(out: &mut String, process: &ProcessSection) {
+    let _ = writeln!(
+        out,
+        "## Whole process (best of {} fresh processes)\n",
+        process.runs
+    );
+    out.push_str(
+        "Wall time of a fresh process (this harness, `--child-process`) that reads the program file, \
+         loads it (the recompilers compile it), instantiates it, calls the export once with the bench \
+         argument, checks the result (and the VMs' gas) and exits, from the spawn to the end of `wait`. \
+         *baseline*: a process that only reads the file. Ratios > 1: pvm faster.\n\n",
+    );
+    let columns: Vec<ChildEngine> = process.engines.clone();
+    let header: Vec<&str> = columns.iter().map(|&e| process_column(e)).collect();
+    let _ = writeln!(
+        out,
+        "| program | {} | **PolkaVM recomp. / pvm recomp.** | PolkaVM interp. / pvm interp. | pvm interp. / pvm recomp. |",
+        header.join(" | ")
+    );
+    let _ = writeln!(out, "|---|{}--:|--:|--:|", "--:|".repeat(columns.len()));
+    let (mut recompilers, mut interpreters, mut ours) = (Vec::new(), Vec::new(), Vec::new());
+    for (index, row) in process.cases.iter().enumerate() {
+        let time = |engine| process.time(index, engine);
+        let a = ratio(
+            time(ChildEngine::Compiler),
+            time(ChildEngine::OursRecompiler),
+        );
+        let b = ratio(time(ChildEngine::Interpreter), time(ChildEngine::Ours));
+        let c = ratio(time(ChildEngine::Ours), time(ChildEngine::OursRecompiler));
+        recompilers.extend(a);
+        interpreters.extend(b);
+        ours.extend(c);
+        let cells: Vec<String> = row
+            .times
+            .iter()
+            .map(|t| match t {
+                Ok(t) => ms(Some(*t)),
+                Err(_) => "**failed**".to_string(),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            row.case.program,
+            cells.join(" | "),
+            times(a, true),
+            times(b, false),
+            times(c, false)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| **geometric mean** | {}{} | {} | {} |\n",
+        " | ".repeat(columns.len()),
+        times(geometric_mean(&recompilers), true),
+        times(geometric_mean(&interpreters), false),
+        times(geometric_mean(&ours), false)
+    );
+}
+
+fn process_column(engine: ChildEngine) -> &'static str {
+    match engine {
+        ChildEngine::Baseline => "baseline",
+        ChildEngine::Native => "native",
+        ChildEngine::Ours => "pvm interp.",
+        ChildEngine::OursRecompiler => "pvm recomp.",
+        ChildEngine::Interpreter => "PolkaVM interp.",
+        ChildEngine::Compiler => "PolkaVM recomp.",
+    }
+}
+
 fn instruction_table(out: &mut String, cases: &[(CaseResults, Vec<String>)]) {
     out.push_str(
         "## Per guest instruction\n\n\
@@ -294,6 +384,25 @@ fn load_table(out: &mut String, load: &LoadSection) {
         }
     }
     out.push('\n');
+    let prepare = |name: &str| {
+        load.engines
+            .iter()
+            .find(|(engine, _)| *engine == name)
+            .and_then(|(_, r)| r.as_ref().ok())
+            .map(|t| t.prepare)
+    };
+    if let (Some(ours), Some(theirs)) = (prepare("pvm recompiler"), prepare("PolkaVM recompiler")) {
+        let _ = writeln!(
+            out,
+            "**Compile time of `{}`** (parse + prepare: pvm `Program::from_parts` + compiling to machine \
+             code; PolkaVM `ProgramBlob::parse` + `Module::from_blob` with its recompiler): pvm recompiler \
+             {}, PolkaVM recompiler {}: PolkaVM / pvm = {} (> 1: pvm faster).\n",
+            load.program,
+            us(ours),
+            us(theirs),
+            times(ratio(Some(theirs), Some(ours)), true)
+        );
+    }
 }
 
 fn memory_table(out: &mut String, memory: &MemorySection) {
@@ -352,7 +461,8 @@ pub fn geometric_mean(values: &[f64]) -> Option<f64> {
     Some((log_sum / values.len() as f64).exp())
 }
 
-fn ms(time: Option<Duration>) -> String {
+/// A time in ms with 3–4 significant digits, `–` for none.
+pub(crate) fn ms(time: Option<Duration>) -> String {
     let Some(time) = time else {
         return "–".to_string();
     };
@@ -385,12 +495,13 @@ fn times(value: Option<f64>, bold: bool) -> String {
     }
 }
 
-fn mib(kib: u64) -> String {
+/// KiB as MiB with one decimal.
+pub(crate) fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
 /// Text safe inside a table cell.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 

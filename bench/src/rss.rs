@@ -8,62 +8,10 @@
 //! engine itself adds to the harness process (binary, libraries, allocator).
 
 use std::process::Command;
-use std::str::FromStr;
 
+use crate::child::{run_once, ChildEngine};
 use crate::corpus::{bench_cases, read_blob};
-use crate::engines::native::NativeRunner;
-use crate::engines::ours::OursRunner;
-use crate::engines::polkavm::{engines, PolkaVmRunner};
-use crate::engines::Runner;
 use crate::error::BenchError;
-
-/// What a child process runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChildEngine {
-    /// Reads the blob only.
-    Baseline,
-    /// The native build.
-    Native,
-    /// This engine.
-    Ours,
-    /// PolkaVM's interpreter.
-    Interpreter,
-    /// PolkaVM's recompiler.
-    Compiler,
-}
-
-impl ChildEngine {
-    /// Every engine, in report order.
-    pub const ALL: [ChildEngine; 5] = [
-        ChildEngine::Baseline,
-        ChildEngine::Native,
-        ChildEngine::Ours,
-        ChildEngine::Interpreter,
-        ChildEngine::Compiler,
-    ];
-
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            ChildEngine::Baseline => "baseline",
-            ChildEngine::Native => "native",
-            ChildEngine::Ours => "pvm",
-            ChildEngine::Interpreter => "polkavm-interpreter",
-            ChildEngine::Compiler => "polkavm-recompiler",
-        }
-    }
-}
-
-impl FromStr for ChildEngine {
-    type Err = BenchError;
-
-    fn from_str(s: &str) -> Result<ChildEngine, BenchError> {
-        ChildEngine::ALL
-            .into_iter()
-            .find(|e| e.name() == s)
-            .ok_or_else(|| BenchError::Usage(format!("--child-rss: unknown engine `{s}`")))
-    }
-}
 
 /// Peak resident memory of one child, in KiB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,11 +29,15 @@ impl PeakRss {
     }
 }
 
-/// Runs one child per engine for `program`; each result is the child's peak or why it failed.
-pub fn measure(program: &str) -> Vec<(ChildEngine, Result<PeakRss, BenchError>)> {
-    ChildEngine::ALL
-        .into_iter()
-        .map(|engine| (engine, spawn(engine, program)))
+/// Runs one child per engine of `engines` for `program`; each result is the child's peak or
+/// why it failed.
+pub fn measure(
+    program: &str,
+    engines: &[ChildEngine],
+) -> Vec<(ChildEngine, Result<PeakRss, BenchError>)> {
+    engines
+        .iter()
+        .map(|&engine| (engine, spawn(engine, program)))
         .collect()
 }
 
@@ -131,40 +83,10 @@ pub fn child(engine: &str, program: &str) -> Result<(), BenchError> {
         .find(|c| c.program == program)
         .ok_or_else(|| BenchError::Usage(format!("--child-rss: no bench case for `{program}`")))?;
     let blob = read_blob(program)?;
-    // The runner (and PolkaVM's engine with its sandbox workers) stays alive until the
-    // peak has been read.
-    let polkavm = match engine {
-        ChildEngine::Interpreter | ChildEngine::Compiler => Some(engines()?),
-        _ => None,
-    };
-    let mut runner: Option<Box<dyn Runner>> = match (engine, &polkavm) {
-        (ChildEngine::Baseline, _) => None,
-        (ChildEngine::Native, _) => Some(Box::new(NativeRunner::load(program, &case.export)?)),
-        (ChildEngine::Ours, _) => Some(Box::new(OursRunner::load(program, &blob, &case.export)?)),
-        (ChildEngine::Interpreter, Some(vms)) => Some(Box::new(PolkaVmRunner::load(
-            &vms.interpreter,
-            program,
-            &blob,
-            &case.export,
-        )?)),
-        (ChildEngine::Compiler, Some(vms)) => {
-            let vm = vms
-                .compiler
-                .as_ref()
-                .map_err(|e| BenchError::polkavm("recompiler", e))?;
-            Some(Box::new(PolkaVmRunner::load(
-                vm,
-                program,
-                &blob,
-                &case.export,
-            )?))
-        }
-        (ChildEngine::Interpreter | ChildEngine::Compiler, None) => {
-            unreachable!("engines created above")
-        }
-    };
-    if let Some(runner) = runner.as_mut() {
-        let outcome = runner.call(case.arg)?;
+    // The run (and PolkaVM's engine with its sandbox workers) stays alive until the peak
+    // has been read.
+    let run = run_once(engine, program, &blob, &case.export, case.arg)?;
+    if let Some(outcome) = run.outcome {
         if outcome.result != case.expected {
             return Err(BenchError::Child {
                 args: format!("{} {program}", engine.name()),
@@ -178,7 +100,7 @@ pub fn child(engine: &str, program: &str) -> Result<(), BenchError> {
         .filter_map(|pid| vm_hwm_kib(&pid.to_string()))
         .sum::<u64>();
     println!("peak_kib {process_kib} {descendants_kib}");
-    drop(runner);
+    drop(run);
     Ok(())
 }
 
@@ -227,14 +149,6 @@ fn parent_pid(pid: u32) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn engine_names_round_trip() {
-        for engine in ChildEngine::ALL {
-            assert_eq!(engine.name().parse::<ChildEngine>().unwrap(), engine);
-        }
-        assert!("bogus".parse::<ChildEngine>().is_err());
-    }
 
     #[test]
     fn child_output_parses() {

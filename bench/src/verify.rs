@@ -4,6 +4,10 @@
 
 use crate::corpus::Case;
 use crate::measure::Measured;
+use crate::options::OurEngines;
+
+/// What an engine left out by `--engine` holds instead of a measurement.
+pub const NOT_SELECTED: &str = "not measured (--engine)";
 
 /// The measurements of one case, per engine; `Err` holds why an engine could not run it.
 pub struct CaseResults {
@@ -21,12 +25,16 @@ pub struct CaseResults {
     pub ours_recompiler: Result<Measured, String>,
     /// Guest instructions one call executes (counted on pvm), if counted.
     pub instructions: Option<u64>,
+    /// Which of this engine's back ends were measured; the others hold [`NOT_SELECTED`].
+    pub engines: OurEngines,
 }
 
 impl CaseResults {
-    /// The gas this engine used, if it ran.
+    /// The gas this engine used (its interpreter's, else its recompiler's), if it ran.
     pub fn gas(&self) -> Option<u64> {
-        self.ours.as_ref().ok().and_then(|m| m.outcome.gas_used)
+        [&self.ours, &self.ours_recompiler]
+            .into_iter()
+            .find_map(|m| m.as_ref().ok().and_then(|m| m.outcome.gas_used))
     }
 }
 
@@ -37,10 +45,14 @@ pub fn failures(results: &CaseResults, compiler_available: bool) -> Vec<String> 
     let mut failures = Vec::new();
     let engines = [
         ("native", &results.native, true),
-        ("pvm", &results.ours, true),
+        ("pvm", &results.ours, results.engines.interpreter),
         ("PolkaVM interpreter", &results.interpreter, true),
         ("PolkaVM recompiler", &results.compiler, compiler_available),
-        ("pvm recompiler", &results.ours_recompiler, true),
+        (
+            "pvm recompiler",
+            &results.ours_recompiler,
+            results.engines.recompiler,
+        ),
     ];
     for (name, measured, required) in engines {
         match measured {
@@ -78,11 +90,11 @@ pub fn failures(results: &CaseResults, compiler_available: bool) -> Vec<String> 
             }
         }
     }
-    if let (Some(ours), Ok(compiled)) = (results.gas(), &results.ours_recompiler) {
-        if compiled.outcome.gas_used != Some(ours) {
+    if let (Ok(interpreted), Ok(compiled)) = (&results.ours, &results.ours_recompiler) {
+        if compiled.outcome.gas_used != interpreted.outcome.gas_used {
             failures.push(format!(
-                "gas: pvm interpreter used {ours}, pvm recompiler {:?}",
-                compiled.outcome.gas_used
+                "gas: pvm interpreter used {:?}, pvm recompiler {:?}",
+                interpreted.outcome.gas_used, compiled.outcome.gas_used
             ));
         }
     }
@@ -129,6 +141,7 @@ mod tests {
             compiler: measured(42, Some(100)),
             ours_recompiler: measured(42, Some(100)),
             instructions: Some(50),
+            engines: OurEngines::BOTH,
         }
     }
 
@@ -147,6 +160,22 @@ mod tests {
         let mut r = results();
         r.ours_recompiler = measured(42, Some(101));
         assert_eq!(failures(&r, true).len(), 1);
+    }
+
+    #[test]
+    fn an_engine_left_out_is_not_a_failure_and_the_other_is_checked() {
+        let mut r = results();
+        r.engines = OurEngines::only(pvm::Engine::Recompiler);
+        r.ours = Err(NOT_SELECTED.into());
+        assert!(failures(&r, true).is_empty());
+        assert_eq!(r.gas(), Some(100));
+        r.ours_recompiler = measured(42, Some(99));
+        // vs PolkaVM interpreter, recompiler, expected-gas.txt
+        assert_eq!(failures(&r, true).len(), 3);
+        let mut r = results();
+        r.engines = OurEngines::only(pvm::Engine::Interpreter);
+        r.ours_recompiler = Err(NOT_SELECTED.into());
+        assert!(failures(&r, true).is_empty());
     }
 
     #[test]

@@ -1,8 +1,8 @@
-//! This engine: `Container::parse` + `Instance::from_container` once, then
-//! `prepare_call` + `run` per call.
+//! This engine: `Container::parse` + `Instance::from_container` once (or an instance of an
+//! already loaded `pvm::Module`), then `prepare_call` + `run` per call.
 
 use pvm::container::Container;
-use pvm::{Engine, Exit, Instance, Observer};
+use pvm::{Engine, Exit, Instance, Module, Observer};
 
 use super::{host_add, Outcome, Runner, INITIAL_GAS};
 use crate::error::BenchError;
@@ -44,6 +44,35 @@ impl OursRunner {
             })?
             .pc;
         let instance = Instance::from_container(&container, INITIAL_GAS)
+            .and_then(|vm| vm.with_engine(engine))
+            .map_err(|source| BenchError::Ours {
+                program: program.to_string(),
+                source,
+            })?;
+        Ok(OursRunner {
+            program: program.to_string(),
+            instance,
+            pc,
+        })
+    }
+
+    /// A new instance of the loaded `module` on `engine`, ready to call `export` (the
+    /// program's first recompiler instance compiles it; later ones share the code).
+    pub fn instantiate(
+        module: &Module,
+        program: &str,
+        export: &str,
+        engine: Engine,
+    ) -> Result<OursRunner, BenchError> {
+        let pc = module
+            .export(export)
+            .ok_or_else(|| BenchError::UnknownExport {
+                program: program.to_string(),
+                export: export.to_string(),
+            })?
+            .pc;
+        let instance = module
+            .instantiate(INITIAL_GAS)
             .and_then(|vm| vm.with_engine(engine))
             .map_err(|source| BenchError::Ours {
                 program: program.to_string(),

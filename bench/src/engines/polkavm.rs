@@ -32,31 +32,40 @@ pub struct PolkaVmEngines {
 /// Creates the interpreter engine and tries the recompiler with the Linux sandbox, then the
 /// generic one.
 pub fn engines() -> Result<PolkaVmEngines, BenchError> {
-    let interpreter = PolkaVm {
+    Ok(PolkaVmEngines {
+        interpreter: interpreter()?,
+        compiler: compiler(),
+    })
+}
+
+/// The interpreter engine alone (a child process that runs only the interpreter does not
+/// start the recompiler's sandbox).
+pub fn interpreter() -> Result<PolkaVm, BenchError> {
+    Ok(PolkaVm {
         engine: engine(BackendKind::Interpreter, None)
             .map_err(|e| BenchError::polkavm("interpreter engine", e))?,
         backend: BackendKind::Interpreter,
         sandbox: None,
-    };
+    })
+}
+
+/// The recompiler engine with the Linux sandbox, else the generic one, else why neither
+/// starts.
+pub fn compiler() -> Result<PolkaVm, String> {
     let mut failures = Vec::new();
-    let mut compiler = None;
     for sandbox in [SandboxKind::Linux, SandboxKind::Generic] {
         match engine(BackendKind::Compiler, Some(sandbox)) {
             Ok(engine) => {
-                compiler = Some(PolkaVm {
+                return Ok(PolkaVm {
                     engine,
                     backend: BackendKind::Compiler,
                     sandbox: Some(sandbox),
-                });
-                break;
+                })
             }
             Err(e) => failures.push(format!("{sandbox} sandbox: {e}")),
         }
     }
-    Ok(PolkaVmEngines {
-        interpreter,
-        compiler: compiler.ok_or_else(|| failures.join("; ")),
-    })
+    Err(failures.join("; "))
 }
 
 fn engine(backend: BackendKind, sandbox: Option<SandboxKind>) -> Result<Engine, polkavm::Error> {
@@ -112,7 +121,16 @@ impl PolkaVmRunner {
         blob: &[u8],
         export: &str,
     ) -> Result<PolkaVmRunner, BenchError> {
-        let module = module(vm, program, blob)?;
+        Self::instantiate(vm, &module(vm, program, blob)?, program, export)
+    }
+
+    /// A new instance of `module` (loaded on `vm`), ready to call `export`.
+    pub fn instantiate(
+        vm: &PolkaVm,
+        module: &Module,
+        program: &str,
+        export: &str,
+    ) -> Result<PolkaVmRunner, BenchError> {
         let pc = module
             .exports()
             .find(|e| e.symbol().as_bytes() == export.as_bytes())
