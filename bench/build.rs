@@ -41,13 +41,23 @@ fn read_programs(path: &Path) -> Vec<Program> {
 
 /// Sets `cfg(pvm_module_api)` when the engine under test has `pvm::Module` (its
 /// `src/module.rs`), so that the start-up benchmark also builds against engine commits from
-/// before it (the "before" table of `bench/README.md`).
+/// before it (the "before" table of `bench/README.md`), and `cfg(pvm_instantiate_on)` when
+/// `Module` can name the engine of a new instance (`Module::instantiate_on`).
 fn engine_api_cfg(manifest: &Path) {
     let module_rs = manifest.join("../crates/pvm/src/module.rs");
     println!("cargo:rustc-check-cfg=cfg(pvm_module_api)");
     println!("cargo:rerun-if-changed={}", module_rs.display());
     if module_rs.exists() {
         println!("cargo:rustc-cfg=pvm_module_api");
+    }
+    // `Module::instantiate_on` / `Instance::new_on` name the engine at creation; without
+    // them the harness creates the instance and then calls `with_engine`. Either way it
+    // never runs on the engine's default (see `engines::ours::instance_on`).
+    println!("cargo:rustc-check-cfg=cfg(pvm_instantiate_on)");
+    let has_instantiate_on = std::fs::read_to_string(&module_rs)
+        .is_ok_and(|text| text.contains("pub fn instantiate_on("));
+    if has_instantiate_on {
+        println!("cargo:rustc-cfg=pvm_instantiate_on");
     }
 }
 

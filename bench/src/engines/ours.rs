@@ -1,8 +1,11 @@
-//! This engine: `Container::parse` + `Instance::from_container` once (or an instance of an
-//! already loaded `pvm::Module`), then `prepare_call` + `run` per call.
+//! This engine: `Container::parse` + `Module::from_container` + an instance on a named
+//! engine once (or an instance of an already loaded `pvm::Module`), then `prepare_call` +
+//! `run` per call. Every instance the harness makes names its engine ([`instance_on`]).
+
+use std::sync::Arc;
 
 use pvm::container::Container;
-use pvm::{Engine, Exit, Instance, Module, Observer};
+use pvm::{Engine, Exit, Instance, InstanceError, Module, Observer, Program};
 
 use super::{host_add, Outcome, Runner, INITIAL_GAS};
 use crate::error::BenchError;
@@ -43,8 +46,8 @@ impl OursRunner {
                 export: export.to_string(),
             })?
             .pc;
-        let instance = Instance::from_container(&container, INITIAL_GAS)
-            .and_then(|vm| vm.with_engine(engine))
+        let instance = Module::from_container(&container)
+            .and_then(|module| instance_on(&module, INITIAL_GAS, engine))
             .map_err(|source| BenchError::Ours {
                 program: program.to_string(),
                 source,
@@ -71,10 +74,8 @@ impl OursRunner {
                 export: export.to_string(),
             })?
             .pc;
-        let instance = module
-            .instantiate(INITIAL_GAS)
-            .and_then(|vm| vm.with_engine(engine))
-            .map_err(|source| BenchError::Ours {
+        let instance =
+            instance_on(module, INITIAL_GAS, engine).map_err(|source| BenchError::Ours {
                 program: program.to_string(),
                 source,
             })?;
@@ -83,6 +84,40 @@ impl OursRunner {
             instance,
             pc,
         })
+    }
+}
+
+/// A new instance of `module` with `gas` on `engine`, named at creation, so that the
+/// harness never measures pvm's default engine by accident (with `Module::instantiate_on`
+/// where the engine has it, else `Module::instantiate` + `Instance::with_engine`, from a
+/// time when the default was the interpreter, which compiles nothing).
+pub fn instance_on(module: &Module, gas: u64, engine: Engine) -> Result<Instance, InstanceError> {
+    #[cfg(pvm_instantiate_on)]
+    {
+        module.instantiate_on(gas, engine)
+    }
+    #[cfg(not(pvm_instantiate_on))]
+    {
+        module
+            .instantiate(gas)
+            .and_then(|vm| vm.with_engine(engine))
+    }
+}
+
+/// A new instance of `program` (no memory mapped) with `gas` on `engine`, named at
+/// creation as in [`instance_on`].
+pub fn program_instance_on(
+    program: Arc<Program>,
+    gas: u64,
+    engine: Engine,
+) -> Result<Instance, InstanceError> {
+    #[cfg(pvm_instantiate_on)]
+    {
+        Instance::new_on(program, gas, engine)
+    }
+    #[cfg(not(pvm_instantiate_on))]
+    {
+        Instance::new(program, gas).and_then(|vm| vm.with_engine(engine))
     }
 }
 

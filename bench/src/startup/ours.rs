@@ -65,11 +65,17 @@ impl Loaded {
         Ok((Loaded { module, pc }, parsed, prepared))
     }
 
-    /// A fresh instance.
+    /// A fresh instance, on the interpreter (named, not left to pvm's default engine).
     fn instantiate(&self, program: &str) -> Result<Instance, BenchError> {
-        self.module
-            .instantiate(FIRST_CALL_GAS)
-            .map_err(|source| ours_error(program, source))
+        #[cfg(pvm_module_api)]
+        let instance = crate::engines::ours::instance_on(
+            &self.module,
+            FIRST_CALL_GAS,
+            pvm::Engine::Interpreter,
+        );
+        #[cfg(not(pvm_module_api))]
+        let instance = self.module.instantiate(FIRST_CALL_GAS);
+        instance.map_err(|source| ours_error(program, source))
     }
 
     /// Calls the export with `arg` and [`FIRST_CALL_GAS`], to its exit.
