@@ -355,8 +355,9 @@ fn load_table(out: &mut String, load: &LoadSection) {
         load.program, load.blob_bytes, load.runs
     );
     out.push_str(
-        "pvm: `Container::parse`; + `Program::from_parts` (validation, pre-decoding, every block's gas cost); \
-         + `Instance::from_container` instead (the program again + memory set-up). PolkaVM: `ProgramBlob::parse`; \
+        "pvm: `Container::parse`; + `Program::from_parts` (validation, pre-decoding, every block's gas cost; \
+         pvm recompiler: + compiling it to machine code); + `Module::from_container` and an instance on the \
+         engine instead (the program again + memory set-up). PolkaVM: `ProgramBlob::parse`; \
          + `Module::from_blob` (interpreter: validation only, its blocks are compiled lazily during the first \
          call; recompiler: the whole program to machine code); + `Module::instantiate`.\n\n",
     );

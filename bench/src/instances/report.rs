@@ -32,7 +32,7 @@ pub fn render(subject: &Subject, runs: &[EngineRun], context: &[String]) -> Stri
     out.push_str(
         "- one child process per engine: it loads the program once (pvm: `Module::from_polkavm_bytes`; \
          PolkaVM: `ProgramBlob::parse` + `Module::from_blob`, which compiles it), creates the instances \
-         (pvm: `Module::instantiate` + `with_engine`, the first recompiler instance compiles the program \
+         (pvm: `Module::instantiate` on the engine named, the first recompiler instance compiles the program \
          and the others share its code; PolkaVM: `Module::instantiate`, each instance a sandbox worker \
          process), keeps them all alive, then calls the export once on each, in turn; gas metering on, \
          as in the execution benchmark\n\
@@ -179,8 +179,13 @@ fn per(total: Duration, count: usize) -> Option<Duration> {
         .map(|n| total / n)
 }
 
+/// Below 1 ms in µs, else as [`ms`].
 fn us(time: Duration) -> String {
-    format!("{:.1} µs", time.as_secs_f64() * 1e6)
+    if time < Duration::from_millis(1) {
+        format!("{:.1} µs", time.as_secs_f64() * 1e6)
+    } else {
+        ms(Some(time))
+    }
 }
 
 fn kib(kib: u64) -> String {
@@ -225,7 +230,7 @@ mod tests {
             exit: Err("signal: 9 (SIGKILL)".into()),
         };
         let report = render(&subject, &[good, broken], &["machine: test".into()]);
-        assert!(report.contains("| pvm recompiler | 2 / 2 | 1.000 ms | 4.000 ms | 2000.0 µs | 3.000 ms | 2 | 10.00 ms | 5.000 ms |"), "{report}");
+        assert!(report.contains("| pvm recompiler | 2 / 2 | 1.000 ms | 4.000 ms | 2.000 ms | 3.000 ms | 2 | 10.00 ms | 5.000 ms |"), "{report}");
         // (6144 - 2048) KiB / 2 instances; (8392704 - 4096) KiB / 2.
         assert!(report.contains("| 2048 KiB | 4096.0 MiB |"), "{report}");
         assert!(report.contains("**PolkaVM recompiler**: the child process failed: signal: 9"));
