@@ -64,7 +64,10 @@ pub fn render(report: &Report) -> String {
     if let Some(process) = &report.process {
         process_table(&mut out, process);
     }
-    instruction_table(&mut out, &report.cases);
+    // Counted on pvm's interpreter: none under `--engine recompiler`.
+    if report.cases.iter().any(|(r, _)| r.instructions.is_some()) {
+        instruction_table(&mut out, &report.cases);
+    }
     first_call_table(&mut out, &report.cases);
     if let Some(load) = &report.load {
         load_table(&mut out, load);
