@@ -42,12 +42,21 @@ fn read_programs(path: &Path) -> Vec<Program> {
 /// Sets `cfg(pvm_module_api)` when the engine under test has `pvm::Module` (its
 /// `src/module.rs`), so that the start-up benchmark also builds against engine commits from
 /// before it (the "before" table of `bench/README.md`).
+///
+/// Sets `cfg(pvm_instantiate_on)` when that module has `Module::instantiate_on` (engines
+/// named at instantiation, from when the recompiler became the default engine): the
+/// start-up benchmark names the interpreter with it, as `Module::instantiate` would
+/// compile the program first.
 fn engine_api_cfg(manifest: &Path) {
     let module_rs = manifest.join("../crates/pvm/src/module.rs");
     println!("cargo:rustc-check-cfg=cfg(pvm_module_api)");
+    println!("cargo:rustc-check-cfg=cfg(pvm_instantiate_on)");
     println!("cargo:rerun-if-changed={}", module_rs.display());
-    if module_rs.exists() {
+    if let Ok(text) = std::fs::read_to_string(&module_rs) {
         println!("cargo:rustc-cfg=pvm_module_api");
+        if text.contains("pub fn instantiate_on(") {
+            println!("cargo:rustc-cfg=pvm_instantiate_on");
+        }
     }
 }
 

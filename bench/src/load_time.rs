@@ -2,8 +2,9 @@
 //! parsing, preparing the code and instantiating.
 //!
 //! * this engine: `Container::parse`; `Program::from_parts` (validation, pre-decoding to
-//!   `Instr` records, every block's gas cost); `Instance::from_container` (the program
-//!   again, plus the memory set-up);
+//!   `Instr` records, every block's gas cost); `Module::from_container` and
+//!   `Module::instantiate_on` the engine measured (the program again, plus the memory
+//!   set-up);
 //! * PolkaVM: `ProgramBlob::parse`; `Module::from_blob` (for the interpreter: validation
 //!   only, as its blocks are compiled, gas costs included, lazily when first reached, i.e.
 //!   during the first call; for the recompiler: compilation of the whole program to machine
@@ -13,7 +14,7 @@ use std::time::Duration;
 
 use polkavm::ProgramBlob;
 use pvm::container::Container;
-use pvm::{Engine, GpVersion, Instance, Program};
+use pvm::{Engine, GpVersion, Instance, Module, Program};
 
 use crate::engines::polkavm::{module, PolkaVm};
 use crate::engines::INITIAL_GAS;
@@ -65,16 +66,15 @@ fn ours_on(
         let program = Program::from_parts(&c.code, &c.bitmask, &c.jump_table, GpVersion::V0_8)
             .map_err(|e| instance_error(e.into()))?;
         if engine == Engine::Recompiler {
-            Instance::new(std::sync::Arc::new(program), INITIAL_GAS)
-                .and_then(|vm| vm.with_engine(engine))
+            Instance::new_on(std::sync::Arc::new(program), INITIAL_GAS, engine)
                 .map_err(instance_error)?;
         }
         Ok(())
     })?;
     let total = best_time(runs, || {
         let container = Container::parse(blob).map_err(container_error)?;
-        Instance::from_container(&container, INITIAL_GAS)
-            .and_then(|vm| vm.with_engine(engine))
+        Module::from_container(&container)
+            .and_then(|module| module.instantiate_on(INITIAL_GAS, engine))
             .map_err(instance_error)
     })?;
     Ok(LoadTime {

@@ -2,7 +2,7 @@
 //! `prepare_call` + `run` per call.
 
 use pvm::container::Container;
-use pvm::{Engine, Exit, Instance, Observer};
+use pvm::{Engine, Exit, Instance, Module, Observer};
 
 use super::{host_add, Outcome, Runner, INITIAL_GAS};
 use crate::error::BenchError;
@@ -43,8 +43,10 @@ impl OursRunner {
                 export: export.to_string(),
             })?
             .pc;
-        let instance = Instance::from_container(&container, INITIAL_GAS)
-            .and_then(|vm| vm.with_engine(engine))
+        // Named at instantiation: the default engine would compile an interpreter
+        // runner's program for nothing (and count the code in its RSS).
+        let instance = Module::from_container(&container)
+            .and_then(|module| module.instantiate_on(INITIAL_GAS, engine))
             .map_err(|source| BenchError::Ours {
                 program: program.to_string(),
                 source,

@@ -65,11 +65,16 @@ impl Loaded {
         Ok((Loaded { module, pc }, parsed, prepared))
     }
 
-    /// A fresh instance.
+    /// A fresh instance on the interpreter (named where the engine has a default other
+    /// than it: see `build.rs`).
     fn instantiate(&self, program: &str) -> Result<Instance, BenchError> {
-        self.module
-            .instantiate(FIRST_CALL_GAS)
-            .map_err(|source| ours_error(program, source))
+        #[cfg(pvm_instantiate_on)]
+        let instance = self
+            .module
+            .instantiate_on(FIRST_CALL_GAS, pvm::Engine::Interpreter);
+        #[cfg(not(pvm_instantiate_on))]
+        let instance = self.module.instantiate(FIRST_CALL_GAS);
+        instance.map_err(|source| ours_error(program, source))
     }
 
     /// Calls the export with `arg` and [`FIRST_CALL_GAS`], to its exit.
