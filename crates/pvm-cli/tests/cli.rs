@@ -177,7 +177,10 @@ fn engine_help_names_the_platform_default_and_trace_keeps_the_interpreter() {
             help.contains(&format!("[default: {default}]")),
             "{command}: {help}"
         );
-        assert!(help.contains("the interpreter elsewhere"), "{command}: {help}");
+        assert!(
+            help.contains("the interpreter elsewhere"),
+            "{command}: {help}"
+        );
     }
     let help = stdout(&pvm(&["trace", "--help"]));
     assert!(help.contains("[default: interpreter]"), "{help}");

@@ -193,5 +193,8 @@ fn loading_without_an_engine_uses_the_recompiler_here() {
         ..RunRequest::default()
     };
     let vm = load(&guest("fib"), Format::Auto, &request).unwrap();
-    assert_eq!((vm.engine(), vm.engine_chosen()), (Engine::Recompiler, false));
+    assert_eq!(
+        (vm.engine(), vm.engine_chosen()),
+        (Engine::Recompiler, false)
+    );
 }

@@ -177,10 +177,7 @@ impl Instance {
     /// instance whose engine was chosen as [`Engine::Recompiler`]
     /// ([`Instance::engine_chosen`]) refuses an enabled tracer with
     /// [`EngineError::NeedsInterpreter`].
-    pub fn with_tracer<T: Tracer>(
-        mut self,
-        mut tracer: T,
-    ) -> Result<Instance<T>, InstanceError> {
+    pub fn with_tracer<T: Tracer>(mut self, mut tracer: T) -> Result<Instance<T>, InstanceError> {
         if T::ENABLED && self.engine() == Engine::Recompiler {
             if self.engine_chosen {
                 return Err(EngineError::NeedsInterpreter("tracing").into());

@@ -60,10 +60,16 @@ fn instances_without_a_named_engine_run_on_the_default() {
 #[test]
 fn a_named_interpreter_is_used_everywhere() {
     let vm = Instance::new_on(program(), 10, Engine::Interpreter).unwrap();
-    assert_eq!((vm.engine(), vm.engine_chosen()), (Engine::Interpreter, true));
+    assert_eq!(
+        (vm.engine(), vm.engine_chosen()),
+        (Engine::Interpreter, true)
+    );
     let module = Module::from_program(program());
     let vm = module.instantiate_on(10, Engine::Interpreter).unwrap();
-    assert_eq!((vm.engine(), vm.engine_chosen()), (Engine::Interpreter, true));
+    assert_eq!(
+        (vm.engine(), vm.engine_chosen()),
+        (Engine::Interpreter, true)
+    );
 }
 
 #[test]

@@ -252,7 +252,10 @@ fn the_default_engine_is_the_recompiler_and_gives_way_to_tracing_and_observers()
     let expected = session(&program, Engine::Interpreter, 1_000, 0);
     let defaulted = || {
         let vm = Instance::new(program.clone(), 1_000).unwrap();
-        assert_eq!((vm.engine(), vm.engine_chosen()), (Engine::Recompiler, false));
+        assert_eq!(
+            (vm.engine(), vm.engine_chosen()),
+            (Engine::Recompiler, false)
+        );
         vm
     };
 
@@ -261,26 +264,40 @@ fn the_default_engine_is_the_recompiler_and_gives_way_to_tracing_and_observers()
     vm.set_reg(0, u64::from(pvm::HALT_ADDRESS));
     let mut count = Count(0);
     assert_eq!(vm.run_observed(&mut count), Ok(Exit::HostCall { id: 7 }));
-    assert_eq!(count.0, 4, "the observer saw load_imm, load_imm, fallthrough, ecalli");
+    assert_eq!(
+        count.0, 4,
+        "the observer saw load_imm, load_imm, fallthrough, ecalli"
+    );
     assert_eq!(seen(&vm, Exit::HostCall { id: 7 }), expected[0]);
     assert_eq!(vm.engine(), Engine::Recompiler);
     vm.set_reg(4, vm.reg(4).unwrap() + 100);
     assert_eq!(vm.run(), Exit::PageFault { address: 0x2_0000 });
-    assert_eq!(seen(&vm, Exit::PageFault { address: 0x2_0000 }), expected[1]);
+    assert_eq!(
+        seen(&vm, Exit::PageFault { address: 0x2_0000 }),
+        expected[1]
+    );
 
     // Attaching a tracer moves the instance to the interpreter, and the trace is complete.
     let mut vm = defaulted().with_tracer(VecTracer::new()).unwrap();
-    assert_eq!((vm.engine(), vm.engine_chosen()), (Engine::Interpreter, false));
+    assert_eq!(
+        (vm.engine(), vm.engine_chosen()),
+        (Engine::Interpreter, false)
+    );
     vm.set_reg(0, u64::from(pvm::HALT_ADDRESS));
     assert_eq!(vm.run(), Exit::HostCall { id: 7 });
     let records = vm.tracer_mut().take_records();
-    assert!(records.iter().any(|r| r.space == pvm::memory_trace::REGISTERS && r.address == 1));
+    assert!(records
+        .iter()
+        .any(|r| r.space == pvm::memory_trace::REGISTERS && r.address == 1));
     assert_eq!(vm.reg(1), Some(3));
     assert_eq!(vm.gas(), expected[0].gas);
 
     // Naming the engine makes it a requirement; naming the interpreter compiles nothing.
     let named = Instance::new_on(program.clone(), 10, Engine::Interpreter).unwrap();
-    assert_eq!((named.engine(), named.engine_chosen()), (Engine::Interpreter, true));
+    assert_eq!(
+        (named.engine(), named.engine_chosen()),
+        (Engine::Interpreter, true)
+    );
     let named = defaulted().with_engine(Engine::Recompiler).unwrap();
     assert!(named.engine_chosen());
     assert_eq!(
@@ -291,11 +308,22 @@ fn the_default_engine_is_the_recompiler_and_gives_way_to_tracing_and_observers()
     // Modules follow the same default.
     let module = pvm::Module::from_program(program.clone());
     let vm = module.instantiate(10).unwrap();
-    assert_eq!((vm.engine(), vm.engine_chosen()), (Engine::Recompiler, false));
+    assert_eq!(
+        (vm.engine(), vm.engine_chosen()),
+        (Engine::Recompiler, false)
+    );
     let vm = module.instantiate_on(10, Engine::Interpreter).unwrap();
-    assert_eq!((vm.engine(), vm.engine_chosen()), (Engine::Interpreter, true));
-    let vm = module.instantiate_with_args_on(&[], 10, Engine::Recompiler).unwrap();
-    assert_eq!((vm.engine(), vm.engine_chosen()), (Engine::Recompiler, true));
+    assert_eq!(
+        (vm.engine(), vm.engine_chosen()),
+        (Engine::Interpreter, true)
+    );
+    let vm = module
+        .instantiate_with_args_on(&[], 10, Engine::Recompiler)
+        .unwrap();
+    assert_eq!(
+        (vm.engine(), vm.engine_chosen()),
+        (Engine::Recompiler, true)
+    );
 }
 
 #[test]
