@@ -19,10 +19,33 @@ func TestEngineNamesAndDefault(t *testing.T) {
 	if !EngineInterpreter.Supported() || Engine(7).Supported() {
 		t.Fatal("Supported")
 	}
+	expected := EngineInterpreter
+	if EngineRecompiler.Supported() {
+		expected = EngineRecompiler
+	}
+	if DefaultEngine() != expected {
+		t.Fatalf("DefaultEngine() = %v, expected %v", DefaultEngine(), expected)
+	}
 	vm := newHostcallVM(t)
 	defer vm.Close()
-	if vm.Engine() != EngineInterpreter {
+	if vm.Engine() != expected {
 		t.Fatalf("default engine %v", vm.Engine())
+	}
+	// A VM on the default engine can be traced (its traced runs take the interpreter).
+	if err := vm.SetTracing(true); err != nil {
+		t.Fatalf("SetTracing on the default engine: %v", err)
+	}
+	if err := vm.SetTracing(false); err != nil {
+		t.Fatal(err)
+	}
+	// WithEngine(EngineInterpreter) forces the interpreter; the last WithEngine wins.
+	forced, err := NewFromBlob(1, hostcallBlob, 1000, WithEngine(EngineRecompiler), WithEngine(EngineInterpreter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer forced.Close()
+	if forced.Engine() != EngineInterpreter {
+		t.Fatalf("WithEngine(EngineInterpreter): %v", forced.Engine())
 	}
 	if _, err := NewFromBlob(1, hostcallBlob, 1000, WithEngine(Engine(7))); !errors.Is(err, ErrCreate) {
 		t.Fatalf("unknown engine: %v", err)

@@ -62,7 +62,7 @@ func (m *Module) NewVM(serviceIndex uint32, args []byte, gas uint64, options ...
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	vm, err := wrap(C.pvm_create_from_module_ex(C.uint32_t(serviceIndex), m.ptr,
-		bytesPtr(args), C.size_t(len(args)), C.uint64_t(gas), flagsOf(options)))
+		bytesPtr(args), C.size_t(len(args)), C.uint64_t(gas), flagsOf(options)), flagsOf(options))
 	runtime.KeepAlive(m)
 	return vm, err
 }

@@ -22,6 +22,9 @@ type VM struct {
 	inHost bool
 	// hostPanic is a HostFunc panic caught during the current run.
 	hostPanic *HostPanicError
+	// namedRecompiler is set for a VM created with WithEngine(EngineRecompiler), which
+	// refuses tracing (one on the default engine traces on the interpreter).
+	namedRecompiler bool
 }
 
 // Option changes how a VM is created.
@@ -49,14 +52,14 @@ func bytesPtr(b []byte) *C.uint8_t {
 	return (*C.uint8_t)(unsafe.Pointer(&b[0]))
 }
 
-// wrap turns a constructor's result into a VM, or an error carrying libpvm's message.
-// The caller must hold the OS thread locked between the constructor and this call,
-// because the creation error is kept per thread.
-func wrap(ptr *C.pvm_vm_t) (*VM, error) {
+// wrap turns a constructor's result, created with flags, into a VM, or an error carrying
+// libpvm's message. The caller must hold the OS thread locked between the constructor and
+// this call, because the creation error is kept per thread.
+func wrap(ptr *C.pvm_vm_t, flags C.uint32_t) (*VM, error) {
 	if ptr == nil {
 		return nil, fmt.Errorf("%w: %s", ErrCreate, C.GoString(C.pvm_last_error(nil)))
 	}
-	vm := &VM{ptr: ptr}
+	vm := &VM{ptr: ptr, namedRecompiler: flags&C.PVM_FLAG_ENGINE_RECOMPILER != 0}
 	// Nothing in C refers to the Go VM, so it can be finalized.
 	runtime.SetFinalizer(vm, (*VM).Close)
 	return vm, nil
@@ -79,7 +82,7 @@ func New(serviceIndex uint32, code, bitmask []byte, jumpTable []uint32, regs *[R
 	return wrap(C.pvm_create_ex(C.uint32_t(serviceIndex),
 		bytesPtr(code), C.size_t(len(code)), initial,
 		bytesPtr(bitmask), C.size_t(len(bitmask)),
-		jumps, C.size_t(len(jumpTable)), C.uint64_t(gas), flagsOf(options)))
+		jumps, C.size_t(len(jumpTable)), C.uint64_t(gas), flagsOf(options)), flagsOf(options))
 }
 
 // NewFromBlob creates a VM from a raw program blob (GP A.2: jump table, code, bitmask),
@@ -88,7 +91,7 @@ func NewFromBlob(serviceIndex uint32, blob []byte, gas uint64, options ...Option
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	return wrap(C.pvm_create_from_blob_ex(C.uint32_t(serviceIndex), bytesPtr(blob),
-		C.size_t(len(blob)), C.uint64_t(gas), flagsOf(options)))
+		C.size_t(len(blob)), C.uint64_t(gas), flagsOf(options)), flagsOf(options))
 }
 
 // NewFromStandard creates a VM from a JAM standard program and its argument data (GP
@@ -98,7 +101,7 @@ func NewFromStandard(serviceIndex uint32, program, args []byte, gas uint64, opti
 	defer runtime.UnlockOSThread()
 	return wrap(C.pvm_create_from_standard_ex(C.uint32_t(serviceIndex),
 		bytesPtr(program), C.size_t(len(program)), bytesPtr(args), C.size_t(len(args)),
-		C.uint64_t(gas), flagsOf(options)))
+		C.uint64_t(gas), flagsOf(options)), flagsOf(options))
 }
 
 // NewFromPolkaVM creates a VM from a PolkaVM .polkavm program (always GP 0.8, so
@@ -108,7 +111,7 @@ func NewFromPolkaVM(serviceIndex uint32, program []byte, gas uint64, options ...
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	return wrap(C.pvm_create_from_polkavm_ex(C.uint32_t(serviceIndex), bytesPtr(program),
-		C.size_t(len(program)), C.uint64_t(gas), flagsOf(options)))
+		C.size_t(len(program)), C.uint64_t(gas), flagsOf(options)), flagsOf(options))
 }
 
 // Close frees the VM. It is safe to call more than once. Do not call it from the VM's
@@ -300,11 +303,12 @@ func (vm *VM) SetLogging(enable bool) {
 }
 
 // SetTracing prints one line per executed instruction to stderr (as `pvm trace`).
-// Tracing needs the interpreter: on a recompiler VM enabling it changes nothing and
-// returns an error wrapping ErrMisuse.
+// Tracing needs the interpreter: a VM on the default engine runs its traced runs on it
+// (same results); on a VM created with WithEngine(EngineRecompiler) enabling it changes
+// nothing and returns an error wrapping ErrMisuse.
 func (vm *VM) SetTracing(enable bool) error {
 	C.pvm_set_tracing(vm.ptr, cBool(enable))
-	if enable && vm.ptr != nil && vm.Engine() == EngineRecompiler {
+	if enable && vm.ptr != nil && vm.namedRecompiler {
 		return vm.misuse()
 	}
 	return nil

@@ -13,8 +13,9 @@
 export type Gp = '0.8' | '0.7';
 
 /**
- * The back end that runs a VM: the interpreter (the default, every platform) or the
- * recompiler (x86-64 machine code, x86-64 Linux only). Both give the same results.
+ * The back end that runs a VM: the interpreter (every platform) or the recompiler (x86-64
+ * machine code, x86-64 Linux only). Both give the same results. The default,
+ * {@link DEFAULT_ENGINE}, is the recompiler where it is supported, the interpreter elsewhere.
  */
 export type Engine = 'interpreter' | 'recompiler';
 
@@ -57,8 +58,9 @@ export interface VmOptions {
   /** Initial gas. */
   gas: U64;
   /**
-   * The engine (default "interpreter"). Asking for one not in {@link SUPPORTED_ENGINES}
-   * throws {@link PvmError}: there is no silent fallback.
+   * The engine (default: {@link DEFAULT_ENGINE}, the recompiler where it is supported, the
+   * interpreter elsewhere). Asking for one not in {@link SUPPORTED_ENGINES} throws
+   * {@link PvmError}: there is no silent fallback.
    */
   engine?: Engine;
   /** Host functions to register (see {@link Vm.setHost}). */
@@ -321,5 +323,7 @@ export declare const PAGE_SIZE: number;
 export declare const REG_COUNT: number;
 /** The engines that run on this platform, interpreter first. */
 export declare const SUPPORTED_ENGINES: readonly Engine[];
+/** The engine of VMs made without an `engine` option: "recompiler" where it is supported. */
+export declare const DEFAULT_ENGINE: Engine;
 /** The release version, e.g. "0.1.0" (the addon's, equal to package.json's). */
 export declare const version: string;

@@ -17,6 +17,8 @@ const PAGE_SIZE = native.PAGE_SIZE;
 const REG_COUNT = native.REG_COUNT;
 /** The engines that run on this platform: ["interpreter", "recompiler"] on x86-64 Linux. */
 const SUPPORTED_ENGINES = Object.freeze(native.supportedEngines());
+/** The engine of VMs made without `engine`: "recompiler" where supported, else "interpreter". */
+const DEFAULT_ENGINE = native.defaultEngine();
 /** The release version, e.g. "0.1.0" (the addon's, equal to package.json's). */
 const version = native.version();
 
@@ -34,5 +36,6 @@ module.exports = {
   PAGE_SIZE,
   REG_COUNT,
   SUPPORTED_ENGINES,
+  DEFAULT_ENGINE,
   version,
 };

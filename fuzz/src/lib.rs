@@ -10,7 +10,7 @@
 //! * [`parse_standard`]: JAM standard program parsing and instance set-up with
 //!   argument data; the initial registers and memory match GP A.7.
 //! * [`parse_container`]: `.polkavm` container parsing and memory layout (the layout's
-//!   regions are ordered, page-aligned and disjoint), then `Instance::from_container`,
+//!   regions are ordered, page-aligned and disjoint), then `Module::instantiate_on`,
 //!   `prepare_call` of the first export and a short run.
 //! * [`execute`]: loads the input as a program (a raw blob, or else raw code with a
 //!   mostly-set bitmask) and runs it under both versions, servicing host calls and page
@@ -25,6 +25,10 @@
 //!
 //! The program and execution checks are the ones `crates/pvm/tests/robustness.rs` makes,
 //! from the test kit both depend on: `pvm_testkit::checks`.
+//!
+//! Every harness names the interpreter ([`ENGINE`]) rather than taking the default engine
+//! (the recompiler on x86-64 Linux): compiling each input would cost more than running it,
+//! and the recompiler is fuzzed against the interpreter by the `engines` target.
 
 #![forbid(unsafe_code)]
 
@@ -32,7 +36,10 @@ use std::sync::Arc;
 
 use pvm::container::{is_polkavm, Container};
 use pvm::format::{RawBlob, StandardProgram, ARGS_ADDRESS, STACK_TOP};
-use pvm::{GpVersion, Instance, Program, HALT_ADDRESS};
+use pvm::{Engine, GpVersion, Instance, Module, Program, HALT_ADDRESS};
+
+/// The engine the harnesses run (see the crate documentation).
+pub const ENGINE: Engine = Engine::Interpreter;
 
 pub mod evm;
 pub mod m3d;
@@ -138,7 +145,9 @@ fn check_standard(bytes: &[u8], args: &[u8]) {
     assert!(standard.heap_end() <= standard.stack_bottom());
     assert!(standard.stack_bottom() <= STACK_TOP);
     for version in VERSIONS {
-        let Ok(mut vm) = Instance::from_standard(&standard, args, 10_000, version) else {
+        let instance = Module::from_standard(&standard, version)
+            .and_then(|module| module.instantiate_with_args_on(args, 10_000, ENGINE));
+        let Ok(mut vm) = instance else {
             continue;
         };
         assert_eq!(vm.reg(0), Some(u64::from(HALT_ADDRESS)));
@@ -202,7 +211,9 @@ pub fn parse_container(data: &[u8]) {
     }
     // Set up as PolkaVM would and call the first export (or offset 0) with arguments
     // picked from the input.
-    let Ok(mut vm) = Instance::from_container(&container, 10_000) else {
+    let instance =
+        Module::from_container(&container).and_then(|module| module.instantiate_on(10_000, ENGINE));
+    let Ok(mut vm) = instance else {
         return;
     };
     assert!(
@@ -327,7 +338,7 @@ pub fn execute(data: &[u8]) {
         };
         let program = Arc::new(program);
         let fresh = || {
-            let mut vm = Instance::new(program.clone(), GAS).unwrap();
+            let mut vm = Instance::new_on(program.clone(), GAS, ENGINE).unwrap();
             setup_memory(&mut vm, data);
             for i in 0..13 {
                 assert!(vm.set_reg(i, register_value(data, i)));

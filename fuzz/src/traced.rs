@@ -98,7 +98,7 @@ pub fn execute_traced(data: &[u8]) {
         };
         let program = Arc::new(program);
 
-        let mut plain = Instance::new(program.clone(), GAS).unwrap();
+        let mut plain = Instance::new_on(program.clone(), GAS, crate::ENGINE).unwrap();
         setup_memory(&mut plain, data);
         for i in 0..REG_COUNT {
             assert!(plain.set_reg(i, register_value(data, i)));
@@ -106,7 +106,7 @@ pub fn execute_traced(data: &[u8]) {
         let expected = run_checked(&mut plain, MAX_RUNS, MAX_PAGE_FAULTS);
 
         let mut vm = if mode.early {
-            let mut vm = Instance::new(program.clone(), GAS)
+            let mut vm = Instance::new_on(program.clone(), GAS, crate::ENGINE)
                 .unwrap()
                 .with_tracer(VecTracer::new())
                 .unwrap();
@@ -120,7 +120,7 @@ pub fn execute_traced(data: &[u8]) {
             }
             vm
         } else {
-            let mut vm = Instance::new(program.clone(), GAS).unwrap();
+            let mut vm = Instance::new_on(program.clone(), GAS, crate::ENGINE).unwrap();
             setup_memory(&mut vm, data);
             for i in 0..REG_COUNT {
                 assert!(vm.set_reg(i, register_value(data, i)));

@@ -13,12 +13,13 @@ function checkGp(gp) {
 }
 
 /**
- * The engine option (default "interpreter"); the native code checks the value.
+ * The engine option; the native code checks the value. `undefined` stays `undefined`: the
+ * library's default engine (DEFAULT_ENGINE: the recompiler where it is supported).
  * @param {unknown} engine
- * @returns {import('../index').Engine}
+ * @returns {import('../index').Engine | undefined}
  */
 function checkEngine(engine) {
-  if (engine === undefined) return 'interpreter';
+  if (engine === undefined) return undefined;
   if (typeof engine !== 'string') {
     throw new TypeError(`engine must be "interpreter" or "recompiler", got ${typeof engine}`);
   }

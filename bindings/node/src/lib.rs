@@ -65,6 +65,13 @@ pub fn supported_engines() -> Vec<&'static str> {
         .collect()
 }
 
+/// The engine of VMs made without an `engine` option: `"recompiler"` where it is supported
+/// (x86-64 Linux), `"interpreter"` elsewhere.
+#[napi(ts_return_type = "\"interpreter\" | \"recompiler\"")]
+pub fn default_engine() -> &'static str {
+    pvm::Engine::default().name()
+}
+
 /// The release version: this crate's, kept equal to the workspace version (and to
 /// package.json's) by scripts/version.sh --check.
 #[napi]

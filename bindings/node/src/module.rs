@@ -13,7 +13,7 @@ use pvm::{CodeHash, GpVersion, ProgramFormat};
 use crate::convert::{self, U64};
 use crate::errors::{Error, IntoNapi, Result};
 use crate::program::NativeProgram;
-use crate::vm::{exports_of, on_engine, Exports, NativeVm};
+use crate::vm::{exports_of, instantiate, Exports, NativeVm};
 
 /// Parses a program format: `"raw"` (GP A.2 blob), `"standard"` (GP A.7) or `"polkavm"`.
 fn program_format(text: &str) -> Result<ProgramFormat> {
@@ -91,21 +91,21 @@ impl NativeModule {
     }
 
     /// A fresh VM with `gas`, as the constructor of the module's format makes it (`args`:
-    /// a standard program's argument data, ignored by the other formats), run by `engine`.
+    /// a standard program's argument data, ignored by the other formats), run by `engine`
+    /// (absent: the library's default engine).
     #[napi]
     pub fn instantiate(
         &self,
         env: Env,
         #[napi(ts_arg_type = "bigint | number")] gas: U64,
         args: &[u8],
-        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\"")] engine: String,
+        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\" | undefined | null")] engine: Option<
+            String,
+        >,
     ) -> napi::Result<NativeVm> {
         let instantiate = || -> Result<NativeVm> {
-            let instance = self.inner.instantiate_with_args(args, gas.0)?;
-            Ok(NativeVm::wrap(
-                on_engine(instance, &engine)?,
-                self.exports.clone(),
-            ))
+            let instance = instantiate(&self.inner, args, gas.0, engine.as_deref())?;
+            Ok(NativeVm::wrap(instance, self.exports.clone()))
         };
         instantiate().napi(&env)
     }

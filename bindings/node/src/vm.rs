@@ -32,11 +32,22 @@ pub struct NativeVm {
 /// `(name, pc)` of a `.polkavm` program's exports, in container order.
 pub type Exports = Arc<[(String, u32)]>;
 
-/// `instance` on the engine named `engine` (`"interpreter"` or `"recompiler"`): a bad
-/// name is a `RangeError`, a recompiler that is unsupported here or cannot compile the
-/// program a `PvmError` (never a silent fallback to the interpreter).
-pub fn on_engine(instance: Instance, engine: &str) -> Result<Instance> {
-    Ok(instance.with_engine(convert::engine(engine)?)?)
+/// An instance of `module` with argument data `args` (standard programs) and `gas`, on the
+/// engine named `engine` (`"interpreter"` or `"recompiler"`), or on the library's default
+/// engine (the recompiler where it is supported, the interpreter elsewhere) for `None`. A
+/// bad name is a `RangeError`; a recompiler that is unsupported here or cannot compile the
+/// program is a `PvmError` (never a silent fallback to the interpreter). The engine is
+/// named at instantiation, so an interpreter VM never compiles the program.
+pub fn instantiate(
+    module: &pvm::Module,
+    args: &[u8],
+    gas: u64,
+    engine: Option<&str>,
+) -> Result<Instance> {
+    Ok(match engine {
+        Some(name) => module.instantiate_with_args_on(args, gas, convert::engine(name)?)?,
+        None => module.instantiate_with_args(args, gas)?,
+    })
 }
 
 /// The exports of `module` (empty unless it is a `.polkavm` program).
@@ -88,24 +99,30 @@ impl NativeVm {
         args: &[u8],
         gas: u64,
         gp: &str,
-        engine: &str,
+        engine: Option<&str>,
     ) -> Result<NativeVm> {
         let version = convert::gp_version(gp)?;
         let standard = StandardProgram::parse(blob)?;
-        let instance = Instance::from_standard(&standard, args, gas, version)?;
-        Ok(NativeVm::wrap(
-            on_engine(instance, engine)?,
-            Exports::default(),
-        ))
+        let module = pvm::Module::from_standard(&standard, version)?;
+        let instance = instantiate(&module, args, gas, engine)?;
+        Ok(NativeVm::wrap(instance, Exports::default()))
     }
 
-    fn from_polkavm_bytes(blob: &[u8], gas: u64, engine: &str) -> Result<NativeVm> {
+    fn from_polkavm_bytes(blob: &[u8], gas: u64, engine: Option<&str>) -> Result<NativeVm> {
         let module = pvm::Module::from_container(&Container::parse(blob)?)?;
-        let instance = module.instantiate(gas)?;
-        Ok(NativeVm::wrap(
-            on_engine(instance, engine)?,
-            exports_of(&module),
-        ))
+        let instance = instantiate(&module, &[], gas, engine)?;
+        Ok(NativeVm::wrap(instance, exports_of(&module)))
+    }
+
+    /// A fresh VM of `program` (nothing mapped) on `engine`, or the default for `None`.
+    fn from_program(
+        program: Arc<pvm::Program>,
+        gas: u64,
+        engine: Option<&str>,
+    ) -> Result<NativeVm> {
+        let module = pvm::Module::from_program(program);
+        let instance = instantiate(&module, &[], gas, engine)?;
+        Ok(NativeVm::wrap(instance, Exports::default()))
     }
 
     fn set_all_regs(&self, values: &[u64]) -> Result<()> {
@@ -127,19 +144,17 @@ impl NativeVm {
 #[napi]
 impl NativeVm {
     /// A fresh VM for `program` at pc 0, with zeroed registers, `gas` and no memory, run
-    /// by `engine`.
+    /// by `engine` (absent: the library's default engine).
     #[napi(constructor)]
     pub fn new(
         env: Env,
         program: &NativeProgram,
         #[napi(ts_arg_type = "bigint | number")] gas: U64,
-        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\"")] engine: String,
+        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\" | undefined | null")] engine: Option<
+            String,
+        >,
     ) -> napi::Result<NativeVm> {
-        Instance::new(Arc::clone(program.inner()), gas.0)
-            .map_err(Error::from)
-            .and_then(|instance| on_engine(instance, &engine))
-            .map(|instance| NativeVm::wrap(instance, Exports::default()))
-            .napi(&env)
+        NativeVm::from_program(Arc::clone(program.inner()), gas.0, engine.as_deref()).napi(&env)
     }
 
     /// Loads a raw program blob under Gray Paper version `gp` into a fresh VM.
@@ -149,12 +164,12 @@ impl NativeVm {
         blob: &[u8],
         #[napi(ts_arg_type = "bigint | number")] gas: U64,
         #[napi(ts_arg_type = "\"0.8\" | \"0.7\"")] gp: String,
-        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\"")] engine: String,
+        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\" | undefined | null")] engine: Option<
+            String,
+        >,
     ) -> napi::Result<NativeVm> {
         NativeProgram::load(blob, &gp)
-            .and_then(|program| Ok(Instance::new(program, gas.0)?))
-            .and_then(|instance| on_engine(instance, &engine))
-            .map(|instance| NativeVm::wrap(instance, Exports::default()))
+            .and_then(|program| NativeVm::from_program(program, gas.0, engine.as_deref()))
             .napi(&env)
     }
 
@@ -166,9 +181,11 @@ impl NativeVm {
         args: &[u8],
         #[napi(ts_arg_type = "bigint | number")] gas: U64,
         #[napi(ts_arg_type = "\"0.8\" | \"0.7\"")] gp: String,
-        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\"")] engine: String,
+        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\" | undefined | null")] engine: Option<
+            String,
+        >,
     ) -> napi::Result<NativeVm> {
-        NativeVm::from_standard_bytes(blob, args, gas.0, &gp, &engine).napi(&env)
+        NativeVm::from_standard_bytes(blob, args, gas.0, &gp, engine.as_deref()).napi(&env)
     }
 
     /// Loads a PolkaVM `.polkavm` program (GP 0.8 / JamV1) with PolkaVM's memory layout.
@@ -177,9 +194,11 @@ impl NativeVm {
         env: Env,
         blob: &[u8],
         #[napi(ts_arg_type = "bigint | number")] gas: U64,
-        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\"")] engine: String,
+        #[napi(ts_arg_type = "\"interpreter\" | \"recompiler\" | undefined | null")] engine: Option<
+            String,
+        >,
     ) -> napi::Result<NativeVm> {
-        NativeVm::from_polkavm_bytes(blob, gas.0, &engine).napi(&env)
+        NativeVm::from_polkavm_bytes(blob, gas.0, engine.as_deref()).napi(&env)
     }
 
     /// The engine that runs this VM: `"interpreter"` or `"recompiler"`.

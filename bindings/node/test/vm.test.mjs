@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { HALT_ADDRESS, Module, PAGE_SIZE, Program, PvmError, REG_COUNT, SUPPORTED_ENGINES, Vm } from '../index.js';
+import { DEFAULT_ENGINE, HALT_ADDRESS, Module, PAGE_SIZE, Program, PvmError, REG_COUNT, SUPPORTED_ENGINES, Vm } from '../index.js';
 import { blob, guest, GUESTS, HALT_42, ins, PACKAGE } from './helpers.mjs';
 
 test('constants', () => {
@@ -195,11 +195,19 @@ test('VMs in worker threads, two at a time, each with its own host functions', a
   assert.deepEqual(b, { result: 1838007774129845683n, typed: true });
 });
 
-test('the engine option: default interpreter, chosen per VM by every constructor', () => {
+test('the engine option: the library default, chosen per VM by every constructor', () => {
   assert.equal(SUPPORTED_ENGINES[0], 'interpreter');
   assert.ok(Object.isFrozen(SUPPORTED_ENGINES));
+  const expected = SUPPORTED_ENGINES.includes('recompiler') ? 'recompiler' : 'interpreter';
+  assert.equal(DEFAULT_ENGINE, expected);
   const program = Program.fromBlob(HALT_42);
-  assert.equal(new Vm(program, { gas: 10n }).engine, 'interpreter');
+  assert.equal(new Vm(program, { gas: 10n }).engine, expected);
+  assert.equal(Vm.fromBlob(HALT_42, { gas: 10n }).engine, expected);
+  assert.equal(Module.load(HALT_42).instantiate({ gas: 10n }).engine, expected);
+  assert.equal(Vm.fromPolkavm(guest('hostcall'), { gas: 10n }).engine, expected);
+  // Naming the interpreter overrides the default.
+  assert.equal(new Vm(program, { gas: 10n, engine: 'interpreter' }).engine, 'interpreter');
+  assert.equal(Module.load(HALT_42).instantiate({ gas: 10n, engine: 'interpreter' }).engine, 'interpreter');
   assert.throws(() => new Vm(program, { gas: 10n, engine: 'jit' }), RangeError);
   assert.throws(() => Vm.fromBlob(HALT_42, { gas: 10n, engine: 1 }), TypeError);
   for (const engine of SUPPORTED_ENGINES) {

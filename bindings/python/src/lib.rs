@@ -47,6 +47,7 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
         "SUPPORTED_ENGINES",
         pyo3::types::PyTuple::new(py, convert::supported_engines())?,
     )?;
+    module.add("DEFAULT_ENGINE", pvm::Engine::default().name())?;
     // The release version: this crate's, kept equal to the workspace version
     // (scripts/version.sh --check).
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -12,7 +12,7 @@ use pyo3::types::PyDict;
 use crate::convert;
 use crate::errors::{Error, Result};
 use crate::program::Program;
-use crate::vm::{exports_of, on_engine, Exports, Vm};
+use crate::vm::{exports_of, instantiate, Exports, Vm};
 
 /// Parses a program format: `"raw"` (a program blob, GP A.2), `"standard"` (a JAM
 /// standard program, GP A.7) or `"polkavm"` (a PolkaVM `.polkavm` container, GP 0.8).
@@ -82,20 +82,22 @@ impl Module {
 
     /// A fresh VM with `gas`, as the constructor of the module's format makes it (for a
     /// standard program with argument data `args`; ignored by the other formats), run by
-    /// `engine` (`"interpreter"`, the default, or `"recompiler"`: compiled once per module).
-    #[pyo3(signature = (gas, args = None, *, engine = "interpreter"))]
-    fn instantiate(&self, gas: u64, args: Option<&Bound<'_, PyAny>>, engine: &str) -> PyResult<Vm> {
+    /// `engine` (`"interpreter"` or `"recompiler"`, compiled once per module; `None`, the
+    /// default: the library's default engine, `DEFAULT_ENGINE`).
+    #[pyo3(signature = (gas, args = None, *, engine = None))]
+    fn instantiate(
+        &self,
+        gas: u64,
+        args: Option<&Bound<'_, PyAny>>,
+        engine: Option<&str>,
+    ) -> PyResult<Vm> {
         let instance = match args {
             Some(args) => {
-                convert::with_bytes(args, |args| self.inner.instantiate_with_args(args, gas))?
+                convert::with_bytes(args, |args| instantiate(&self.inner, args, gas, engine))??
             }
-            None => self.inner.instantiate(gas),
-        }
-        .map_err(Error::from)?;
-        Ok(Vm::from_instance(
-            on_engine(instance, engine)?,
-            self.exports.clone(),
-        ))
+            None => instantiate(&self.inner, &[], gas, engine)?,
+        };
+        Ok(Vm::from_instance(instance, self.exports.clone()))
     }
 
     /// The code offset of the `.polkavm` export `name`; `ProgramError` if there is none.

@@ -43,11 +43,22 @@ pub struct Vm {
 /// `(name, pc)` of a `.polkavm` program's exports, in container order.
 pub type Exports = Arc<[(String, u32)]>;
 
-/// `instance` on the engine named `engine` (`"interpreter"` or `"recompiler"`): a bad
-/// name is a `ValueError`, a recompiler that is unsupported here or cannot compile the
-/// program a `PvmError` (never a silent fallback to the interpreter).
-pub fn on_engine(instance: Instance, engine: &str) -> Result<Instance> {
-    Ok(instance.with_engine(convert::engine(engine)?)?)
+/// An instance of `module` with argument data `args` (standard programs) and `gas`, on the
+/// engine named `engine` (`"interpreter"` or `"recompiler"`), or on the library's default
+/// engine (the recompiler where it is supported, the interpreter elsewhere) for `None`. A
+/// bad name is a `ValueError`; a recompiler that is unsupported here or cannot compile the
+/// program is a `PvmError` (never a silent fallback to the interpreter). The engine is
+/// named at instantiation, so an interpreter VM never compiles the program.
+pub fn instantiate(
+    module: &pvm::Module,
+    args: &[u8],
+    gas: u64,
+    engine: Option<&str>,
+) -> Result<Instance> {
+    Ok(match engine {
+        Some(name) => module.instantiate_with_args_on(args, gas, convert::engine(name)?)?,
+        None => module.instantiate_with_args(args, gas)?,
+    })
 }
 
 /// The exports of `module` if it is a `.polkavm` program.
@@ -75,9 +86,12 @@ impl Vm {
         }
     }
 
-    fn new_instance(program: Arc<pvm::Program>, gas: u64, engine: &str) -> Result<Vm> {
-        let instance = on_engine(Instance::new(program, gas)?, engine)?;
-        Ok(Vm::from_instance(instance, None))
+    fn new_instance(program: Arc<pvm::Program>, gas: u64, engine: Option<&str>) -> Result<Vm> {
+        let module = pvm::Module::from_program(program);
+        Ok(Vm::from_instance(
+            instantiate(&module, &[], gas, engine)?,
+            None,
+        ))
     }
 
     /// The pc of export `name`.
@@ -111,17 +125,23 @@ impl Vm {
 #[pymethods]
 impl Vm {
     /// A fresh VM for `program` at pc 0, with zeroed registers, `gas` and no memory mapped,
-    /// run by `engine` (`"interpreter"`, the default, or `"recompiler"`).
+    /// run by `engine` (`"interpreter"` or `"recompiler"`; `None`, the default: the
+    /// library's default engine, `DEFAULT_ENGINE`).
     #[new]
-    #[pyo3(signature = (program, gas, *, engine = "interpreter"))]
-    fn py_new(program: &Program, gas: u64, engine: &str) -> PyResult<Vm> {
+    #[pyo3(signature = (program, gas, *, engine = None))]
+    fn py_new(program: &Program, gas: u64, engine: Option<&str>) -> PyResult<Vm> {
         Ok(Vm::new_instance(program.inner.clone(), gas, engine)?)
     }
 
     /// Loads a raw program blob (see `Program.from_blob`) into a fresh VM.
     #[staticmethod]
-    #[pyo3(signature = (blob, gas, gp = "0.8", *, engine = "interpreter"))]
-    fn from_blob(blob: &Bound<'_, PyAny>, gas: u64, gp: &str, engine: &str) -> PyResult<Vm> {
+    #[pyo3(signature = (blob, gas, gp = "0.8", *, engine = None))]
+    fn from_blob(
+        blob: &Bound<'_, PyAny>,
+        gas: u64,
+        gp: &str,
+        engine: Option<&str>,
+    ) -> PyResult<Vm> {
         let version = convert::gp_version(gp)?;
         let program = convert::with_bytes(blob, |bytes| Program::load(bytes, version))??;
         Ok(Vm::new_instance(program, gas, engine)?)
@@ -131,35 +151,30 @@ impl Vm {
     /// heap, stack and arguments mapped, r0 = halt address, r1 = stack top,
     /// r7/r8 = argument address/length, pc 0.
     #[staticmethod]
-    #[pyo3(signature = (blob, args, gas, gp = "0.8", *, engine = "interpreter"))]
+    #[pyo3(signature = (blob, args, gas, gp = "0.8", *, engine = None))]
     fn from_standard(
         blob: &Bound<'_, PyAny>,
         args: &Bound<'_, PyAny>,
         gas: u64,
         gp: &str,
-        engine: &str,
+        engine: Option<&str>,
     ) -> PyResult<Vm> {
         let version = convert::gp_version(gp)?;
         let standard = convert::with_bytes(blob, StandardProgram::parse)?.map_err(Error::from)?;
-        let instance = convert::with_bytes(args, |args| {
-            Instance::from_standard(&standard, args, gas, version)
-        })?
-        .map_err(Error::from)?;
-        Ok(Vm::from_instance(on_engine(instance, engine)?, None))
+        let module = pvm::Module::from_standard(&standard, version).map_err(Error::from)?;
+        let instance = convert::with_bytes(args, |args| instantiate(&module, args, gas, engine))??;
+        Ok(Vm::from_instance(instance, None))
     }
 
     /// Loads a PolkaVM `.polkavm` program (GP 0.8 / JamV1) with its data and stack mapped
     /// where PolkaVM places them; call its exports with `call`.
     #[staticmethod]
-    #[pyo3(signature = (blob, gas, *, engine = "interpreter"))]
-    fn from_polkavm(blob: &Bound<'_, PyAny>, gas: u64, engine: &str) -> PyResult<Vm> {
+    #[pyo3(signature = (blob, gas, *, engine = None))]
+    fn from_polkavm(blob: &Bound<'_, PyAny>, gas: u64, engine: Option<&str>) -> PyResult<Vm> {
         let container = convert::with_bytes(blob, Container::parse)?.map_err(Error::from)?;
         let module = pvm::Module::from_container(&container).map_err(Error::from)?;
-        let instance = module.instantiate(gas).map_err(Error::from)?;
-        Ok(Vm::from_instance(
-            on_engine(instance, engine)?,
-            exports_of(&module),
-        ))
+        let instance = instantiate(&module, &[], gas, engine)?;
+        Ok(Vm::from_instance(instance, exports_of(&module)))
     }
 
     /// The engine that runs this VM: `"interpreter"` or `"recompiler"`.

@@ -26,12 +26,13 @@ def test_package_ships_stubs_and_py_typed() -> None:
 
 def test_public_names() -> None:
     assert sorted(pvm.__all__) == sorted(
-        ["HALT_ADDRESS", "REG_COUNT", "SUPPORTED_ENGINES", "VM", "Exit", "HostDecorator", "MemoryAccessError",
+        ["HALT_ADDRESS", "REG_COUNT", "SUPPORTED_ENGINES", "DEFAULT_ENGINE", "VM", "Exit", "HostDecorator", "MemoryAccessError",
          "Program", "ProgramError", "PvmError", "Module", "ModuleCache", "code_hash"]
     )
     assert pvm.HALT_ADDRESS == 0xFFFF_0000 and pvm.REG_COUNT == 13 and pvm.VM.PAGE_SIZE == 4096
     assert pvm.SUPPORTED_ENGINES[0] == "interpreter"
     assert set(pvm.SUPPORTED_ENGINES) <= {"interpreter", "recompiler"}
+    assert pvm.DEFAULT_ENGINE == pvm.SUPPORTED_ENGINES[-1]  # the recompiler where supported
 
 
 def test_stubtest_agrees_with_the_runtime() -> None:

@@ -129,12 +129,16 @@ def test_polkavm_exports_and_calls(hostcall_blob: bytes) -> None:
         plain.call("hostcall")
 
 
-def test_standard_program_with_arguments(engine: Engine) -> None:
-    # JAM standard program: ro "RO", rw "RW", 1 heap page, 4 KiB stack; the code reads
-    # the first argument byte: r9 = u8 [r7]; halt (r0 = halt address).
+def standard_program() -> bytes:
+    """A JAM standard program: ro "RO", rw "RW", 1 heap page, 4 KiB stack; the code reads
+    the first argument byte: r9 = u8 [r7]; halt (r0 = halt address)."""
     code = [0, 0, 6, 124, 0x79, 0, 50, 0, 0, 0b0001001]
     blob = bytes([2, 0, 0, 2, 0, 0, 1, 0, 0, 16, 0]) + b"RO" + b"RW"
-    blob += len(code).to_bytes(4, "little") + bytes(code)
+    return blob + len(code).to_bytes(4, "little") + bytes(code)
+
+
+def test_standard_program_with_arguments(engine: Engine) -> None:
+    blob = standard_program()
     vm = pvm.VM.from_standard(blob, b"\x2a rest", 1_000, engine=engine)
     assert vm.engine == engine
     assert vm.get_reg(0) == pvm.HALT_ADDRESS and vm.get_reg(8) == 6
@@ -186,12 +190,21 @@ def test_touching_a_vm_while_another_thread_runs_it_raises_runtime_error() -> No
     assert vm.get_reg(7) == 8434127344903356356  # guests/expected.txt
 
 
-def test_engine_defaults_to_the_interpreter_and_is_chosen_per_vm(hostcall_blob: bytes) -> None:
+def test_engine_defaults_to_the_library_default_and_is_chosen_per_vm(
+    hostcall_blob: bytes,
+) -> None:
+    expected = "recompiler" if "recompiler" in pvm.SUPPORTED_ENGINES else "interpreter"
+    assert pvm.DEFAULT_ENGINE == expected
     program = pvm.Program.from_blob(HALTING)
-    assert pvm.VM(program, 10).engine == "interpreter"
-    assert pvm.VM.from_blob(HALTING, 10).engine == "interpreter"
-    assert pvm.VM.from_polkavm(hostcall_blob, 10).engine == "interpreter"
-    assert pvm.Module(hostcall_blob, "polkavm").instantiate(10).engine == "interpreter"
+    assert pvm.VM(program, 10).engine == expected
+    assert pvm.VM.from_blob(HALTING, 10).engine == expected
+    assert pvm.VM.from_standard(standard_program(), b"", 10).engine == expected
+    assert pvm.VM.from_polkavm(hostcall_blob, 10).engine == expected
+    assert pvm.Module(hostcall_blob, "polkavm").instantiate(10).engine == expected
+    assert pvm.Module(HALTING).instantiate(10, engine=None).engine == expected
+    # Naming the interpreter overrides the default everywhere.
+    assert pvm.VM(program, 10, engine="interpreter").engine == "interpreter"
+    assert pvm.Module(HALTING).instantiate(10, engine="interpreter").engine == "interpreter"
     with pytest.raises(ValueError, match='"interpreter" or "recompiler"'):
         pvm.VM(program, 10, engine="jit")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match='"interpreter" or "recompiler"'):

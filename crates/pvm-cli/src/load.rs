@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use pvm::container::Container;
 use pvm::format::{FormatError, StandardProgram};
-use pvm::{GpVersion, Instance, InstanceError, Program};
+use pvm::{Engine, GpVersion, Instance, InstanceError, Module, Program};
 
 /// The file formats `pvm` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -63,6 +63,22 @@ pub struct RunRequest {
     pub gas: u64,
     /// Gray Paper version.
     pub version: GpVersion,
+    /// The engine, or `None` for [`Engine::default`] (the recompiler where it is
+    /// supported; tracing such an instance takes the interpreter). A named engine that
+    /// cannot run is an error.
+    pub engine: Option<Engine>,
+}
+
+/// An instance of `module` on the engine `request` names (or the default).
+fn instantiate(
+    module: &Module,
+    args: &[u8],
+    request: &RunRequest,
+) -> Result<Instance, InstanceError> {
+    match request.engine {
+        Some(engine) => module.instantiate_with_args_on(args, request.gas, engine),
+        None => module.instantiate_with_args(args, request.gas),
+    }
 }
 
 /// Reads and prepares `path` for running.
@@ -84,12 +100,16 @@ pub fn load(path: &Path, format: Format, request: &RunRequest) -> Result<Instanc
         Format::Jam => {
             let standard = StandardProgram::parse(&bytes)?;
             let args: Vec<u8> = request.args.iter().flat_map(|a| a.to_le_bytes()).collect();
-            Instance::from_standard(&standard, &args, request.gas, request.version)?
+            instantiate(
+                &Module::from_standard(&standard, request.version)?,
+                &args,
+                request,
+            )?
         }
         Format::Raw | Format::Auto => {
             let program =
                 Program::from_blob_bytes(&bytes, request.version).map_err(InstanceError::from)?;
-            let mut vm = Instance::new(Arc::new(program), request.gas)?;
+            let mut vm = instantiate(&Module::from_program(Arc::new(program)), &[], request)?;
             for (i, arg) in request.args.iter().enumerate() {
                 vm.set_reg(7 + i, *arg);
             }
@@ -104,7 +124,7 @@ pub fn load(path: &Path, format: Format, request: &RunRequest) -> Result<Instanc
 
 fn load_container(bytes: &[u8], request: &RunRequest) -> Result<Instance, LoadError> {
     let container = Container::parse(bytes).map_err(InstanceError::from)?;
-    let mut vm = Instance::from_container(&container, request.gas)?;
+    let mut vm = instantiate(&Module::from_container(&container)?, &[], request)?;
     let pc = match (&request.export, request.entry) {
         (Some(name), _) => {
             container

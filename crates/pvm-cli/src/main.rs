@@ -36,7 +36,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a program until it exits; print the exit, pc, gas and registers.
-    Run(RunArgs),
+    Run {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Engine: interpreter or recompiler (x86-64 Linux). Default: the recompiler where
+        /// it is supported, the interpreter elsewhere.
+        #[arg(long, default_value_t = Engine::default(), value_parser = parse_engine)]
+        engine: Engine,
+    },
     /// Run a program printing one line per executed instruction, or with `--memory-trace`
     /// writing its register and memory accesses to a trace file.
     Trace(TraceArgs),
@@ -64,8 +71,9 @@ enum Command {
         /// see crates/pvm-testkit/SCHEMA.md) that the bindings' tests execute.
         #[arg(long, value_name = "FILE")]
         emit_cases: Option<PathBuf>,
-        /// Engine: interpreter or recompiler (x86-64 Linux).
-        #[arg(long, default_value = "interpreter", value_parser = parse_engine)]
+        /// Engine: interpreter or recompiler (x86-64 Linux). Default: the recompiler where
+        /// it is supported, the interpreter elsewhere.
+        #[arg(long, default_value_t = Engine::default(), value_parser = parse_engine)]
         engine: Engine,
     },
     /// Print the instruction set table (every opcode with its bytes, operand form, cost
@@ -87,6 +95,9 @@ enum Command {
 struct TraceArgs {
     #[command(flatten)]
     run: RunArgs,
+    /// Engine: tracing needs the interpreter (the recompiler is refused with an error).
+    #[arg(long, default_value = "interpreter", value_parser = parse_engine)]
+    engine: Engine,
     /// Write the run's register and memory accesses to this file (`.mtrace` format, see
     /// docs/memory-trace.md) instead of printing instructions; prints the record count.
     #[arg(long, value_name = "FILE")]
@@ -147,9 +158,6 @@ struct RunArgs {
     /// Print exactly one JSON object.
     #[arg(long)]
     json: bool,
-    /// Engine: interpreter or recompiler (x86-64 Linux; no tracing).
-    #[arg(long, default_value = "interpreter", value_parser = parse_engine)]
-    engine: Engine,
 }
 
 fn parse_version(text: &str) -> Result<GpVersion, String> {
@@ -165,13 +173,14 @@ fn parse_engine(text: &str) -> Result<Engine, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run(args) => run(&args, false),
+        Command::Run { run: args, engine } => run(&args, engine, false),
         Command::Trace(TraceArgs {
             run: args,
+            engine,
             memory_trace: Some(file),
             memory_trace_spaces,
-        }) => run_memory_trace(&args, &file, &memory_trace_spaces),
-        Command::Trace(args) => run(&args.run, true),
+        }) => run_memory_trace(&args, engine, &file, &memory_trace_spaces),
+        Command::Trace(args) => run(&args.run, args.engine, true),
         Command::CheckMemory { trace } => check_memory(&trace),
         Command::Isa { json } => {
             let text = if json {
@@ -201,22 +210,21 @@ fn bad_input(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_BAD_INPUT)
 }
 
-fn prepare(args: &RunArgs) -> Result<Instance, ExitCode> {
+/// Loads `args.file` on `engine` (named, so an engine that cannot run is an error).
+fn prepare(args: &RunArgs, engine: Engine) -> Result<Instance, ExitCode> {
     let request = RunRequest {
         export: args.export.clone(),
         entry: args.entry,
         args: args.args.clone(),
         gas: args.gas,
         version: args.gp,
+        engine: Some(engine),
     };
-    load(&args.file, args.format, &request)
-        .map_err(bad_input)?
-        .with_engine(args.engine)
-        .map_err(bad_input)
+    load(&args.file, args.format, &request).map_err(bad_input)
 }
 
-fn run(args: &RunArgs, trace: bool) -> ExitCode {
-    let mut vm = match prepare(args) {
+fn run(args: &RunArgs, engine: Engine, trace: bool) -> ExitCode {
+    let mut vm = match prepare(args, engine) {
         Ok(vm) => vm,
         Err(code) => return code,
     };
@@ -249,8 +257,13 @@ struct TraceSummary<'a> {
     register_records: usize,
 }
 
-fn run_memory_trace(args: &RunArgs, file: &Path, spaces: &[TraceSpace]) -> ExitCode {
-    let vm = match prepare(args) {
+fn run_memory_trace(
+    args: &RunArgs,
+    engine: Engine,
+    file: &Path,
+    spaces: &[TraceSpace],
+) -> ExitCode {
+    let vm = match prepare(args, engine) {
         Ok(vm) => vm,
         Err(code) => return code,
     };
@@ -390,8 +403,11 @@ fn report_with<T: Tracer>(
 }
 
 fn disasm(file: PathBuf, format: Format, gp: GpVersion) -> ExitCode {
+    // Nothing runs: the interpreter, which compiles nothing (the default engine would
+    // compile the program, and refuse one beyond the recompiler's limits).
     let request = RunRequest {
         version: gp,
+        engine: Some(Engine::Interpreter),
         ..RunRequest::default()
     };
     match load(&file, format, &request) {

@@ -168,6 +168,25 @@ fn disasm_marks_blocks_with_their_gas() {
 }
 
 #[test]
+fn engine_help_names_the_platform_default_and_trace_keeps_the_interpreter() {
+    let default = pvm::Engine::default().name();
+    for command in ["run", "test-vectors"] {
+        let help = stdout(&pvm(&[command, "--help"]));
+        assert!(help.contains("--engine"), "{command}: {help}");
+        assert!(
+            help.contains(&format!("[default: {default}]")),
+            "{command}: {help}"
+        );
+        assert!(
+            help.contains("the interpreter elsewhere"),
+            "{command}: {help}"
+        );
+    }
+    let help = stdout(&pvm(&["trace", "--help"]));
+    assert!(help.contains("[default: interpreter]"), "{help}");
+}
+
+#[test]
 fn trace_prints_one_line_per_instruction() {
     let file = temp_file("trace.bin", &PANICS);
     let output = pvm(&["trace", file.to_str().unwrap(), "--gas", "100"]);

@@ -60,6 +60,7 @@ fn call(path: &Path, export: &str, arg: u64) -> Instance {
         args: vec![arg],
         gas: 10_000_000_000,
         version: GpVersion::V0_8,
+        engine: None,
     };
     load(path, Format::Auto, &request).unwrap()
 }

@@ -11,7 +11,7 @@ use machine::format::read_trace;
 use machine::replay::replay;
 use machine::{Op, Record, Step, Tracer, VecTracer};
 use pvm::tracing::{MEMORY, REGISTERS};
-use pvm::{Exit, GpVersion, Instance};
+use pvm::{Engine, Exit, GpVersion, Instance};
 use pvm_cli::load::{load, Format, RunRequest};
 use pvm_testkit::case::all_cases;
 use pvm_testkit::{run_case_with, Mode};
@@ -37,6 +37,8 @@ fn call(program: &str, export: &str, arg: u64) -> Instance {
         args: vec![arg],
         gas: 10_000_000_000,
         version: GpVersion::V0_8,
+        // Tracing needs the interpreter: name it instead of compiling for nothing.
+        engine: Some(Engine::Interpreter),
     };
     let path = repo_root().join(format!("guests/bin/{program}.polkavm"));
     load(&path, Format::Auto, &request).unwrap()

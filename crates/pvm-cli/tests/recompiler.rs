@@ -84,11 +84,10 @@ fn run_guest(program: &str, export: &str, arg: u64, engine: Engine) -> Final {
         args: vec![arg],
         gas: 10_000_000_000,
         version: GpVersion::V0_8,
+        engine: Some(engine),
     };
-    let mut vm: Instance = load(&guest(program), Format::Auto, &request)
-        .unwrap()
-        .with_engine(engine)
-        .unwrap();
+    let mut vm: Instance = load(&guest(program), Format::Auto, &request).unwrap();
+    assert_eq!(vm.engine(), engine);
     let mut exits = Vec::new();
     loop {
         let exit = vm.run();
@@ -183,4 +182,19 @@ fn pvm_run_json_is_identical_on_both_engines() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs the interpreter"));
+}
+
+#[test]
+fn loading_without_an_engine_uses_the_recompiler_here() {
+    let request = RunRequest {
+        export: Some("fib".to_string()),
+        args: vec![10],
+        gas: 10_000_000,
+        ..RunRequest::default()
+    };
+    let vm = load(&guest("fib"), Format::Auto, &request).unwrap();
+    assert_eq!(
+        (vm.engine(), vm.engine_chosen()),
+        (Engine::Recompiler, false)
+    );
 }

@@ -19,7 +19,9 @@ pub struct Ours {
 }
 
 impl Ours {
-    /// Loads `blob` (GP 0.8 rules) with `gas` at `pc`; `Err` is a load-time rejection.
+    /// Loads `blob` (GP 0.8 rules) with `gas` at `pc` on the interpreter (whatever the
+    /// default engine: it counts executed opcodes through an observer); `Err` is a
+    /// load-time rejection.
     pub fn load(blob: &[u8], pc: u32, gas: u64) -> Result<Ours, String> {
         Self::load_on(blob, pc, gas, Engine::Interpreter)
     }
@@ -28,9 +30,8 @@ impl Ours {
     pub fn load_on(blob: &[u8], pc: u32, gas: u64, engine: Engine) -> Result<Ours, String> {
         let program = Program::from_blob_bytes(blob, GpVersion::V0_8).map_err(|e| e.to_string())?;
         let opcodes = OpcodeMap::new(&program);
-        let mut instance = Instance::new(Arc::new(program), gas)
-            .and_then(|vm| vm.with_engine(engine))
-            .map_err(|e| e.to_string())?;
+        let mut instance =
+            Instance::new_on(Arc::new(program), gas, engine).map_err(|e| e.to_string())?;
         instance.set_pc(pc);
         Ok(Ours {
             instance,

@@ -81,9 +81,15 @@ fn saved_vectors_replay_through_the_conformance_runner() {
         "{}",
         dir.display()
     );
-    let summary = pvm_cli::vectors::run_all(&[dir], GpVersion::V0_8).unwrap();
-    assert!(summary.failed.is_empty(), "{:?}", summary.failed);
-    assert_eq!(summary.passed, files.len());
+    // Each supported engine by name (the runner's default is only one of them).
+    let engines = [pvm::Engine::Interpreter, pvm::Engine::Recompiler];
+    for engine in engines.into_iter().filter(|e| e.is_supported()) {
+        let summary =
+            pvm_cli::vectors::run_all_on(std::slice::from_ref(&dir), GpVersion::V0_8, engine)
+                .unwrap();
+        assert!(summary.failed.is_empty(), "{engine}: {:?}", summary.failed);
+        assert_eq!(summary.passed, files.len(), "{engine}");
+    }
 }
 
 #[test]

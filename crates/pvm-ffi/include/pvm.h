@@ -161,16 +161,27 @@
  * Engines
  * ---------------------------------------------------------------------------------------
  *  A VM runs on one of two engines, chosen at creation and fixed for its lifetime: the
- *  interpreter (the default, every platform) or the recompiler (the program compiled to
- *  x86-64 machine code, once per program; x86-64 Linux only). Both give the same exits,
- *  pc, registers, memory, gas and page-fault addresses; everything in this header works
- *  the same on both, except tracing (pvm_set_tracing), which needs the interpreter. Ask
- *  for the recompiler with PVM_FLAG_ENGINE_RECOMPILER in the flags of a pvm_create*_ex
- *  function (or pvm_create_from_polkavm_ex / pvm_create_from_module_ex); where it is not
- *  supported (see pvm_engine_supported) or the program is beyond its limits, creation
- *  fails with NULL and a message for pvm_last_error(NULL): there is no silent fallback.
- *  The functions without flags (and the seed-004 names of pvm_compat.h) use the
- *  interpreter. pvm_get_engine tells which engine a VM runs on.
+ *  interpreter (every platform) or the recompiler (the program compiled to x86-64 machine
+ *  code, once per program; x86-64 Linux). Both give the same exits, pc, registers, memory,
+ *  gas and page-fault addresses; everything in this header works the same on both, except
+ *  tracing (pvm_set_tracing), which needs the interpreter.
+ *
+ *  The default engine is the recompiler where it is supported (pvm_engine_supported:
+ *  x86-64 Linux on a CPU with popcnt, lzcnt and bmi1) and the interpreter elsewhere. The
+ *  functions without flags, the _ex functions without an engine flag, and the seed-004
+ *  names of pvm_compat.h use it. A VM on the default engine can still be traced: while
+ *  tracing is on, its runs take the interpreter (pvm_get_engine keeps reporting the
+ *  recompiler). A program the recompiler cannot compile (beyond its size limits) makes
+ *  creation on the default engine fail, as it would with the recompiler named.
+ *
+ *  Name an engine with one flag of a pvm_create*_ex function (or
+ *  pvm_create_from_polkavm_ex / pvm_create_from_module_ex):
+ *    PVM_FLAG_ENGINE_INTERPRETER   the interpreter, whatever the default;
+ *    PVM_FLAG_ENGINE_RECOMPILER    the recompiler; where it is not supported, or for a
+ *                                  program beyond its limits, creation fails with NULL and
+ *                                  a message for pvm_last_error(NULL): there is no silent
+ *                                  fallback. Such a VM refuses tracing.
+ *  Both flags at once make creation fail. pvm_get_engine tells which engine a VM runs on.
  */
 #ifndef PVM_H
 #define PVM_H
@@ -259,14 +270,16 @@ extern "C" {
 #define PVM_ACCESS_READ  1
 #define PVM_ACCESS_WRITE 2
 
-/* Creation flags (pvm_create*_ex). */
-#define PVM_FLAG_GP_0_7 1u            /* GP 0.7 rules instead of GP 0.8.0 */
-#define PVM_FLAG_ENGINE_RECOMPILER 2u /* run on the recompiler (see "Engines") */
+/* Creation flags (pvm_create*_ex). Without an engine flag a VM runs on the default engine:
+ * the recompiler where it is supported, else the interpreter (see "Engines"). */
+#define PVM_FLAG_GP_0_7 1u             /* GP 0.7 rules instead of GP 0.8.0 */
+#define PVM_FLAG_ENGINE_RECOMPILER 2u  /* run on the recompiler (see "Engines") */
+#define PVM_FLAG_ENGINE_INTERPRETER 4u /* run on the interpreter (see "Engines") */
 
 /** The engine a VM runs on (pvm_get_engine, pvm_engine_supported). */
 typedef enum {
-    PVM_ENGINE_INTERPRETER = 0, /* the interpreter: the default, every platform */
-    PVM_ENGINE_RECOMPILER = 1   /* compiled to x86-64 machine code: x86-64 Linux only */
+    PVM_ENGINE_INTERPRETER = 0, /* the interpreter: every platform; the default elsewhere */
+    PVM_ENGINE_RECOMPILER = 1   /* x86-64 machine code: x86-64 Linux, the default there */
 } pvm_engine_t;
 
 /** What pvm_execute and pvm_resume return. */
@@ -310,8 +323,9 @@ pvm_vm_t* pvm_create(uint32_t service_index,
                      const uint32_t* jump_table, size_t jump_table_len,
                      uint64_t initial_gas);
 
-/** pvm_create with creation flags (PVM_FLAG_GP_0_7, PVM_FLAG_ENGINE_RECOMPILER; unknown
- * bits make it fail, and so does the recompiler where it is not supported). */
+/** pvm_create with creation flags (PVM_FLAG_GP_0_7 and at most one of
+ * PVM_FLAG_ENGINE_INTERPRETER, PVM_FLAG_ENGINE_RECOMPILER; unknown bits or both engine
+ * flags make it fail, and so does the recompiler where it is not supported). */
 pvm_vm_t* pvm_create_ex(uint32_t service_index,
                         const uint8_t* code, size_t code_len,
                         const uint64_t* initial_regs,
@@ -355,8 +369,8 @@ pvm_vm_t* pvm_create_from_standard_ex(uint32_t service_index,
 pvm_vm_t* pvm_create_from_polkavm(uint32_t service_index, const uint8_t* bytes, size_t len,
                                   uint64_t initial_gas);
 
-/** pvm_create_from_polkavm with creation flags: PVM_FLAG_ENGINE_RECOMPILER only
- * (PVM_FLAG_GP_0_7 makes it fail: a .polkavm program is always GP 0.8). */
+/** pvm_create_from_polkavm with creation flags: an engine flag only (PVM_FLAG_GP_0_7
+ * makes it fail: a .polkavm program is always GP 0.8). */
 pvm_vm_t* pvm_create_from_polkavm_ex(uint32_t service_index, const uint8_t* bytes,
                                      size_t len, uint64_t initial_gas, uint32_t flags);
 
@@ -420,9 +434,9 @@ typedef struct {
  * Parses and validates `bytes` (len bytes) in `format` (PVM_FORMAT_*) once, with the
  * creation flags of the pvm_create*_ex functions (PVM_FLAG_GP_0_7; not with
  * PVM_FORMAT_POLKAVM, which is always GP 0.8; the engine is chosen per VM, by
- * pvm_create_from_module_ex, so PVM_FLAG_ENGINE_RECOMPILER is refused here). Returns a new module reference (free it
- * with pvm_module_free), or NULL (see pvm_last_error(NULL)) for an invalid program,
- * format or flag, or NULL bytes with a nonzero length.
+ * pvm_create_from_module_ex, so the engine flags are refused here). Returns a new module
+ * reference (free it with pvm_module_free), or NULL (see pvm_last_error(NULL)) for an
+ * invalid program, format or flag, or NULL bytes with a nonzero length.
  */
 pvm_module_t* pvm_module_load(int format, const uint8_t* bytes, size_t len, uint32_t flags);
 
@@ -460,9 +474,10 @@ pvm_vm_t* pvm_create_from_module(uint32_t service_index, const pvm_module_t* mod
                                  const uint8_t* args, size_t args_len,
                                  uint64_t initial_gas);
 
-/** pvm_create_from_module with creation flags: PVM_FLAG_ENGINE_RECOMPILER only (the GP
- * version was fixed by pvm_module_load, so PVM_FLAG_GP_0_7 makes it fail). The machine
- * code is compiled once per module and shared by all its recompiler VMs. */
+/** pvm_create_from_module with creation flags: an engine flag only (the GP version was
+ * fixed by pvm_module_load, so PVM_FLAG_GP_0_7 makes it fail). The machine code is
+ * compiled once per module, by its first recompiler VM (named or default), and shared by
+ * all the others. */
 pvm_vm_t* pvm_create_from_module_ex(uint32_t service_index, const pvm_module_t* module,
                                     const uint8_t* args, size_t args_len,
                                     uint64_t initial_gas, uint32_t flags);
@@ -646,9 +661,10 @@ void pvm_set_logging(pvm_vm_t* vm, int enable);
 
 /**
  * Tracing: one line per executed instruction on stderr, as `pvm trace` prints: pc,
- * instruction, changed registers, gas left. Interpreter only: on a recompiler VM,
- * enabling it changes nothing and stores a message for pvm_last_error(vm) (logging works
- * on both engines).
+ * instruction, changed registers, gas left. Tracing needs the interpreter: a VM on the
+ * default engine runs on the interpreter while tracing is on (same results); on a VM
+ * created with PVM_FLAG_ENGINE_RECOMPILER, enabling it changes nothing and stores a
+ * message for pvm_last_error(vm) (logging works on both engines).
  */
 void pvm_set_tracing(pvm_vm_t* vm, int enable);
 

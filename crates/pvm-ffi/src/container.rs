@@ -27,8 +27,8 @@ pub unsafe extern "C" fn pvm_create_from_polkavm(
     unsafe { pvm_create_from_polkavm_ex(service_index, bytes, len, initial_gas, 0) }
 }
 
-/// [`pvm_create_from_polkavm`] with creation flags: only `PVM_FLAG_ENGINE_RECOMPILER`
-/// (a `.polkavm` program is always GP 0.8).
+/// [`pvm_create_from_polkavm`] with creation flags: only `PVM_FLAG_ENGINE_INTERPRETER` or
+/// `PVM_FLAG_ENGINE_RECOMPILER` (a `.polkavm` program is always GP 0.8).
 ///
 /// # Safety
 /// As [`pvm_create_from_polkavm`].

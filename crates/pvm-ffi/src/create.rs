@@ -5,8 +5,8 @@
 use std::ffi::c_char;
 use std::sync::Arc;
 
-use engine::format::StandardProgram;
-use engine::{Engine, GpVersion, Instance, Program, REG_COUNT};
+use engine::format::{StandardProgram, MAX_ARGS_LEN};
+use engine::{Engine, GpVersion, Instance, InstanceError, Module, Program, REG_COUNT};
 
 use crate::error::FfiError;
 use crate::guard::{self, slice};
@@ -14,8 +14,13 @@ use crate::vm::Vm;
 
 /// `PVM_FLAG_GP_0_7`: follow GP 0.7 instead of GP 0.8.0.
 pub const FLAG_GP_0_7: u32 = 1;
-/// `PVM_FLAG_ENGINE_RECOMPILER`: run the VM with the recompiler instead of the interpreter.
+/// `PVM_FLAG_ENGINE_RECOMPILER`: run the VM on the recompiler (an error where it is not
+/// supported).
 pub const FLAG_ENGINE_RECOMPILER: u32 = 2;
+/// `PVM_FLAG_ENGINE_INTERPRETER`: run the VM on the interpreter, whatever the default.
+pub const FLAG_ENGINE_INTERPRETER: u32 = 4;
+/// Both engine flags.
+const ENGINE_FLAGS: u32 = FLAG_ENGINE_RECOMPILER | FLAG_ENGINE_INTERPRETER;
 
 /// `PVM_ENGINE_INTERPRETER`, what `pvm_get_engine` returns for [`Engine::Interpreter`].
 pub const ENGINE_INTERPRETER: i32 = 0;
@@ -42,24 +47,54 @@ pub fn version_from_flags(flags: u32) -> Result<GpVersion, FfiError> {
     })
 }
 
-/// The engine selected by flags that may carry only [`FLAG_ENGINE_RECOMPILER`] (VMs whose
-/// GP version is fixed elsewhere: `.polkavm` programs and modules).
-pub fn engine_from_flags(flags: u32) -> Result<Engine, FfiError> {
-    if flags & !FLAG_ENGINE_RECOMPILER != 0 {
+/// The engine selected by flags that may carry only the engine flags (VMs whose GP version
+/// is fixed elsewhere: `.polkavm` programs and modules): `None` without one, for the
+/// default engine ([`Engine::default`]: the recompiler where it is supported).
+pub fn engine_from_flags(flags: u32) -> Result<Option<Engine>, FfiError> {
+    if flags & !ENGINE_FLAGS != 0 {
         return Err(FfiError::UnknownFlags(flags));
     }
-    Ok(if flags & FLAG_ENGINE_RECOMPILER != 0 {
-        Engine::Recompiler
-    } else {
-        Engine::Interpreter
-    })
+    match (
+        flags & FLAG_ENGINE_INTERPRETER != 0,
+        flags & FLAG_ENGINE_RECOMPILER != 0,
+    ) {
+        (true, true) => Err(FfiError::ConflictingEngineFlags),
+        (true, false) => Ok(Some(Engine::Interpreter)),
+        (false, true) => Ok(Some(Engine::Recompiler)),
+        (false, false) => Ok(None),
+    }
 }
 
-/// The GP version and engine selected by the flags of a `pvm_create*_ex` constructor.
-pub fn creation_flags(flags: u32) -> Result<(GpVersion, Engine), FfiError> {
-    let version = version_from_flags(flags & !FLAG_ENGINE_RECOMPILER)
-        .map_err(|_| FfiError::UnknownFlags(flags))?;
-    Ok((version, engine_from_flags(flags & FLAG_ENGINE_RECOMPILER)?))
+/// The GP version and engine (`None`: the default) selected by the flags of a
+/// `pvm_create*_ex` constructor.
+pub fn creation_flags(flags: u32) -> Result<(GpVersion, Option<Engine>), FfiError> {
+    let version =
+        version_from_flags(flags & !ENGINE_FLAGS).map_err(|_| FfiError::UnknownFlags(flags))?;
+    Ok((version, engine_from_flags(flags & ENGINE_FLAGS)?))
+}
+
+/// An instance of `module` with `args` and `gas` on `engine`, or on the default engine
+/// (not chosen: tracing may then take the interpreter) without one.
+pub fn instantiate(
+    module: &Module,
+    args: &[u8],
+    gas: u64,
+    engine: Option<Engine>,
+) -> Result<Instance, InstanceError> {
+    match engine {
+        Some(engine) => module.instantiate_with_args_on(args, gas, engine),
+        None => module.instantiate_with_args(args, gas),
+    }
+}
+
+/// A fresh instance of `program` (nothing mapped) on `engine` or the default.
+fn instance(program: Program, gas: u64, engine: Option<Engine>) -> Result<Instance, FfiError> {
+    Ok(instantiate(
+        &Module::from_program(Arc::new(program)),
+        &[],
+        gas,
+        engine,
+    )?)
 }
 
 /// Whether `engine` (a `pvm_engine_t`) can run on this platform: 1 or 0 (0 for a value
@@ -74,9 +109,9 @@ pub extern "C" fn pvm_engine_supported(engine: i32) -> i32 {
 }
 
 /// Defines a C constructor and its `_ex` form, which takes the same arguments plus
-/// `flags: u32`: the plain form is the `_ex` form with flags 0, and the `_ex` form is
-/// [`build_vm`] with `$build`, a closure that makes the instance for a GP version (the
-/// engine the flags select is applied afterwards).
+/// `flags: u32`: the plain form is the `_ex` form with flags 0 (GP 0.8, the default
+/// engine), and the `_ex` form is [`build_vm`] with `$build`, a closure that makes the
+/// instance for a GP version on an engine (`None`: the default).
 macro_rules! constructor {
     (
         $(#[$doc:meta])*
@@ -104,16 +139,16 @@ macro_rules! constructor {
 }
 
 /// The body of every `_ex` constructor: a VM for `service_index` around the instance
-/// `build` makes for the GP version `flags` select, on the engine they select, or NULL
-/// and the creation error.
+/// `build` makes for the GP version and engine `flags` select, or NULL and the creation
+/// error.
 fn build_vm(
     service_index: u32,
     flags: u32,
-    build: impl FnOnce(GpVersion) -> Result<Instance, FfiError>,
+    build: impl FnOnce(GpVersion, Option<Engine>) -> Result<Instance, FfiError>,
 ) -> *mut Vm {
     guard::create(|| {
         let (version, engine) = creation_flags(flags)?;
-        Ok(Vm::new(build(version)?.with_engine(engine)?, service_index))
+        Ok(Vm::new(build(version, engine)?, service_index))
     })
 }
 
@@ -133,7 +168,7 @@ constructor! {
         jump_table: *const u32,
         jump_table_len: usize,
         initial_gas: u64,
-    ) |version| {
+    ) |version, engine| {
         // SAFETY: the caller guarantees each buffer holds its stated length.
         let (code, bitmask, jump_table, regs) = unsafe {
             (
@@ -156,7 +191,7 @@ constructor! {
             });
         }
         let program = Program::from_parts(code, bitmask, jump_table, version)?;
-        let mut instance = Instance::new(Arc::new(program), initial_gas)?;
+        let mut instance = instance(program, initial_gas, engine)?;
         for (index, &value) in regs.unwrap_or(&[]).iter().enumerate() {
             instance.set_reg(index, value);
         }
@@ -174,11 +209,11 @@ constructor! {
         blob: *const u8,
         blob_len: usize,
         initial_gas: u64,
-    ) |version| {
+    ) |version, engine| {
         // SAFETY: the caller guarantees `blob_len` bytes.
         let blob = unsafe { slice(blob, blob_len, "blob")? };
         let program = Program::from_blob_bytes(blob, version)?;
-        Ok(Instance::new(Arc::new(program), initial_gas)?)
+        instance(program, initial_gas, engine)
     }
 }
 
@@ -194,7 +229,7 @@ constructor! {
         args: *const u8,
         args_len: usize,
         initial_gas: u64,
-    ) |version| {
+    ) |version, engine| {
         // SAFETY: the caller guarantees both lengths.
         let (program, args) = unsafe {
             (
@@ -203,7 +238,11 @@ constructor! {
             )
         };
         let standard = StandardProgram::parse(program)?;
-        Ok(Instance::from_standard(&standard, args, initial_gas, version)?)
+        if args.len() > MAX_ARGS_LEN as usize {
+            return Err(InstanceError::ArgumentsTooLarge(args.len()).into());
+        }
+        let module = Module::from_standard(&standard, version)?;
+        Ok(instantiate(&module, args, initial_gas, engine)?)
     }
 }
 

@@ -21,15 +21,18 @@ pub unsafe extern "C" fn pvm_set_logging(vm: *mut Vm, enable: c_int) {
 }
 
 /// Traces every executed instruction to stderr (as `pvm trace`) when `enable` is nonzero.
-/// Tracing needs the interpreter: on a recompiler VM, enabling it changes nothing and
-/// records [`FfiError::TracingNeedsInterpreter`] for `pvm_last_error`.
+/// Tracing needs the interpreter: a VM on the default engine runs on the interpreter while
+/// tracing is on (its engine, as `pvm_get_engine` reports it, stays); on a VM created with
+/// `PVM_FLAG_ENGINE_RECOMPILER`, enabling it changes nothing and records
+/// [`FfiError::TracingNeedsInterpreter`] for `pvm_last_error`.
 ///
 /// # Safety
 /// As [`pvm_set_logging`].
 #[no_mangle]
 pub unsafe extern "C" fn pvm_set_tracing(vm: *mut Vm, enable: c_int) {
     let body = |vm: &mut Vm| {
-        if enable != 0 && vm.instance.engine() == Engine::Recompiler {
+        let instance = &vm.instance;
+        if enable != 0 && instance.engine_chosen() && instance.engine() == Engine::Recompiler {
             vm.set_error(FfiError::TracingNeedsInterpreter);
             return;
         }

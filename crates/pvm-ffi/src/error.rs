@@ -105,12 +105,19 @@ pub enum FfiError {
          pvm_module_load, not to pvm_create_from_module_ex"
     )]
     VersionFromModule,
-    /// `pvm_set_tracing` on a VM that runs on the recompiler.
+    /// `pvm_set_tracing` on a VM created with `PVM_FLAG_ENGINE_RECOMPILER`.
     #[error(
-        "tracing needs the interpreter engine: this VM runs on the recompiler (create it \
-         without PVM_FLAG_ENGINE_RECOMPILER to trace it)"
+        "tracing needs the interpreter engine: this VM was created with \
+         PVM_FLAG_ENGINE_RECOMPILER (create it without an engine flag, or with \
+         PVM_FLAG_ENGINE_INTERPRETER, to trace it)"
     )]
     TracingNeedsInterpreter,
+    /// Both `PVM_FLAG_ENGINE_INTERPRETER` and `PVM_FLAG_ENGINE_RECOMPILER`.
+    #[error(
+        "PVM_FLAG_ENGINE_INTERPRETER and PVM_FLAG_ENGINE_RECOMPILER were both given: \
+         choose one engine (or neither, for the default)"
+    )]
+    ConflictingEngineFlags,
     /// A Rust panic was caught at the ABI boundary (a bug in libpvm).
     #[error("internal error: {0}")]
     Internal(String),

@@ -208,8 +208,8 @@ pub unsafe extern "C" fn pvm_create_from_module(
     unsafe { pvm_create_from_module_ex(service_index, module, args, args_len, initial_gas, 0) }
 }
 
-/// [`pvm_create_from_module`] with creation flags: only `PVM_FLAG_ENGINE_RECOMPILER` (the
-/// module fixed the GP version when it was loaded).
+/// [`pvm_create_from_module`] with creation flags: only `PVM_FLAG_ENGINE_INTERPRETER` or
+/// `PVM_FLAG_ENGINE_RECOMPILER` (the module fixed the GP version when it was loaded).
 ///
 /// # Safety
 /// As [`pvm_create_from_module`].

@@ -163,18 +163,17 @@ impl Vm {
     }
 
     /// A VM for `service_index` instantiated from `module` with `gas` (and, for a JAM
-    /// standard program, argument data `args`) on `engine`: what `pvm_create_from_polkavm`
-    /// and `pvm_create_from_module` (and their `_ex` forms) return.
+    /// standard program, argument data `args`) on `engine` (`None`: the default engine):
+    /// what `pvm_create_from_polkavm` and `pvm_create_from_module` (and their `_ex` forms)
+    /// return.
     pub fn from_module(
         module: Arc<Module>,
         args: &[u8],
         gas: u64,
         service_index: u32,
-        engine: Engine,
+        engine: Option<Engine>,
     ) -> Result<Vm, FfiError> {
-        let instance = module
-            .instantiate_with_args(args, gas)?
-            .with_engine(engine)?;
+        let instance = crate::create::instantiate(&module, args, gas, engine)?;
         let mut vm = Vm::new(instance, service_index);
         vm.module = Some(module);
         Ok(vm)
@@ -207,8 +206,9 @@ impl Vm {
         let mut out = BufWriter::new(std::io::stderr().lock());
         let exit = {
             let mut tracer = TraceWriter::new(&program, &mut out);
-            // `pvm_set_tracing` refuses recompiler VMs, so this runs on the interpreter,
-            // which accepts observers.
+            // `pvm_set_tracing` refuses VMs created with PVM_FLAG_ENGINE_RECOMPILER, so this
+            // runs on the interpreter, which accepts observers (a VM on the default engine
+            // takes it for this run).
             let exit = self
                 .instance
                 .run_observed(&mut tracer)

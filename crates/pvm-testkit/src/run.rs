@@ -25,9 +25,10 @@ pub enum Mode {
     Step,
 }
 
-/// Loads and runs one vector file (either upstream format).
+/// Loads and runs one vector file (either upstream format) on [`Engine::default`] (the
+/// recompiler where it is supported, the interpreter elsewhere).
 pub fn run_file(path: &Path, version: GpVersion) -> Outcome {
-    run_file_on(path, version, Engine::Interpreter)
+    run_file_on(path, version, Engine::default())
 }
 
 /// [`run_file`] on `engine`.
@@ -37,9 +38,9 @@ pub fn run_file_on(path: &Path, version: GpVersion, engine: Engine) -> Outcome {
     run_vector_on(&json, version, engine)
 }
 
-/// Runs one parsed vector (either upstream format).
+/// Runs one parsed vector (either upstream format) on [`Engine::default`].
 pub fn run_vector(json: &Value, version: GpVersion) -> Outcome {
-    run_vector_on(json, version, Engine::Interpreter)
+    run_vector_on(json, version, Engine::default())
 }
 
 /// [`run_vector`] on `engine`.
@@ -48,7 +49,8 @@ pub fn run_vector_on(json: &Value, version: GpVersion, engine: Engine) -> Outcom
     run_case_engine(&case, NoTrace, Mode::Run, engine).map(|_| ())
 }
 
-/// [`run_case_with`] on a parsed vector (either upstream format).
+/// [`run_case_with`] on a parsed vector (either upstream format): on the interpreter, which
+/// tracing needs.
 pub fn run_vector_with<T: Tracer>(
     json: &Value,
     version: GpVersion,
@@ -59,9 +61,9 @@ pub fn run_vector_with<T: Tracer>(
     run_case_with(&case, tracer, mode)
 }
 
-/// Runs one case.
+/// Runs one case on [`Engine::default`].
 pub fn run_case(case: &Case) -> Outcome {
-    run_case_with(case, NoTrace, Mode::Run).map(|_| ())
+    run_case_on(case, Engine::default())
 }
 
 /// Runs one case on `engine`.
@@ -71,7 +73,8 @@ pub fn run_case_on(case: &Case, engine: Engine) -> Outcome {
 
 /// Runs one case on an instance reporting to `tracer` (attached before the case's set-up,
 /// so its memory writes and registers are traced as host-side changes), executing in
-/// `mode`. Returns the tracer if every expectation held.
+/// `mode`, on the interpreter (which tracing needs, whatever the default engine). Returns
+/// the tracer if every expectation held.
 pub fn run_case_with<T: Tracer>(case: &Case, tracer: T, mode: Mode) -> Result<T, Vec<String>> {
     run_case_engine(case, tracer, mode, Engine::Interpreter)
 }
@@ -88,8 +91,7 @@ pub fn run_case_engine<T: Tracer>(
         .map_err(|e| vec![format!("program rejected: {e}")])?;
     let program = Arc::new(program);
     let mut errors = Vec::new();
-    let mut vm = Instance::new(program.clone(), case.initial_gas)
-        .and_then(|vm| vm.with_engine(engine))
+    let mut vm = Instance::new_on(program.clone(), case.initial_gas, engine)
         .and_then(|vm| vm.with_tracer(tracer))
         .map_err(|e| vec![format!("cannot create instance: {e}")])?;
     vm.set_pc(case.initial_pc);
@@ -263,9 +265,9 @@ pub struct Summary {
     pub failed: Vec<(PathBuf, Vec<String>)>,
 }
 
-/// Runs every vector file under `paths` under `version`.
+/// Runs every vector file under `paths` under `version` on [`Engine::default`].
 pub fn run_all(paths: &[PathBuf], version: GpVersion) -> std::io::Result<Summary> {
-    run_all_on(paths, version, Engine::Interpreter)
+    run_all_on(paths, version, Engine::default())
 }
 
 /// [`run_all`] on `engine`.

@@ -66,6 +66,8 @@ pub struct Instance<T: Tracer = NoTrace> {
     /// The program's machine code, when the engine is [`Engine::Recompiler`].
     #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     native: Option<Arc<crate::recompiler::Module>>,
+    /// Whether the engine was named ([`Instance::engine_chosen`]) rather than defaulted.
+    engine_chosen: bool,
     tracer: T,
 }
 
@@ -80,9 +82,33 @@ impl<T: Tracer> std::fmt::Debug for Instance<T> {
 }
 
 impl Instance {
-    /// A fresh instance at pc 0 with zeroed registers, `gas` and no memory mapped.
+    /// A fresh instance at pc 0 with zeroed registers, `gas` and no memory mapped, on
+    /// [`Engine::default`] (the recompiler where it is supported, which compiles the
+    /// program now unless another instance of the same `Arc<Program>` already did; a
+    /// program it cannot compile is an [`EngineError::Compile`]). Name the engine with
+    /// [`Instance::new_on`].
     pub fn new(program: Arc<Program>, gas: u64) -> Result<Instance, InstanceError> {
-        Ok(Instance {
+        Instance::create(program, gas, None)
+    }
+
+    /// [`Instance::new`] on `engine`, with the typed errors of [`Instance::with_engine`]
+    /// (an interpreter instance never compiles anything).
+    pub fn new_on(
+        program: Arc<Program>,
+        gas: u64,
+        engine: Engine,
+    ) -> Result<Instance, InstanceError> {
+        Instance::create(program, gas, Some(engine))
+    }
+
+    /// A fresh instance on `engine`, or on [`Engine::default`] without one (then the
+    /// engine counts as not chosen: see [`Instance::engine_chosen`]).
+    pub(crate) fn create(
+        program: Arc<Program>,
+        gas: u64,
+        engine: Option<Engine>,
+    ) -> Result<Instance, InstanceError> {
+        let instance = Instance {
             program,
             core: Core {
                 regs: [0; REG_SLOTS],
@@ -95,13 +121,19 @@ impl Instance {
             layout: None,
             #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
             native: None,
+            engine_chosen: false,
             tracer: NoTrace,
-        })
+        };
+        match engine {
+            Some(engine) => instance.with_engine(engine),
+            None => instance.switch_engine(Engine::default()),
+        }
     }
 
     /// Sets up a JAM standard program with argument data (GP A.7, Y(p, a)): memory
-    /// regions, registers and pc 0. (To start the same program many times, make a
-    /// [`Module`](crate::Module) once and instantiate it.)
+    /// regions, registers and pc 0, on [`Engine::default`]. (To start the same program
+    /// many times, or on a named engine, make a [`Module`](crate::Module) once and
+    /// instantiate it.)
     pub fn from_standard(
         standard: &StandardProgram,
         args: &[u8],
@@ -115,9 +147,10 @@ impl Instance {
     }
 
     /// Sets up a PolkaVM `.polkavm` program (always GP 0.8 / JamV1): RO data, RW data and
-    /// stack mapped where PolkaVM 0.37 places them. Use [`Instance::prepare_call`] to call
-    /// an export. (To start the same program many times, make a [`Module`](crate::Module)
-    /// once and instantiate it.)
+    /// stack mapped where PolkaVM 0.37 places them, on [`Engine::default`]. Use
+    /// [`Instance::prepare_call`] to call an export. (To start the same program many
+    /// times, or on a named engine, make a [`Module`](crate::Module) once and instantiate
+    /// it.)
     pub fn from_container(container: &Container, gas: u64) -> Result<Instance, InstanceError> {
         Module::from_container(container)?.instantiate(gas)
     }
@@ -139,11 +172,17 @@ impl Instance {
     /// every mapped page (the program image: RO/RW data, arguments) — so the trace starts
     /// from all-zero cells.
     ///
-    /// Tracing needs the interpreter: on a [`Engine::Recompiler`] instance an enabled
-    /// tracer is refused with [`EngineError::NeedsInterpreter`].
-    pub fn with_tracer<T: Tracer>(self, mut tracer: T) -> Result<Instance<T>, InstanceError> {
+    /// Tracing needs the interpreter. An instance left on the default engine moves to
+    /// [`Engine::Interpreter`] (same results; [`Instance::engine`] says so afterwards); an
+    /// instance whose engine was chosen as [`Engine::Recompiler`]
+    /// ([`Instance::engine_chosen`]) refuses an enabled tracer with
+    /// [`EngineError::NeedsInterpreter`].
+    pub fn with_tracer<T: Tracer>(mut self, mut tracer: T) -> Result<Instance<T>, InstanceError> {
         if T::ENABLED && self.engine() == Engine::Recompiler {
-            return Err(EngineError::NeedsInterpreter("tracing").into());
+            if self.engine_chosen {
+                return Err(EngineError::NeedsInterpreter("tracing").into());
+            }
+            self = self.switch_engine(Engine::Interpreter)?;
         }
         emit_image(&mut tracer, &self.core.regs, &self.core.memory);
         Ok(Instance {
@@ -154,13 +193,16 @@ impl Instance {
             layout: self.layout,
             #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
             native: self.native,
+            engine_chosen: self.engine_chosen,
             tracer,
         })
     }
 }
 
 impl<T: Tracer> Instance<T> {
-    /// Chooses the engine that runs this instance (the default is [`Engine::Interpreter`]).
+    /// Chooses the engine that runs this instance (instances made without naming one run
+    /// on [`Engine::default`]: the recompiler where it is supported, the interpreter
+    /// elsewhere). Afterwards the engine counts as chosen ([`Instance::engine_chosen`]).
     ///
     /// [`Engine::Recompiler`] compiles the program to machine code on first use (once per
     /// `Arc<Program>`: every instance of the program shares the code). It is refused with a
@@ -169,11 +211,18 @@ impl<T: Tracer> Instance<T> {
     /// [`EngineError::Compile`] if the program cannot be compiled. The machine state
     /// (registers, gas, memory, pc) is kept, so the engine may be changed between runs.
     /// [`Instance::step`] executes its one instruction with the interpreter on either engine.
+    pub fn with_engine(self, engine: Engine) -> Result<Self, InstanceError> {
+        let mut instance = self.switch_engine(engine)?;
+        instance.engine_chosen = true;
+        Ok(instance)
+    }
+
+    /// [`Instance::with_engine`] without marking the engine as chosen.
     #[cfg_attr(
         not(all(target_arch = "x86_64", target_os = "linux")),
         allow(unused_mut)
     )]
-    pub fn with_engine(mut self, engine: Engine) -> Result<Self, InstanceError> {
+    fn switch_engine(mut self, engine: Engine) -> Result<Self, InstanceError> {
         match engine {
             Engine::Interpreter => {
                 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
@@ -199,6 +248,17 @@ impl<T: Tracer> Instance<T> {
                 }
             }
         }
+    }
+
+    /// Whether the engine was named — by [`Instance::new_on`],
+    /// [`Module::instantiate_on`](crate::Module::instantiate_on),
+    /// [`Module::instantiate_with_args_on`](crate::Module::instantiate_with_args_on) or
+    /// [`Instance::with_engine`] — rather than left to [`Engine::default`]. A chosen
+    /// recompiler is a requirement: tracing and observers are refused with
+    /// [`EngineError::NeedsInterpreter`]. The default is a preference: for them it gives way
+    /// to the interpreter.
+    pub fn engine_chosen(&self) -> bool {
+        self.engine_chosen
     }
 
     /// The engine that runs this instance.
@@ -250,10 +310,13 @@ impl<T: Tracer> Instance<T> {
     }
 
     /// Runs until the next exit, calling `observer` before every instruction. Observers
-    /// need the interpreter: on a [`Engine::Recompiler`] instance an enabled observer is
-    /// refused with [`EngineError::NeedsInterpreter`] (and nothing runs).
+    /// need the interpreter: on an instance left on the default engine this run takes the
+    /// interpreter (same results; the instance keeps its engine for later runs); on an
+    /// instance whose engine was chosen as [`Engine::Recompiler`]
+    /// ([`Instance::engine_chosen`]) an enabled observer is refused with
+    /// [`EngineError::NeedsInterpreter`] (and nothing runs).
     pub fn run_observed<O: Observer>(&mut self, observer: &mut O) -> Result<Exit, InstanceError> {
-        if O::ENABLED && self.engine() == Engine::Recompiler {
+        if O::ENABLED && self.engine_chosen && self.engine() == Engine::Recompiler {
             return Err(EngineError::NeedsInterpreter("an observer").into());
         }
         match self.execute::<O, false>(observer) {
@@ -331,7 +394,8 @@ impl<T: Tracer> Instance<T> {
     }
 
     /// Runs compiled code if this is a recompiler instance (single steps always take the
-    /// interpreter: one instruction is its unit; tracers and observers are refused earlier).
+    /// interpreter: one instruction is its unit; so do observed runs of a defaulted
+    /// recompiler, and a chosen one refuses tracers and observers earlier).
     #[inline(always)]
     fn run_native<O: Observer, const STEP: bool>(&mut self) -> Option<(Option<Exit>, bool)> {
         #[cfg(all(target_arch = "x86_64", target_os = "linux"))]

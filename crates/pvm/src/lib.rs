@@ -30,10 +30,14 @@
 //!   instruction), [`memory_trace`] (every register and memory access as `machine`
 //!   records), [`disasm`].
 //!
-//! Two engines run an instance, with identical results: the interpreter (default, every
-//! platform) and, on x86-64 Linux, the recompiler, which compiles the program to machine
-//! code once per `Arc<Program>` ([`Instance::with_engine`], [`Engine`]; tracing and
-//! observers need the interpreter and are refused with [`EngineError`] on the recompiler).
+//! Two engines run an instance, with identical results: the interpreter (every platform)
+//! and, on x86-64 Linux, the recompiler, which compiles the program to machine code once
+//! per `Arc<Program>`. The default ([`Engine::default`]) is the recompiler where it is
+//! supported and the interpreter elsewhere; [`Instance::new_on`],
+//! [`Module::instantiate_on`] and [`Instance::with_engine`] name one, and a named engine
+//! that cannot run is an [`EngineError`], never a fallback. Tracing and observers need the
+//! interpreter: an instance on the default engine gives way to it for them, a named
+//! recompiler refuses them with [`EngineError::NeedsInterpreter`].
 //!
 //! An instance is generic over a `machine::Tracer` (default `machine::NoTrace`, free):
 //! [`Instance::with_tracer`] makes it report every register and memory access as

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::format::polkavm::{Container, Export, MemoryLayout};
 use crate::format::{StandardProgram, ARGS_ADDRESS, MAX_ARGS_LEN, STACK_TOP};
 use crate::memory::{page_align_up, Access};
-use crate::{GpVersion, Instance, InstanceError, Program, HALT_ADDRESS};
+use crate::{Engine, GpVersion, Instance, InstanceError, Program, HALT_ADDRESS};
 
 /// A loaded program with its initial memory image, shareable between threads
 /// (`Arc<Module>`); see [`Module::instantiate`].
@@ -246,16 +246,45 @@ impl Module {
 
     /// A fresh instance with `gas`: for a `.polkavm` program its data and stack mapped
     /// (call an export with [`Instance::prepare_call`]); for a standard program the
-    /// GP A.7 image with empty argument data; for a raw blob no memory and pc 0.
+    /// GP A.7 image with empty argument data; for a raw blob no memory and pc 0. It runs
+    /// on [`Engine::default`] (the recompiler where it is supported: the module's program
+    /// is compiled by its first such instance and shared by the rest); name the engine
+    /// with [`Module::instantiate_on`].
     pub fn instantiate(&self, gas: u64) -> Result<Instance, InstanceError> {
-        self.instantiate_with_args(&[], gas)
+        self.instantiate_inner(&[], gas, None)
+    }
+
+    /// [`Module::instantiate`] on `engine` (with the typed errors of
+    /// [`Instance::with_engine`]; an interpreter instance compiles nothing).
+    pub fn instantiate_on(&self, gas: u64, engine: Engine) -> Result<Instance, InstanceError> {
+        self.instantiate_inner(&[], gas, Some(engine))
     }
 
     /// As [`Module::instantiate`], with argument data for a JAM standard program
     /// (GP A.7: mapped read-only at [`ARGS_ADDRESS`], a0 = its address, a1 = its length;
     /// ignored by other formats).
     pub fn instantiate_with_args(&self, args: &[u8], gas: u64) -> Result<Instance, InstanceError> {
-        let mut instance = Instance::new(self.program.clone(), gas)?;
+        self.instantiate_inner(args, gas, None)
+    }
+
+    /// [`Module::instantiate_with_args`] on `engine`.
+    pub fn instantiate_with_args_on(
+        &self,
+        args: &[u8],
+        gas: u64,
+        engine: Engine,
+    ) -> Result<Instance, InstanceError> {
+        self.instantiate_inner(args, gas, Some(engine))
+    }
+
+    /// An instance on `engine`, or on [`Engine::default`] (not chosen) without one.
+    fn instantiate_inner(
+        &self,
+        args: &[u8],
+        gas: u64,
+        engine: Option<Engine>,
+    ) -> Result<Instance, InstanceError> {
+        let mut instance = Instance::create(self.program.clone(), gas, engine)?;
         match &self.image {
             Image::Bare => {}
             Image::Polkavm {

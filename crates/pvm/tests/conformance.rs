@@ -1,11 +1,13 @@
 //! Conformance: every vector in `../shared/pvm-vectors` (beside the workspace; override
 //! with `PVM_VECTORS=/path`), through the test kit's runner. Status, pc, registers, gas,
 //! memory, page-fault address, host-call id and, for the steps format, every block's gas
-//! cost are checked.
+//! cost are checked, on every engine this platform supports (each named explicitly, so
+//! the interpreter stays covered where the default is the recompiler).
 
-use pvm::GpVersion;
+use pvm::{Engine, GpVersion};
 use pvm_testkit::locate::{collect_files, vectors_root, VectorSet, GP07_SETS, GP08_SETS};
-use pvm_testkit::{run_all, run_vector};
+use pvm_testkit::run::run_all_on;
+use pvm_testkit::run_vector;
 
 fn check_sets(sets: &[VectorSet]) {
     let version = sets[0].version;
@@ -20,19 +22,22 @@ fn check_sets(sets: &[VectorSet]) {
     }
     let expected_count: usize = sets.iter().map(|s| s.count).sum();
     assert_eq!(collect_files(&paths).unwrap().len(), expected_count);
-    let summary = run_all(&paths, version).unwrap();
-    let report: Vec<String> = summary
-        .failed
-        .iter()
-        .map(|(file, errors)| format!("{}: {}", file.display(), errors.join("; ")))
-        .collect();
-    assert!(
-        report.is_empty(),
-        "{} failed:\n{}",
-        report.len(),
-        report.join("\n")
-    );
-    assert_eq!(summary.passed, expected_count);
+    let engines = [Engine::Interpreter, Engine::Recompiler];
+    for engine in engines.into_iter().filter(|e| e.is_supported()) {
+        let summary = run_all_on(&paths, version, engine).unwrap();
+        let report: Vec<String> = summary
+            .failed
+            .iter()
+            .map(|(file, errors)| format!("{}: {}", file.display(), errors.join("; ")))
+            .collect();
+        assert!(
+            report.is_empty(),
+            "{engine}: {} failed:\n{}",
+            report.len(),
+            report.join("\n")
+        );
+        assert_eq!(summary.passed, expected_count, "{engine}");
+    }
 }
 
 #[test]

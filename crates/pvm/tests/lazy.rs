@@ -1,11 +1,12 @@
 //! Lazy preparation: a program decodes and costs a basic block only when execution first
 //! enters it, exactly as an eager load would, also when instances on several threads
-//! enter the same blocks at once.
+//! enter the same blocks at once. Lazy preparation is the interpreter's (the recompiler
+//! compiles the whole program up front), so every instance here names it.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
 
-use pvm::{Exit, Module};
+use pvm::{Engine, Exit, Module};
 
 fn repo_file(path: &str) -> Vec<u8> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -16,10 +17,12 @@ fn module_of(file: &str) -> Module {
     Module::from_polkavm_bytes(&repo_file(file)).unwrap()
 }
 
-/// Calls `export` with `arg` on a fresh instance of `module`, answering `ecalli 0` with
+/// Calls `export` with `arg` on a fresh interpreter instance of `module`, answering `ecalli 0` with
 /// a0 + a1 and any other host call with nothing; returns the end state.
 fn call(module: &Module, export: &str, arg: u64) -> (Exit, u32, u64, [u64; 13]) {
-    let mut vm = module.instantiate(1_000_000_000).expect("instance");
+    let mut vm = module
+        .instantiate_on(1_000_000_000, Engine::Interpreter)
+        .expect("instance");
     let pc = module.export(export).expect("export").pc;
     vm.prepare_call(pc, &[arg]).unwrap();
     let exit = loop {
@@ -129,7 +132,7 @@ fn a_million_entry_jump_table_is_resolved_only_where_used() {
     };
     let program = Arc::new(Program::new(&blob, GpVersion::V0_8).unwrap());
     assert_eq!(program.prepared_block_count(), 0);
-    let mut vm = Instance::new(program.clone(), 1_000).unwrap();
+    let mut vm = Instance::new_on(program.clone(), 1_000, Engine::Interpreter).unwrap();
     vm.set_reg(0, 2 * 1_000_000); // the last slot
     vm.set_reg(1, u64::from(pvm::HALT_ADDRESS));
     assert_eq!(vm.run(), Exit::Halt);

@@ -70,10 +70,7 @@ fn seen(vm: &Instance, exit: Exit) -> Seen {
 /// Runs a session: host call 7 adds 100 to r4; a page fault maps the page read-write;
 /// out of gas adds `refill` gas once (if non-zero). Records every exit.
 fn session(program: &Arc<Program>, engine: Engine, gas: u64, refill: u64) -> Vec<Seen> {
-    let mut vm = Instance::new(program.clone(), gas)
-        .unwrap()
-        .with_engine(engine)
-        .unwrap();
+    let mut vm = Instance::new_on(program.clone(), gas, engine).unwrap();
     assert_eq!(vm.engine(), engine);
     vm.set_reg(0, u64::from(pvm::HALT_ADDRESS));
     let mut log = Vec::new();
@@ -164,10 +161,7 @@ fn dynamic_jumps_through_the_table_halt_and_panic_like_the_interpreter() {
     let program = Arc::new(Program::from_blob_bytes(&blob(code, &table), GpVersion::V0_8).unwrap());
     for r5 in [0u64, 1, 2, 3, 4, 5, 6, 0xFFFF_0000, 0x1_0000_0002, u64::MAX] {
         let run = |engine| {
-            let mut vm = Instance::new(program.clone(), 100)
-                .unwrap()
-                .with_engine(engine)
-                .unwrap();
+            let mut vm = Instance::new_on(program.clone(), 100, engine).unwrap();
             vm.set_reg(5, r5);
             let exit = vm.run();
             seen(&vm, exit)
@@ -189,7 +183,7 @@ fn instances_share_the_compiled_program_and_can_switch_engines() {
     let b = session(&program, Engine::Recompiler, 1_000, 0);
     assert_eq!(a, b);
     // Half on one engine, half on the other: same as all on one.
-    let mut vm = Instance::new(program.clone(), 1_000).unwrap();
+    let mut vm = Instance::new_on(program.clone(), 1_000, Engine::Interpreter).unwrap();
     vm.set_reg(0, u64::from(pvm::HALT_ADDRESS));
     assert_eq!(vm.run(), Exit::HostCall { id: 7 });
     vm.set_reg(4, 100);
@@ -248,8 +242,88 @@ fn tracing_and_observers_are_typed_errors_on_the_recompiler() {
     assert!(count.0 > 0);
     assert_eq!("recompiler".parse::<Engine>(), Ok(Engine::Recompiler));
     assert!("jit".parse::<Engine>().is_err());
-    assert_eq!(Engine::default(), Engine::Interpreter);
     assert!(Engine::Recompiler.is_supported());
+}
+
+#[test]
+fn the_default_engine_is_the_recompiler_and_gives_way_to_tracing_and_observers() {
+    assert_eq!(Engine::default(), Engine::Recompiler);
+    let program = looping_program();
+    let expected = session(&program, Engine::Interpreter, 1_000, 0);
+    let defaulted = || {
+        let vm = Instance::new(program.clone(), 1_000).unwrap();
+        assert_eq!(
+            (vm.engine(), vm.engine_chosen()),
+            (Engine::Recompiler, false)
+        );
+        vm
+    };
+
+    // An observed run takes the interpreter; the instance stays on the recompiler.
+    let mut vm = defaulted();
+    vm.set_reg(0, u64::from(pvm::HALT_ADDRESS));
+    let mut count = Count(0);
+    assert_eq!(vm.run_observed(&mut count), Ok(Exit::HostCall { id: 7 }));
+    assert_eq!(
+        count.0, 4,
+        "the observer saw load_imm, load_imm, fallthrough, ecalli"
+    );
+    assert_eq!(seen(&vm, Exit::HostCall { id: 7 }), expected[0]);
+    assert_eq!(vm.engine(), Engine::Recompiler);
+    vm.set_reg(4, vm.reg(4).unwrap() + 100);
+    assert_eq!(vm.run(), Exit::PageFault { address: 0x2_0000 });
+    assert_eq!(
+        seen(&vm, Exit::PageFault { address: 0x2_0000 }),
+        expected[1]
+    );
+
+    // Attaching a tracer moves the instance to the interpreter, and the trace is complete.
+    let mut vm = defaulted().with_tracer(VecTracer::new()).unwrap();
+    assert_eq!(
+        (vm.engine(), vm.engine_chosen()),
+        (Engine::Interpreter, false)
+    );
+    vm.set_reg(0, u64::from(pvm::HALT_ADDRESS));
+    assert_eq!(vm.run(), Exit::HostCall { id: 7 });
+    let records = vm.tracer_mut().take_records();
+    assert!(records
+        .iter()
+        .any(|r| r.space == pvm::memory_trace::REGISTERS && r.address == 1));
+    assert_eq!(vm.reg(1), Some(3));
+    assert_eq!(vm.gas(), expected[0].gas);
+
+    // Naming the engine makes it a requirement; naming the interpreter compiles nothing.
+    let named = Instance::new_on(program.clone(), 10, Engine::Interpreter).unwrap();
+    assert_eq!(
+        (named.engine(), named.engine_chosen()),
+        (Engine::Interpreter, true)
+    );
+    let named = defaulted().with_engine(Engine::Recompiler).unwrap();
+    assert!(named.engine_chosen());
+    assert_eq!(
+        named.with_tracer(VecTracer::new()).unwrap_err(),
+        InstanceError::Engine(EngineError::NeedsInterpreter("tracing"))
+    );
+
+    // Modules follow the same default.
+    let module = pvm::Module::from_program(program.clone());
+    let vm = module.instantiate(10).unwrap();
+    assert_eq!(
+        (vm.engine(), vm.engine_chosen()),
+        (Engine::Recompiler, false)
+    );
+    let vm = module.instantiate_on(10, Engine::Interpreter).unwrap();
+    assert_eq!(
+        (vm.engine(), vm.engine_chosen()),
+        (Engine::Interpreter, true)
+    );
+    let vm = module
+        .instantiate_with_args_on(&[], 10, Engine::Recompiler)
+        .unwrap();
+    assert_eq!(
+        (vm.engine(), vm.engine_chosen()),
+        (Engine::Recompiler, true)
+    );
 }
 
 #[test]
@@ -265,10 +339,7 @@ fn gp07_sbrk_steps_through_the_interpreter_and_maps_pages_for_native_code() {
     ];
     let program = Arc::new(Program::from_blob_bytes(&blob(code, &[]), GpVersion::V0_7).unwrap());
     let run = |engine| {
-        let mut vm = Instance::new(program.clone(), 100)
-            .unwrap()
-            .with_engine(engine)
-            .unwrap();
+        let mut vm = Instance::new_on(program.clone(), 100, engine).unwrap();
         vm.set_heap_end(0x3_0000);
         vm.set_reg(0, u64::from(pvm::HALT_ADDRESS));
         let exit = vm.run();
@@ -305,10 +376,7 @@ fn aligned_unaligned_and_straddling_accesses_match_the_interpreter() {
             0xFFFF_FFFC,
         ] {
             let run = |engine| {
-                let mut vm = Instance::new(program.clone(), 100)
-                    .unwrap()
-                    .with_engine(engine)
-                    .unwrap();
+                let mut vm = Instance::new_on(program.clone(), 100, engine).unwrap();
                 vm.map_memory(0x2_0000, 4096, Access::Write).unwrap();
                 vm.write_memory(0x2_0000, &[0x5A; 4096]).unwrap();
                 if let Some(access) = second_page {

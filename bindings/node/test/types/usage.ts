@@ -1,7 +1,7 @@
 // Compiled by test/types.test.mjs with `tsc --strict`: the public types describe the API
 // as a TypeScript user writes against it, and reject what they should.
 
-import { codeHash, HALT_ADDRESS, MemoryAccessError, Module, ModuleCache, Program, PvmError, SUPPORTED_ENGINES, Vm } from 'pvm-node';
+import { codeHash, DEFAULT_ENGINE, HALT_ADDRESS, MemoryAccessError, Module, ModuleCache, Program, PvmError, SUPPORTED_ENGINES, Vm } from 'pvm-node';
 import type { CacheStats, Engine, Exit, HostFunction, Page, ProgramFormat } from 'pvm-node';
 
 const blob = new Uint8Array([0, 0, 5, 51, 7, 42, 50, 0, 0b1001]);
@@ -16,6 +16,7 @@ const gas: bigint = vm.gas;
 vm.gas = 5;
 const pc: number = vm.pc;
 const engines: readonly Engine[] = SUPPORTED_ENGINES;
+const defaultEngine: Engine = DEFAULT_ENGINE;
 const compiled: Vm = Vm.fromBlob(blob, { gas: 10n, engine: 'recompiler' });
 const engine: Engine = compiled.engine;
 

@@ -17,6 +17,7 @@ __all__ = [
     "HALT_ADDRESS",
     "REG_COUNT",
     "SUPPORTED_ENGINES",
+    "DEFAULT_ENGINE",
     "__version__",
 ]
 
@@ -39,6 +40,10 @@ REG_COUNT: Final[int]
 SUPPORTED_ENGINES: Final[tuple[_Engine, ...]]
 """The engines that run on this platform: ``("interpreter", "recompiler")`` on x86-64
 Linux, ``("interpreter",)`` elsewhere."""
+
+DEFAULT_ENGINE: Final[_Engine]
+"""The engine of VMs made without ``engine=``: ``"recompiler"`` where it is supported
+(x86-64 Linux), ``"interpreter"`` elsewhere."""
 
 class PvmError(Exception):
     """Base class of every error the pvm engine reports."""
@@ -78,10 +83,14 @@ class Module:
     def __new__(cls, blob: _BytesLike, format: _Format = "raw", gp: str = "0.8") -> Module:
         """Parses ``blob`` in ``format``; ProgramError if it is invalid."""
     def instantiate(
-        self, gas: int, args: Optional[_BytesLike] = None, *, engine: _Engine = "interpreter"
+        self,
+        gas: int,
+        args: Optional[_BytesLike] = None,
+        *,
+        engine: Optional[_Engine] = None,
     ) -> VM:
         """A fresh VM as the format's constructor makes it (``args``: standard programs),
-        run by ``engine``."""
+        run by ``engine``, or by ``DEFAULT_ENGINE`` without one."""
     def export(self, name: str) -> int:
         """The code offset of the ``.polkavm`` export ``name``; ProgramError if none."""
     @property
@@ -172,12 +181,13 @@ class VM:
     PAGE_SIZE: Final[int]
     """The page size, 4096."""
 
-    def __new__(cls, program: Program, gas: int, *, engine: _Engine = "interpreter") -> VM:
+    def __new__(cls, program: Program, gas: int, *, engine: Optional[_Engine] = None) -> VM:
         """A fresh VM at pc 0 with zeroed registers, ``gas`` and no memory mapped, run by
-        ``engine`` (PvmError if that engine is not supported here)."""
+        ``engine``, or by ``DEFAULT_ENGINE`` without one (PvmError if a named engine is not
+        supported here: no silent fallback)."""
     @staticmethod
     def from_blob(
-        blob: _BytesLike, gas: int, gp: str = "0.8", *, engine: _Engine = "interpreter"
+        blob: _BytesLike, gas: int, gp: str = "0.8", *, engine: Optional[_Engine] = None
     ) -> VM:
         """Loads a raw program blob into a fresh VM."""
     @staticmethod
@@ -187,11 +197,11 @@ class VM:
         gas: int,
         gp: str = "0.8",
         *,
-        engine: _Engine = "interpreter",
+        engine: Optional[_Engine] = None,
     ) -> VM:
         """Sets up a JAM standard program with argument data ``args`` (GP A.7)."""
     @staticmethod
-    def from_polkavm(blob: _BytesLike, gas: int, *, engine: _Engine = "interpreter") -> VM:
+    def from_polkavm(blob: _BytesLike, gas: int, *, engine: Optional[_Engine] = None) -> VM:
         """Loads a PolkaVM ``.polkavm`` program; call its exports with ``call``."""
     @property
     def engine(self) -> _Engine:

@@ -10,8 +10,10 @@
  *   pvm_test threads POLKAVM    VMs running on several threads at once
  *   pvm_test modules POLKAVM    loaded modules and the program cache, also from threads
  *   pvm_test garbage            NULL and invalid arguments
- *   pvm_test engine POLKAVM     the engine flag: host calls, page faults, modules and
- *                               .polkavm programs on the recompiler, tracing refused there
+ *   pvm_test engine POLKAVM     the engine flags and the default engine: host calls, page
+ *                               faults, modules and .polkavm programs on the recompiler,
+ *                               tracing refused there when named, taken by the
+ *                               interpreter on the default engine
  *   pvm_test trace              tracing/logging output (checked by the Rust test)
  *   pvm_test all FILE POLKAVM   everything above but trace, the vectors on both engines
  *                               (used under valgrind)
@@ -140,12 +142,20 @@ static int check_assert(const char* name, pvm_vm_t* vm, pvm_result_t r, const ex
     return bad;
 }
 
+/* The engine a VM created with `flags` runs on: the one an engine flag names, else the
+ * default (the recompiler where it is supported). */
+static int engine_of_flags(uint32_t flags) {
+    if (flags & PVM_FLAG_ENGINE_INTERPRETER) return PVM_ENGINE_INTERPRETER;
+    if (flags & PVM_FLAG_ENGINE_RECOMPILER) return PVM_ENGINE_RECOMPILER;
+    return pvm_engine_supported(PVM_ENGINE_RECOMPILER) ? PVM_ENGINE_RECOMPILER : PVM_ENGINE_INTERPRETER;
+}
+
 /* The text format written by c_api.rs, one vector after another:
  *   vector NAME / blob N HEX / code N HEX / bitmask N HEX / jumps N V... / gas G / pc P /
  *   create blob|parts / map A L W / setreg R V / write A N HEX / run /
  *   assert STATUS GAS PC R0..R12 EXTRA / mem A N HEX / check / end */
 static int run_vectors(const char* path, uint32_t flags) {
-    const int engine = flags & PVM_FLAG_ENGINE_RECOMPILER ? PVM_ENGINE_RECOMPILER : PVM_ENGINE_INTERPRETER;
+    const int engine = engine_of_flags(flags);
     FILE* f = fopen(path, "r");
     if (!f) {
         fprintf(stderr, "cannot open %s\n", path);
@@ -1220,7 +1230,7 @@ static uint64_t run_hostcall_polkavm(const uint8_t* bytes, size_t len, uint32_t 
     pvm_vm_t* vm = pvm_create_from_polkavm_ex(3, bytes, len, 100000000, flags);
     CHECK(vm != NULL);
     if (!vm) return 0;
-    CHECK(pvm_get_engine(vm) == (flags ? PVM_ENGINE_RECOMPILER : PVM_ENGINE_INTERPRETER));
+    CHECK(pvm_get_engine(vm) == engine_of_flags(flags));
     int64_t pc = pvm_find_export(vm, "hostcall");
     CHECK(pc >= 0);
     pvm_set_host_callback(vm, add_host);
@@ -1237,26 +1247,58 @@ static void test_engine_refusals(void) {
     CHECK(pvm_engine_supported(PVM_ENGINE_INTERPRETER) == 1);
     CHECK(pvm_engine_supported(7) == 0);
     CHECK(pvm_get_engine(NULL) == -1);
-    /* The default, and the seed-004 style constructors, use the interpreter. */
+    /* The plain constructors (the seed-004 names too) use the default engine: the
+     * recompiler where it is supported, the interpreter elsewhere. */
+    const int default_engine =
+        pvm_engine_supported(PVM_ENGINE_RECOMPILER) ? PVM_ENGINE_RECOMPILER : PVM_ENGINE_INTERPRETER;
     pvm_vm_t* vm = hostcall_vm(0);
-    CHECK(pvm_get_engine(vm) == PVM_ENGINE_INTERPRETER);
+    CHECK(pvm_get_engine(vm) == default_engine);
     pvm_destroy(vm);
+    vm = hostcall_vm(1);
+    CHECK(pvm_get_engine(vm) == default_engine);
+    pvm_destroy(vm);
+    /* PVM_FLAG_ENGINE_INTERPRETER forces the interpreter, which traces without complaint. */
+    for (int parts = 0; parts < 2; parts++) {
+        vm = hostcall_vm_ex(parts, PVM_FLAG_ENGINE_INTERPRETER);
+        CHECK(vm != NULL);
+        CHECK(pvm_get_engine(vm) == PVM_ENGINE_INTERPRETER);
+        pvm_set_tracing(vm, 1);
+        CHECK(strcmp(pvm_last_error(vm), "") == 0);
+        pvm_set_tracing(vm, 0);
+        pvm_set_host_callback(vm, sum_host);
+        CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_OK);
+        CHECK_EQ_U64(pvm_get_register(vm, 9), 10001);
+        pvm_destroy(vm);
+    }
+    /* Both engine flags at once are refused, by every constructor that takes them. */
+    const uint32_t both = PVM_FLAG_ENGINE_INTERPRETER | PVM_FLAG_ENGINE_RECOMPILER;
+    CHECK(pvm_create_from_blob_ex(1, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, 1000, both) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "were both given") != NULL);
+    CHECK(pvm_create_ex(1, HOSTCALL_CODE, sizeof HOSTCALL_CODE, NULL, HOSTCALL_BITMASK,
+                        sizeof HOSTCALL_BITMASK, NULL, 0, 1000, both | PVM_FLAG_GP_0_7) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "were both given") != NULL);
+    CHECK(pvm_create_from_polkavm_ex(1, NULL, 0, 1000, both) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "were both given") != NULL);
     /* Unknown flag bits are refused by every constructor. */
-    CHECK(pvm_create_from_blob_ex(1, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, 1000, 4) == NULL);
-    CHECK(strstr(pvm_last_error(NULL), "unknown creation flags 0x4") != NULL);
+    CHECK(pvm_create_from_blob_ex(1, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, 1000, 8) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "unknown creation flags 0x8") != NULL);
     CHECK(pvm_create_from_polkavm_ex(1, NULL, 0, 1000, PVM_FLAG_GP_0_7) == NULL);
     CHECK(strstr(pvm_last_error(NULL), "always GP 0.8") != NULL);
-    CHECK(pvm_create_from_polkavm_ex(1, NULL, 0, 1000, 4) == NULL);
+    CHECK(pvm_create_from_polkavm_ex(1, NULL, 0, 1000, 8) == NULL);
     CHECK(strstr(pvm_last_error(NULL), "unknown creation flags") != NULL);
     /* The engine is chosen per VM, not per module. */
     CHECK(pvm_module_load(PVM_FORMAT_RAW, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, PVM_FLAG_ENGINE_RECOMPILER) == NULL);
     CHECK(strstr(pvm_last_error(NULL), "unknown creation flags 0x2") != NULL);
+    CHECK(pvm_module_load(PVM_FORMAT_RAW, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, PVM_FLAG_ENGINE_INTERPRETER) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "unknown creation flags 0x4") != NULL);
     pvm_module_t* module = pvm_module_load(PVM_FORMAT_RAW, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, 0);
     CHECK(module != NULL);
     CHECK(pvm_create_from_module_ex(1, module, NULL, 0, 1000, PVM_FLAG_GP_0_7) == NULL);
     CHECK(strstr(pvm_last_error(NULL), "pvm_module_load") != NULL);
     CHECK(pvm_create_from_module_ex(1, module, NULL, 0, 1000, 8) == NULL);
     CHECK(strstr(pvm_last_error(NULL), "unknown creation flags 0x8") != NULL);
+    CHECK(pvm_create_from_module_ex(1, module, NULL, 0, 1000, both) == NULL);
+    CHECK(strstr(pvm_last_error(NULL), "were both given") != NULL);
     pvm_module_free(module);
 }
 
@@ -1337,7 +1379,8 @@ static void test_engine(const char* polkavm_path) {
         pvm_destroy(vm);
     }
 
-    /* Tracing is refused with a message; logging and running still work. */
+    /* Tracing a VM created with the recompiler flag is refused with a message; logging and
+     * running still work. */
     {
         pvm_vm_t* vm = hostcall_vm_ex(0, rec);
         pvm_set_tracing(vm, 1);
@@ -1349,15 +1392,36 @@ static void test_engine(const char* polkavm_path) {
         pvm_destroy(vm);
     }
 
-    /* A module's VMs choose their engine each; the results agree. */
+    /* A VM on the default engine (the recompiler here) can be traced: those runs take the
+     * interpreter, with the same results, and the VM keeps its engine. */
+    {
+        pvm_vm_t* vm = hostcall_vm(0);
+        CHECK(pvm_get_engine(vm) == PVM_ENGINE_RECOMPILER);
+        pvm_set_tracing(vm, 1);
+        CHECK(strcmp(pvm_last_error(vm), "") == 0);
+        pvm_set_host_callback(vm, sum_host);
+        CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_OK);
+        CHECK_EQ_U64(pvm_get_register(vm, 9), 10001);
+        CHECK_EQ_U64(pvm_get_gas(vm), 1000 - 100 - 10);
+        pvm_set_tracing(vm, 0);
+        CHECK(pvm_get_engine(vm) == PVM_ENGINE_RECOMPILER);
+        CHECK(pvm_execute(vm, 0, 0) == PVM_RESULT_OK);
+        CHECK_EQ_U64(pvm_get_register(vm, 9), 10001);
+        pvm_destroy(vm);
+    }
+
+    /* A module's VMs choose their engine each (default, interpreter, recompiler); the
+     * results agree. */
     {
         pvm_module_t* module = pvm_module_load(PVM_FORMAT_RAW, HOSTCALL_BLOB, sizeof HOSTCALL_BLOB, 0);
         CHECK(module != NULL);
-        for (uint32_t flags = 0; flags <= rec; flags += rec) {
+        const uint32_t engine_flags[3] = {0, PVM_FLAG_ENGINE_INTERPRETER, rec};
+        for (int k = 0; k < 3; k++) {
+            const uint32_t flags = engine_flags[k];
             pvm_vm_t* vm = pvm_create_from_module_ex(1, module, NULL, 0, 1000, flags);
             CHECK(vm != NULL);
             if (!vm) continue;
-            CHECK(pvm_get_engine(vm) == (flags ? PVM_ENGINE_RECOMPILER : PVM_ENGINE_INTERPRETER));
+            CHECK(pvm_get_engine(vm) == engine_of_flags(flags));
             pvm_set_register(vm, 0, PVM_HALT_ADDRESS);
             pvm_set_register(vm, 7, 0x20000);
             pvm_set_register(vm, 8, 4);
@@ -1379,6 +1443,8 @@ static void test_engine(const char* polkavm_path) {
         CHECK(bytes != NULL);
         if (!bytes) return;
         CHECK_EQ_U64(run_hostcall_polkavm(bytes, len, 0, 10000), 1838007774129845683ull);
+        CHECK_EQ_U64(run_hostcall_polkavm(bytes, len, PVM_FLAG_ENGINE_INTERPRETER, 10000),
+                     1838007774129845683ull);
         CHECK_EQ_U64(run_hostcall_polkavm(bytes, len, rec, 10000), 1838007774129845683ull);
         free(bytes);
     }
@@ -1404,11 +1470,15 @@ int main(int argc, char** argv) {
     const char* mode = argv[1];
     int all = !strcmp(mode, "all");
     if (!strcmp(mode, "vectors")) {
-        int recompiler = argc > 3 && !strcmp(argv[3], "recompiler");
-        run_vectors(argc > 2 ? argv[2] : "", recompiler ? PVM_FLAG_ENGINE_RECOMPILER : 0);
+        /* An engine name, or none for the default engine. */
+        const char* engine = argc > 3 ? argv[3] : "";
+        uint32_t flags = !strcmp(engine, "recompiler")    ? PVM_FLAG_ENGINE_RECOMPILER
+                         : !strcmp(engine, "interpreter") ? PVM_FLAG_ENGINE_INTERPRETER
+                                                          : 0;
+        run_vectors(argc > 2 ? argv[2] : "", flags);
     }
     if (all) {
-        run_vectors(argc > 2 ? argv[2] : "", 0);
+        run_vectors(argc > 2 ? argv[2] : "", PVM_FLAG_ENGINE_INTERPRETER);
         if (pvm_engine_supported(PVM_ENGINE_RECOMPILER))
             run_vectors(argc > 2 ? argv[2] : "", PVM_FLAG_ENGINE_RECOMPILER);
     }

@@ -3,17 +3,37 @@
 /// The back end that executes an [`Instance`](crate::Instance).
 ///
 /// Both engines give the same exits, pc, gas, registers and memory for every program.
-/// Chosen with [`Instance::with_engine`](crate::Instance::with_engine); the default is the
-/// interpreter.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// Chosen when an instance is made ([`Instance::new_on`](crate::Instance::new_on),
+/// [`Module::instantiate_on`](crate::Module::instantiate_on)) or later with
+/// [`Instance::with_engine`](crate::Instance::with_engine). Instances made without naming
+/// an engine run on [`Engine::default`]: the recompiler where it is supported, the
+/// interpreter elsewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Engine {
     /// The interpreter over pre-decoded instructions (every platform; supports tracing and
     /// observers).
-    #[default]
     Interpreter,
     /// Programs compiled to x86-64 machine code (x86-64 Linux only; no tracing, no
     /// observers).
     Recompiler,
+}
+
+/// The recompiler where it is supported ([`Engine::is_supported`]: x86-64 Linux on a CPU
+/// with the instructions the generated code uses), the interpreter elsewhere. The choice is
+/// made per platform, never per program: a program the recompiler cannot compile is an
+/// [`EngineError::Compile`] when the instance is made, not a quiet switch to the
+/// interpreter. Tracing and observers need the interpreter; an instance left on the
+/// default engine gives way to it for them (see
+/// [`Instance::with_tracer`](crate::Instance::with_tracer) and
+/// [`Instance::run_observed`](crate::Instance::run_observed)).
+impl Default for Engine {
+    fn default() -> Engine {
+        if Engine::Recompiler.is_supported() {
+            Engine::Recompiler
+        } else {
+            Engine::Interpreter
+        }
+    }
 }
 
 impl Engine {
@@ -25,13 +45,29 @@ impl Engine {
         }
     }
 
-    /// Whether this engine can run on the current platform.
+    /// Whether this engine can run on the current platform: the interpreter always; the
+    /// recompiler on x86-64 Linux when the CPU has `popcnt`, `lzcnt` and `bmi1`, which the
+    /// generated code uses (every x86-64 CPU since about 2013).
     pub fn is_supported(self) -> bool {
         match self {
             Engine::Interpreter => true,
-            Engine::Recompiler => cfg!(all(target_arch = "x86_64", target_os = "linux")),
+            Engine::Recompiler => recompiler_supported(),
         }
     }
+}
+
+/// Whether the recompiler can run here (checked again, with the missing feature named, by
+/// the compiler: [`CompileError::MissingCpuFeature`]).
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn recompiler_supported() -> bool {
+    std::is_x86_feature_detected!("popcnt")
+        && std::is_x86_feature_detected!("lzcnt")
+        && std::is_x86_feature_detected!("bmi1")
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+fn recompiler_supported() -> bool {
+    false
 }
 
 impl std::fmt::Display for Engine {
