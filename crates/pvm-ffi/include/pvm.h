@@ -172,7 +172,10 @@
  *  names of pvm_compat.h use it. A VM on the default engine can still be traced: while
  *  tracing is on, its runs take the interpreter (pvm_get_engine keeps reporting the
  *  recompiler). A program the recompiler cannot compile (beyond its size limits) makes
- *  creation on the default engine fail, as it would with the recompiler named.
+ *  creation on the default engine fail, as it would with the recompiler named. The
+ *  environment variable PVM_DEFAULT_ENGINE=interpreter (read once per process) makes the
+ *  interpreter the default, e.g. under valgrind, where every recompiler VM costs seconds
+ *  (its 4 GiB of guest address space changes protection); named engines are unaffected.
  *
  *  Name an engine with one flag of a pvm_create*_ex function (or
  *  pvm_create_from_polkavm_ex / pvm_create_from_module_ex):

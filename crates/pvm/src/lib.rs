@@ -82,4 +82,4 @@ pub use memory::{Access, Memory, MemoryError};
 pub use module::Module;
 pub use observer::Observer;
 pub use program::{Program, ProgramError};
-pub use recompiler::{CompileError, Engine, EngineError};
+pub use recompiler::{CompileError, Engine, EngineError, DEFAULT_ENGINE_VARIABLE};

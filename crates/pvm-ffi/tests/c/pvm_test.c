@@ -144,10 +144,18 @@ static int check_assert(const char* name, pvm_vm_t* vm, pvm_result_t r, const ex
 
 /* The engine a VM created with `flags` runs on: the one an engine flag names, else the
  * default (the recompiler where it is supported). */
+/* The engine of VMs created without an engine flag: the recompiler where supported, unless
+ * PVM_DEFAULT_ENGINE=interpreter (see pvm.h, "Engines"). */
+static int default_engine(void) {
+    const char* forced = getenv("PVM_DEFAULT_ENGINE");
+    if (forced && !strcmp(forced, "interpreter")) return PVM_ENGINE_INTERPRETER;
+    return pvm_engine_supported(PVM_ENGINE_RECOMPILER) ? PVM_ENGINE_RECOMPILER : PVM_ENGINE_INTERPRETER;
+}
+
 static int engine_of_flags(uint32_t flags) {
     if (flags & PVM_FLAG_ENGINE_INTERPRETER) return PVM_ENGINE_INTERPRETER;
     if (flags & PVM_FLAG_ENGINE_RECOMPILER) return PVM_ENGINE_RECOMPILER;
-    return pvm_engine_supported(PVM_ENGINE_RECOMPILER) ? PVM_ENGINE_RECOMPILER : PVM_ENGINE_INTERPRETER;
+    return default_engine();
 }
 
 /* The text format written by c_api.rs, one vector after another:
@@ -1249,13 +1257,11 @@ static void test_engine_refusals(void) {
     CHECK(pvm_get_engine(NULL) == -1);
     /* The plain constructors (the seed-004 names too) use the default engine: the
      * recompiler where it is supported, the interpreter elsewhere. */
-    const int default_engine =
-        pvm_engine_supported(PVM_ENGINE_RECOMPILER) ? PVM_ENGINE_RECOMPILER : PVM_ENGINE_INTERPRETER;
     pvm_vm_t* vm = hostcall_vm(0);
-    CHECK(pvm_get_engine(vm) == default_engine);
+    CHECK(pvm_get_engine(vm) == default_engine());
     pvm_destroy(vm);
     vm = hostcall_vm(1);
-    CHECK(pvm_get_engine(vm) == default_engine);
+    CHECK(pvm_get_engine(vm) == default_engine());
     pvm_destroy(vm);
     /* PVM_FLAG_ENGINE_INTERPRETER forces the interpreter, which traces without complaint. */
     for (int parts = 0; parts < 2; parts++) {
@@ -1464,11 +1470,20 @@ static void test_trace(void) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s vectors|hostcall|ram|reentrancy|threads|modules|garbage|engine|trace|all ...\n", argv[0]);
+        fprintf(stderr, "usage: %s vectors|hostcall|ram|reentrancy|threads|modules|garbage|engine|trace|all|all-interpreter ...\n", argv[0]);
         return 2;
     }
     const char* mode = argv[1];
-    int all = !strcmp(mode, "all");
+    /* all-interpreter: everything "all" runs except the recompiler's own tests (its vector
+     * pass and the engine tests), for valgrind, with PVM_DEFAULT_ENGINE=interpreter so that
+     * the default-engine VMs run on the interpreter too (under valgrind every recompiler VM
+     * costs seconds: its 4 GiB protection changes go through valgrind's shadow memory). */
+    const int interpreter_only = !strcmp(mode, "all-interpreter");
+    if (interpreter_only && default_engine() != PVM_ENGINE_INTERPRETER) {
+        fprintf(stderr, "all-interpreter needs PVM_DEFAULT_ENGINE=interpreter\n");
+        return 2;
+    }
+    int all = !strcmp(mode, "all") || interpreter_only;
     if (!strcmp(mode, "vectors")) {
         /* An engine name, or none for the default engine. */
         const char* engine = argc > 3 ? argv[3] : "";
@@ -1479,7 +1494,7 @@ int main(int argc, char** argv) {
     }
     if (all) {
         run_vectors(argc > 2 ? argv[2] : "", PVM_FLAG_ENGINE_INTERPRETER);
-        if (pvm_engine_supported(PVM_ENGINE_RECOMPILER))
+        if (pvm_engine_supported(PVM_ENGINE_RECOMPILER) && !interpreter_only)
             run_vectors(argc > 2 ? argv[2] : "", PVM_FLAG_ENGINE_RECOMPILER);
     }
     const char* polkavm = all ? (argc > 3 ? argv[3] : NULL) : (argc > 2 ? argv[2] : NULL);
@@ -1490,7 +1505,7 @@ int main(int argc, char** argv) {
     if (!strcmp(mode, "garbage") || all) test_garbage();
     if (!strcmp(mode, "modules") || all) test_modules(polkavm);
     if (!strcmp(mode, "garbage") || all) test_module_garbage();
-    if (!strcmp(mode, "engine") || all) test_engine(polkavm);
+    if (!strcmp(mode, "engine") || (all && !interpreter_only)) test_engine(polkavm);
     if (!strcmp(mode, "trace")) test_trace();
     printf("%s: %d checks, %d failed\n", mode, g_checks, g_failures);
     return g_failures == 0 && g_checks > 0 ? 0 : 1;

@@ -26,15 +26,31 @@ pub enum Engine {
 /// default engine gives way to it for them (see
 /// [`Instance::with_tracer`](crate::Instance::with_tracer) and
 /// [`Instance::run_observed`](crate::Instance::run_observed)).
+///
+/// The environment variable `PVM_DEFAULT_ENGINE=interpreter` (read once per process) makes
+/// the interpreter the default everywhere — in Rust and behind the C ABI and the bindings —
+/// without a code change: for running under tools that make the recompiler's 4 GiB
+/// protection changes slow (valgrind takes seconds per instance), or to rule the recompiler
+/// out while investigating a problem. Any other value is ignored; engines named explicitly
+/// are never affected.
 impl Default for Engine {
     fn default() -> Engine {
-        if Engine::Recompiler.is_supported() {
-            Engine::Recompiler
-        } else {
-            Engine::Interpreter
-        }
+        static DEFAULT: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+        *DEFAULT.get_or_init(|| {
+            let forced = std::env::var_os(DEFAULT_ENGINE_VARIABLE)
+                .is_some_and(|value| value == "interpreter");
+            if !forced && Engine::Recompiler.is_supported() {
+                Engine::Recompiler
+            } else {
+                Engine::Interpreter
+            }
+        })
     }
 }
+
+/// The environment variable that can make the interpreter the default engine (see
+/// [`Engine::default`]).
+pub const DEFAULT_ENGINE_VARIABLE: &str = "PVM_DEFAULT_ENGINE";
 
 impl Engine {
     /// The name the CLI and bindings use: `"interpreter"` or `"recompiler"`.

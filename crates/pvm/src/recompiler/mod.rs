@@ -38,7 +38,7 @@
 
 mod engine;
 
-pub use engine::{CompileError, Engine, EngineError};
+pub use engine::{CompileError, Engine, EngineError, DEFAULT_ENGINE_VARIABLE};
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod asm;
