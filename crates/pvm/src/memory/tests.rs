@@ -220,3 +220,28 @@ fn a_protected_reservation_comes_back_from_the_pool_read_write_and_clean() {
         drop(memory);
     }
 }
+
+#[test]
+fn mapped_pages_lists_every_mapped_page_once_in_order_with_its_access() {
+    let mut memory = Memory::new().unwrap();
+    // Scattered ranges: inside one 8-entry group, across groups, the very last page, and
+    // a range unmapped again in the middle.
+    memory
+        .map_zeroed(0x1_0000, 3 * 4096, Access::Write)
+        .unwrap();
+    memory.map_zeroed(0x1_5000, 5 * 4096, Access::Read).unwrap();
+    memory
+        .map_zeroed(0x80_0000, 20 * 4096, Access::Write)
+        .unwrap();
+    memory.unmap(0x80_3000, 2 * 4096).unwrap();
+    memory.map_zeroed(0xFFFF_F000, 4096, Access::Read).unwrap();
+    let expected: Vec<(u32, Access)> = (0..PAGE_COUNT as u32)
+        .map(|page| page * PAGE_SIZE)
+        .filter(|&address| memory.access(address) != Access::None)
+        .map(|address| (address, memory.access(address)))
+        .collect();
+    assert_eq!(expected.len(), 3 + 5 + 18 + 1);
+    assert_eq!(memory.mapped_pages().collect::<Vec<_>>(), expected);
+    assert_eq!(memory.mapped_page_count(), expected.len());
+    assert_eq!(expected.last(), Some(&(0xFFFF_F000, Access::Read)));
+}
