@@ -10,7 +10,7 @@ use engine::{Engine, GpVersion, Instance, InstanceError, Module, Program, REG_CO
 
 use crate::error::FfiError;
 use crate::guard::{self, slice};
-use crate::vm::Vm;
+use crate::vm::{instantiate, Vm};
 
 /// `PVM_FLAG_GP_0_7`: follow GP 0.7 instead of GP 0.8.0.
 pub const FLAG_GP_0_7: u32 = 1;
@@ -71,20 +71,6 @@ pub fn creation_flags(flags: u32) -> Result<(GpVersion, Option<Engine>), FfiErro
     let version =
         version_from_flags(flags & !ENGINE_FLAGS).map_err(|_| FfiError::UnknownFlags(flags))?;
     Ok((version, engine_from_flags(flags & ENGINE_FLAGS)?))
-}
-
-/// An instance of `module` with `args` and `gas` on `engine`, or on the default engine
-/// (not chosen: tracing may then take the interpreter) without one.
-pub fn instantiate(
-    module: &Module,
-    args: &[u8],
-    gas: u64,
-    engine: Option<Engine>,
-) -> Result<Instance, InstanceError> {
-    match engine {
-        Some(engine) => module.instantiate_with_args_on(args, gas, engine),
-        None => module.instantiate_with_args(args, gas),
-    }
 }
 
 /// A fresh instance of `program` (nothing mapped) on `engine` or the default.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use engine::container::Export;
 use engine::trace::TraceWriter;
-use engine::{Engine, Exit, Instance, Module};
+use engine::{Engine, Exit, Instance, InstanceError, Module};
 
 use crate::error::FfiError;
 
@@ -173,7 +173,7 @@ impl Vm {
         service_index: u32,
         engine: Option<Engine>,
     ) -> Result<Vm, FfiError> {
-        let instance = crate::create::instantiate(&module, args, gas, engine)?;
+        let instance = instantiate(&module, args, gas, engine)?;
         let mut vm = Vm::new(instance, service_index);
         vm.module = Some(module);
         Ok(vm)
@@ -273,5 +273,19 @@ impl std::fmt::Debug for Vm {
             .field("status", &self.status)
             .field("instance", &self.instance)
             .finish_non_exhaustive()
+    }
+}
+
+/// An instance of `module` with `args` and `gas` on `engine`, or on the default engine
+/// (not chosen: tracing may then take the interpreter) without one.
+pub(crate) fn instantiate(
+    module: &Module,
+    args: &[u8],
+    gas: u64,
+    engine: Option<Engine>,
+) -> Result<Instance, InstanceError> {
+    match engine {
+        Some(engine) => module.instantiate_with_args_on(args, gas, engine),
+        None => module.instantiate_with_args(args, gas),
     }
 }
