@@ -7,9 +7,9 @@ use std::str::FromStr;
 use crate::engines::native::NativeRunner;
 use crate::engines::ours::OursRunner;
 use crate::engines::polkavm::{self, PolkaVm, PolkaVmRunner};
+use crate::engines::OurEngines;
 use crate::engines::{Outcome, Runner};
 use crate::error::BenchError;
-use crate::options::OurEngines;
 
 /// What a child process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,55 +11,7 @@ pub const DEFAULT_RUNS: usize = 5;
 /// Default number of instances of `--instances`.
 pub const DEFAULT_INSTANCES: usize = 1000;
 
-/// Which of this engine's back ends a run measures (`--engine`; default both).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OurEngines {
-    /// The interpreter.
-    pub interpreter: bool,
-    /// The recompiler.
-    pub recompiler: bool,
-}
-
-impl OurEngines {
-    /// Both back ends (no `--engine`).
-    pub const BOTH: OurEngines = OurEngines {
-        interpreter: true,
-        recompiler: true,
-    };
-
-    /// `engine` alone.
-    pub fn only(engine: pvm::Engine) -> OurEngines {
-        OurEngines {
-            interpreter: engine == pvm::Engine::Interpreter,
-            recompiler: engine == pvm::Engine::Recompiler,
-        }
-    }
-
-    /// Whether `engine` is measured.
-    pub fn includes(self, engine: pvm::Engine) -> bool {
-        match engine {
-            pvm::Engine::Interpreter => self.interpreter,
-            pvm::Engine::Recompiler => self.recompiler,
-        }
-    }
-
-    /// The `--engine` value: `interpreter` or `recompiler`.
-    pub fn parse(text: &str) -> Result<OurEngines, BenchError> {
-        text.parse::<pvm::Engine>()
-            .map(OurEngines::only)
-            .map_err(|e| BenchError::Usage(format!("--engine: {e}")))
-    }
-
-    /// How the report's context line describes the selection.
-    pub fn describe(self) -> &'static str {
-        match (self.interpreter, self.recompiler) {
-            (true, true) => "pvm: interpreter and recompiler",
-            (true, false) => "pvm: interpreter only (`--engine interpreter`)",
-            (false, true) => "pvm: recompiler only (`--engine recompiler`)",
-            (false, false) => "pvm: no engine",
-        }
-    }
-}
+pub use crate::engines::OurEngines;
 
 /// What the harness was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 //! PolkaVM's interpreter uses (and `guests/expected-gas.txt` records).
 
 use crate::corpus::Case;
+use crate::engines::OurEngines;
 use crate::measure::Measured;
-use crate::options::OurEngines;
 
 /// What an engine left out by `--engine` holds instead of a measurement.
 pub const NOT_SELECTED: &str = "not measured (--engine)";
