@@ -13,7 +13,7 @@
 //! [`Program::prepare_all`] does for callers that want all costs (disassembly, block-cost
 //! checks, validation tools).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::decode::{Code, Instruction, MAX_SKIP};
@@ -413,16 +413,36 @@ impl Program {
         }
     }
 
-    /// Every pre-decoded instruction, every block prepared first: for the recompiler, which
-    /// compiles the whole program.
-    pub(crate) fn prepared_instrs(&self) -> &[Instr] {
-        self.prepare_all();
-        // SAFETY: the table holds `pcs.len()` initialised instructions (zeroed, then written
-        // by preparation), and after `prepare_all` every block is published, so no
-        // instruction is ever written again (`store`): a shared slice over them is sound
-        // for as long as the program lives. (`block_cost` is read atomically elsewhere;
-        // reads never conflict.)
-        unsafe { std::slice::from_raw_parts(self.instrs.base(), self.pcs.len()) }
+    /// The pre-decoded instructions of the block starting at instruction `start`, from it
+    /// through its terminator, preparing the block first unless it is already. With
+    /// `preparing` (set while another thread runs [`Program::prepare_all`], as the
+    /// recompiler arranges for large programs) it first waits for that thread to publish
+    /// the block rather than contend with it for the preparation lock.
+    pub(crate) fn prepared_block(&self, start: usize, preparing: Option<&AtomicBool>) -> &[Instr] {
+        debug_assert!(
+            self.flags[start] & BLOCK_START != 0,
+            "{start} starts no block"
+        );
+        if self.instrs.cost(start) == 0 {
+            if let Some(preparing) = preparing {
+                self.wait_for_publication(start, preparing);
+            }
+            self.prepare_block(start);
+        }
+        let end = (start + 1..self.pcs.len())
+            .find(|&index| self.flags[index] & BLOCK_START != 0)
+            .unwrap_or(self.pcs.len());
+        // SAFETY: the block is published (its start's cost, loaded with `Acquire` above or
+        // stored by this thread, is non-zero), so its instructions, `start..end` (a block
+        // runs to the next block start), are initialised and never written again (`store`):
+        // a shared slice over them is sound for as long as the program lives.
+        unsafe { std::slice::from_raw_parts(self.instrs.base().add(start), end - start) }
+    }
+
+    /// The gas charged on entering at instruction `index` if its block is published, else
+    /// 0 (also for an instruction that is no entry); never prepares anything.
+    pub(crate) fn published_entry_cost(&self, index: u32) -> u32 {
+        self.instrs.cost(index as usize)
     }
 
     /// Instruction index → the index of the start of its block, for every instruction.

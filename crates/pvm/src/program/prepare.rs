@@ -2,13 +2,17 @@
 //! records, resolving static targets, computing its gas cost and publishing it (see
 //! `store` for the publication protocol).
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Instr, Program, BLOCK_START, JUMPABLE, NO_INDEX};
 use crate::decode::{self, Instruction};
 use crate::gas::pipeline::{SimInstr, Simulator};
 use crate::gas::{self, GasModel};
 use crate::isa::{GpVersion, Opcode, OperandForm};
+
+/// Checks [`Program::wait_for_publication`] makes spinning before it yields the CPU
+/// between checks: about the time the preparing thread takes to start and then some.
+const SPINS_BEFORE_YIELDING: u32 = 1 << 16;
 
 /// What preparing needs besides the program: the gas model, a reusable pipeline simulator
 /// and the block being costed. Lives behind the program's preparation lock.
@@ -49,8 +53,24 @@ impl Program {
         }
     }
 
+    /// Waits until the block starting at `start` is published or `preparing` is cleared
+    /// (the thread preparing every block is done, or gone), so that the caller does not
+    /// queue on the preparation lock behind that thread. Spins first (a block takes about
+    /// a microsecond), then yields the CPU between checks.
+    pub(super) fn wait_for_publication(&self, start: usize, preparing: &AtomicBool) {
+        let mut spins = 0u32;
+        while self.instrs.cost(start) == 0 && preparing.load(Ordering::Acquire) {
+            if spins < SPINS_BEFORE_YIELDING {
+                spins += 1;
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+
     /// Prepares the block starting at instruction `start`, unless it is already.
-    fn prepare_block(&self, start: usize) {
+    pub(super) fn prepare_block(&self, start: usize) {
         if self.instrs.cost(start) != 0 {
             return;
         }

@@ -19,6 +19,8 @@
 
 use std::cell::RefCell;
 use std::mem::offset_of;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use super::asm::{Alu, Assembler, BitCount, Cond, Label, Load, Mem, Reg, Shift, Unary, Width};
 use super::exec::ExecMemory;
@@ -136,8 +138,14 @@ impl Module {
         unsafe { self.code.as_ptr().add(offset) }
     }
 
-    /// Compiles `program`.
+    /// Compiles `program` (preparing large programs' blocks on a second thread: see
+    /// [`prepare_in_background`]).
     pub(crate) fn compile(program: &Program) -> Result<Module, CompileError> {
+        Module::compile_with(program, Preparation::Auto)
+    }
+
+    /// Compiles `program`, with the unprepared blocks prepared as `preparation` says.
+    fn compile_with(program: &Program, preparation: Preparation) -> Result<Module, CompileError> {
         for (name, present) in [
             ("popcnt", std::is_x86_feature_detected!("popcnt")),
             ("lzcnt", std::is_x86_feature_detected!("lzcnt")),
@@ -157,50 +165,136 @@ impl Module {
         thread_local! {
             static BUFFER: RefCell<Assembler> = RefCell::new(Assembler::default());
         }
-        BUFFER.with(|buffer| {
-            let mut buffer = buffer.borrow_mut();
-            buffer.clear();
-            let mut compiler = Compiler::new(&mut buffer, program);
-            compiler.program();
-            let body: Vec<u32> = compiler
-                .body
-                .iter()
-                .map(|&l| compiler.asm.label_offset(l).expect("every body is bound"))
-                .collect();
-            let table = compiler.table;
-            let landing = compiler.landing;
-            let table_entries = compiler.table_entries.clone();
-            let offsets: Box<[u32]> = compiler.fault_offsets.iter().copied().collect();
-            let indices: Box<[u32]> = compiler.fault_indices.iter().copied().collect();
-            let asm = &mut *buffer;
-            asm.finish_labels()
-                .map_err(|e| CompileError::Map(format!("internal: unbound label {:?}", e.0)))?;
-            if asm.code.len() > MAX_CODE {
-                return Err(CompileError::CodeTooLarge(asm.code.len()));
-            }
-            let mut code = ExecMemory::new(asm.code.len())?;
-            let base = code.as_ptr() as u64;
-            let table_at = asm.label_offset(table).expect("table bound") as usize;
-            for (slot, &label) in table_entries.iter().enumerate() {
-                let target = base + u64::from(asm.label_offset(label).expect("bound"));
-                let at = table_at + 8 * slot;
-                asm.code[at..at + 8].copy_from_slice(&target.to_le_bytes());
-            }
-            code.write_and_seal(&asm.code)?;
-            let faults = FaultMap {
-                start: code.as_ptr() as usize,
-                len: asm.code.len(),
-                offsets,
-                indices,
-                landing: code.as_ptr() as usize
-                    + asm.label_offset(landing).expect("landing bound") as usize,
-            };
-            Ok(Module {
-                code,
-                body: body.into_boxed_slice(),
-                faults,
-            })
+        let flag = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let preparing = prepare_in_background(program, scope, preparation, &flag);
+            BUFFER.with(|buffer| Module::compile_in(&mut buffer.borrow_mut(), program, preparing))
         })
+    }
+
+    /// [`Module::compile`] with `buffer`, the thread's reusable assembler.
+    fn compile_in(
+        buffer: &mut Assembler,
+        program: &Program,
+        preparing: Option<&AtomicBool>,
+    ) -> Result<Module, CompileError> {
+        buffer.clear();
+        let mut compiler = Compiler::new(buffer, program, preparing);
+        compiler.program();
+        let body: Vec<u32> = compiler
+            .body
+            .iter()
+            .map(|&l| compiler.asm.label_offset(l).expect("every body is bound"))
+            .collect();
+        let table = compiler.table;
+        let landing = compiler.landing;
+        let table_entries = compiler.table_entries.clone();
+        let offsets: Box<[u32]> = compiler.fault_offsets.iter().copied().collect();
+        let indices: Box<[u32]> = compiler.fault_indices.iter().copied().collect();
+        let asm = buffer;
+        asm.finish_labels()
+            .map_err(|e| CompileError::Map(format!("internal: unbound label {:?}", e.0)))?;
+        if asm.code.len() > MAX_CODE {
+            return Err(CompileError::CodeTooLarge(asm.code.len()));
+        }
+        let mut code = ExecMemory::new(asm.code.len())?;
+        let base = code.as_ptr() as u64;
+        let table_at = asm.label_offset(table).expect("table bound") as usize;
+        for (slot, &label) in table_entries.iter().enumerate() {
+            let target = base + u64::from(asm.label_offset(label).expect("bound"));
+            let at = table_at + 8 * slot;
+            asm.code[at..at + 8].copy_from_slice(&target.to_le_bytes());
+        }
+        code.write_and_seal(&asm.code)?;
+        let faults = FaultMap {
+            start: code.as_ptr() as usize,
+            len: asm.code.len(),
+            offsets,
+            indices,
+            landing: code.as_ptr() as usize
+                + asm.label_offset(landing).expect("landing bound") as usize,
+        };
+        Ok(Module {
+            code,
+            body: body.into_boxed_slice(),
+            faults,
+        })
+    }
+}
+
+/// Where compiling prepares the blocks that are not prepared yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Preparation {
+    /// On a second thread for large programs when there is more than one CPU, else here.
+    Auto,
+    /// On the compiling thread, as it reaches them (for tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    OnThisThread,
+    /// On a second thread whatever the program's size (for tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    InBackground,
+}
+
+/// Programs with fewer blocks than this are prepared on the compiling thread: starting a
+/// thread (tens of µs) would cost more than preparing them.
+const BACKGROUND_MIN_BLOCKS: usize = 256;
+
+/// Stack of the preparing thread (preparation needs little; a small stack starts faster).
+const BACKGROUND_STACK: usize = 256 * 1024;
+
+/// Starts preparing every block of `program` (decoding and the pipeline gas model: about
+/// half of compile time for large programs) on a thread of `scope`, so that the compiling
+/// thread generates code for block n while block n + 1 is being prepared. Only for large,
+/// mostly unprepared programs and with more than one CPU; returns whether a thread was
+/// started (when starting one fails, the compiling thread prepares everything itself). The
+/// result is the same either way: preparation is the program's own, published block by
+/// block (`program::store`).
+fn prepare_in_background<'scope>(
+    program: &'scope Program,
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    preparation: Preparation,
+    preparing: &'scope AtomicBool,
+) -> Option<&'scope AtomicBool> {
+    static SEVERAL_CPUS: OnceLock<bool> = OnceLock::new();
+    let worth_it = match preparation {
+        Preparation::Auto => {
+            program.block_count() >= BACKGROUND_MIN_BLOCKS
+                && program.prepared_block_count() < program.block_count() / 2
+                && *SEVERAL_CPUS.get_or_init(|| {
+                    std::thread::available_parallelism().is_ok_and(|cpus| cpus.get() > 1)
+                })
+        }
+        Preparation::OnThisThread => false,
+        Preparation::InBackground => true,
+    };
+    if !worth_it {
+        return None;
+    }
+    preparing.store(true, Ordering::Release);
+    let spawned = std::thread::Builder::new()
+        .name("pvm-prepare".into())
+        .stack_size(BACKGROUND_STACK)
+        .spawn_scoped(scope, move || {
+            // Cleared however preparation ends, so that the compiler never waits for a
+            // thread that is gone.
+            let _done = ClearOnDrop(preparing);
+            program.prepare_all();
+        });
+    match spawned {
+        Ok(_) => Some(preparing),
+        Err(_) => {
+            preparing.store(false, Ordering::Release);
+            None
+        }
+    }
+}
+
+/// Clears the flag when dropped.
+struct ClearOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 
@@ -220,7 +314,12 @@ struct GasStub {
 
 struct Compiler<'a> {
     asm: &'a mut Assembler,
-    instrs: &'a [Instr],
+    program: &'a Program,
+    /// While set, another thread is preparing every block ([`prepare_in_background`]).
+    preparing: Option<&'a AtomicBool>,
+    /// The instructions of the block being compiled, which starts at `block_first`.
+    block: &'a [Instr],
+    block_first: u32,
     block_start: Vec<u32>,
     jump_targets: Vec<u32>,
     /// Instruction index → its already-paid entry.
@@ -246,9 +345,12 @@ struct Compiler<'a> {
 }
 
 impl<'a> Compiler<'a> {
-    fn new(asm: &'a mut Assembler, program: &'a Program) -> Compiler<'a> {
-        let instrs = program.prepared_instrs();
-        let n = instrs.len();
+    fn new(
+        asm: &'a mut Assembler,
+        program: &'a Program,
+        preparing: Option<&'a AtomicBool>,
+    ) -> Compiler<'a> {
+        let n = program.instruction_count();
         let body = (0..n).map(|_| asm.label()).collect();
         let exit = asm.label();
         let landing = asm.label();
@@ -257,7 +359,10 @@ impl<'a> Compiler<'a> {
         let table = asm.label();
         Compiler {
             asm,
-            instrs,
+            program,
+            preparing,
+            block: &[],
+            block_first: 0,
             block_start: program.block_start_indices(),
             jump_targets: program.jump_slot_targets(),
             body,
@@ -278,8 +383,10 @@ impl<'a> Compiler<'a> {
 
     fn program(&mut self) {
         self.prologue();
-        for index in 0..self.instrs.len() as u32 {
+        for index in 0..self.program.instruction_count() as u32 {
             if self.block_start[index as usize] == index {
+                self.block = self.program.prepared_block(index as usize, self.preparing);
+                self.block_first = index;
                 let label = self.charge_label(index);
                 self.asm.bind(label);
                 self.gas_check(index);
@@ -424,7 +531,10 @@ impl<'a> Compiler<'a> {
 
     /// `gas -= cost` or exit out of gas at `index` with gas unchanged.
     fn gas_check(&mut self, index: u32) {
-        let cost = self.instrs[index as usize].block_cost;
+        // Every entry this is asked for is published by now: block starts as their block
+        // is compiled, the entries past `unlikely` hints with their block, before the
+        // out-of-line code that charges them.
+        let cost = self.program.published_entry_cost(index);
         if cost == 0 {
             return;
         }
@@ -650,7 +760,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn branch(&mut self, index: u32, cond: Cond) {
-        let target = self.instrs[index as usize].imm2;
+        let target = self.instr(index).imm2;
         let label = self.static_target(target, index);
         self.asm.jcc(cond, label);
         // Not taken: fall into the next block's charge entry, emitted right after.
@@ -842,8 +952,13 @@ impl<'a> Compiler<'a> {
         self.st(i.d, Rax);
     }
 
+    /// Instruction `index` of the block being compiled.
+    fn instr(&self, index: u32) -> Instr {
+        self.block[(index - self.block_first) as usize]
+    }
+
     fn instruction(&mut self, index: u32) {
-        let i = self.instrs[index as usize];
+        let i = self.instr(index);
         match i.opcode {
             Opcode::Trap => self.exit_now(u64::from(EXIT_PANIC), index),
             Opcode::Fallthrough | Opcode::Unlikely => {}
@@ -1139,4 +1254,35 @@ impl<'a> Compiler<'a> {
 enum Value {
     Reg(u8),
     Imm(u32),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Module, Preparation};
+    use crate::container::Container;
+    use crate::{GpVersion, Program};
+
+    /// A fresh (unprepared) copy of the largest guest, zlib.
+    fn zlib() -> Program {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../guests/bin/zlib.polkavm");
+        let blob = std::fs::read(path).expect("the committed zlib guest");
+        let c = Container::parse(&blob).expect("a valid container");
+        Program::from_parts(&c.code, &c.bitmask, &c.jump_table, GpVersion::V0_8)
+            .expect("a valid program")
+    }
+
+    #[test]
+    fn background_preparation_compiles_the_same_code() {
+        let here = Module::compile_with(&zlib(), Preparation::OnThisThread).unwrap();
+        for _ in 0..3 {
+            let program = zlib();
+            assert_eq!(program.prepared_block_count(), 0);
+            let there = Module::compile_with(&program, Preparation::InBackground).unwrap();
+            assert_eq!(program.prepared_block_count(), program.block_count());
+            assert_eq!(there.faults.len, here.faults.len, "code size");
+            assert_eq!(there.body, here.body, "every instruction's code offset");
+            assert_eq!(there.faults.offsets, here.faults.offsets);
+            assert_eq!(there.faults.indices, here.faults.indices);
+        }
+    }
 }
