@@ -2,7 +2,7 @@
 //! (parse, validate, prepare every block with and without the pipeline gas model, compile).
 //!
 //! ```text
-//! cargo run --release -p pvm --example compile_time -- guests/bin/zlib.polkavm [runs] [compile]
+//! cargo run --release -p pvm --example compile_time -- guests/bin/zlib.polkavm [runs] [stage]
 //! ```
 //!
 //! With a stage as the third argument (`compile`, `prepare` or `prepare-0.7`) it only runs

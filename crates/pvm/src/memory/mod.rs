@@ -14,8 +14,9 @@
 //! pages can hold a non-zero word.
 //!
 //! For the recompiler a memory can also enforce the table in hardware
-//! (`Memory::enable_native_protection`, crate-internal): every guest page's host protection then mirrors
-//! its table entry (`PROT_NONE`, `PROT_READ`, `PROT_READ | PROT_WRITE`), so machine code may
+//! (`Memory::enable_native_protection`, crate-internal): every guest page's host
+//! protection then mirrors its table entry (`PROT_NONE`, `PROT_READ`,
+//! `PROT_READ | PROT_WRITE`), so machine code may
 //! access `base + address` directly and a forbidden access faults (the recompiler's signal
 //! handler turns that fault into a step of the interpreter, which applies the rules
 //! above). Host-side code here never touches a page its protection forbids: reads check
